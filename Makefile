@@ -1,0 +1,38 @@
+# Two commands for everyone: `make lab` and `make test`. Both set up .venv first.
+# Re-running is quick: the install step only re-runs when pyproject.toml changes.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: lab test notebooks clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per extra, so `make lab` never installs the test tools.
+$(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-lab
+
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+# pytest over the package tests, then nbval (strict: stored outputs must match) over every notebook.
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
+
+# For maintainers: re-execute every notebook in place, storing outputs and widget state.
+notebooks: $(VENV)/.installed-test
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.store_widget_state=True \
+	  --ExecutePreprocessor.kernel_name=python3 \
+	  --ExecutePreprocessor.timeout=600 notebooks/[0-9]*.ipynb
+
+clean:
+	rm -rf $(VENV) .pytest_cache

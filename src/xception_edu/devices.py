@@ -1,0 +1,61 @@
+"""Which accelerator is here, said plainly: CUDA first, then Apple's MPS, then the CPU."""
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import dataclass
+
+import torch
+
+
+def best_device() -> torch.device:
+    """The fastest device PyTorch can use on this machine."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@dataclass(frozen=True)
+class Environment:
+    python: str
+    torch: str
+    device: str
+    device_name: str
+    cpu_threads: int
+
+    @property
+    def has_gpu(self) -> bool:
+        return self.device != "cpu"
+
+    def report(self) -> str:
+        lines = [
+            f"Python {self.python}, PyTorch {self.torch}",
+            f"Device: {self.device} ({self.device_name}), {self.cpu_threads} CPU threads",
+        ]
+        if self.has_gpu:
+            lines.append("A GPU was found: every notebook runs, and notebook 09 can train full-size Xception.")
+        else:
+            lines.append("No GPU found: every notebook runs on the CPU, in small. Only the full-size "
+                         "Xception training (299 px, ImageNet-scale) needs a GPU.")
+        return "\n".join(lines)
+
+
+def environment() -> Environment:
+    """Describe the Python, PyTorch and device that the notebooks will use."""
+    device = best_device()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    elif device.type == "mps":
+        name = "Apple GPU"
+    else:
+        name = platform.processor() or platform.machine() or "CPU"
+    return Environment(
+        python=sys.version.split()[0],
+        torch=torch.__version__,
+        device=device.type,
+        device_name=name,
+        cpu_threads=torch.get_num_threads(),
+    )
