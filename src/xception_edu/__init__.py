@@ -1,6 +1,6 @@
 """xception-edu: the operators, model and tools behind the notebooks that teach
 "Xception: Deep Learning with Depthwise Separable Convolutions" (Chollet, CVPR 2017)."""
-from . import counting
+from . import counting, widgets
 from ._checks import divisors
 from .convs import (
     ConvBNReLU,
@@ -22,5 +22,5 @@ __all__ = [
     "ConvBNReLU", "Counts", "ExtremeInception", "InceptionV3Module", "ReformulatedInception",
     "SeparableConv2d", "SimplifiedInception", "SpectrumConv", "StandardConv",
     "best_device", "count_params", "counting", "divisors", "environment", "measure",
-    "reformulate", "time_forward", "torchinfo_counts",
+    "reformulate", "time_forward", "torchinfo_counts", "widgets",
 ]

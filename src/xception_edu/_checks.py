@@ -29,6 +29,8 @@ def odd_kernel(kernel_size) -> int:
 
 def groups_divide(groups, *channels: tuple[str, int]) -> int:
     """A grouped conv needs ``groups`` to divide every channel count it touches."""
+    for name, c in channels:
+        positive_int(name, c)
     positive_int("groups", groups)
     for name, c in channels:
         if c % groups:

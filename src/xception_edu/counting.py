@@ -126,7 +126,7 @@ def measure(module: nn.Module, input_size) -> Counts:
         nonlocal macs
         per_output = m.weight[0].numel()  # (Cin/g)*k*k for a conv, Cin for a linear
         bias = 1 if m.bias is not None else 0
-        macs += (per_output + bias) * out[0].numel()
+        macs += (per_output + bias) * out[0].numel()  # out[0]: one image of the batch
 
     handles = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     try:
@@ -140,7 +140,7 @@ def measure(module: nn.Module, input_size) -> Counts:
     finally:
         for h in handles:
             h.remove()
-    return Counts(count_params(module), macs // input_size[0])
+    return Counts(count_params(module), macs)
 
 
 def torchinfo_counts(module: nn.Module, input_size) -> Counts:

@@ -1,0 +1,127 @@
+"""Counting: the paper-and-pencil formulas == sum(p.numel()) == torchinfo, over a grid of shapes."""
+import itertools
+
+import pytest
+import torch
+
+import xception_edu as xe
+from xception_edu import counting
+
+SHAPES = [(3, 8, 3, (9, 9)), (8, 16, 3, (7, 5)), (12, 24, 5, (6, 6)), (16, 16, 1, (4, 8)), (6, 12, 3, (1, 1))]
+
+
+def _modules(cin, cout, k):
+    yield xe.StandardConv(cin, cout, k)
+    yield xe.StandardConv(cin, cout, k, bias=True)
+    yield xe.ExtremeInception(cin, cout, k)
+    yield xe.SeparableConv2d(cin, cout, k)
+    yield xe.SeparableConv2d(cin, cout, k, bias=True)
+    yield xe.SeparableConv2d(cin, cout, k, order="pointwise_first")
+    for g in xe.divisors(cout):
+        yield xe.SpectrumConv(cin, cout, k, groups=g)
+        yield xe.SimplifiedInception(cin, cout, k, towers=g)
+    for g in xe.divisors(cin):
+        yield xe.SeparableConv2d(cin, cout, k, spatial_groups=g)
+
+
+@pytest.mark.parametrize("cin,cout,k,hw", SHAPES)
+def test_formula_equals_module_equals_torchinfo(cin, cout, k, hw):
+    size = (1, cin, *hw)
+    for m in _modules(cin, cout, k):
+        formula = m.counts(*hw)
+        assert formula == xe.measure(m, size), type(m).__name__
+        assert formula.params == sum(p.numel() for p in m.parameters())
+        assert formula == xe.torchinfo_counts(m, size), type(m).__name__
+
+
+def test_inception_v3_counts_include_bn_and_torchinfo_adds_two_per_bn_channel():
+    m = xe.InceptionV3Module(10, 24, widths=(4, 6, 8, 6), reduce=(3, 5))
+    size = (1, 10, 8, 8)
+    formula = m.counts(8, 8)
+    assert formula == xe.measure(m, size)
+    ti = xe.torchinfo_counts(m, size)
+    bn_channels = 4 + 3 + 6 + 5 + 8 + 8 + 6
+    assert ti.params == formula.params
+    assert ti.macs == formula.macs + 2 * bn_channels
+
+
+def test_paper_and_pencil_formulas():
+    # k*k*Cin*Cout for a regular conv; k*k*Cin + Cin*Cout for a depthwise separable one.
+    assert counting.standard(64, 128, 3, (1, 1)).params == 3 * 3 * 64 * 128
+    assert counting.separable(64, 128, 3, (1, 1)).params == 3 * 3 * 64 + 64 * 128
+    assert counting.standard(64, 128, 3, (10, 10)).macs == 3 * 3 * 64 * 128 * 100
+    assert counting.spectrum(64, 128, 3, 4, (1, 1)).params == 64 * 128 + 3 * 3 * 128 * 128 // 4
+    assert counting.linear(2048, 1000).params == 2048 * 1000 + 1000
+
+
+@pytest.mark.parametrize("c,k", [(32, 3), (128, 3), (728, 3), (64, 5)])
+def test_separable_ratio_is_one_over_cout_plus_one_over_k_squared(c, k):
+    ratio = counting.separable(c, c, k, (1, 1)).macs / counting.standard(c, c, k, (1, 1)).macs
+    assert ratio == pytest.approx(counting.separable_ratio(c, k), rel=1e-12)
+
+
+def test_spectrum_params_fall_monotonically_with_more_groups():
+    params = [counting.spectrum(32, 64, 3, g, (1, 1)).params for g in xe.divisors(64)]
+    assert params == sorted(params, reverse=True) and len(set(params)) == len(params)
+
+
+def test_counts_add():
+    assert counting.Counts(1, 2) + counting.Counts(3, 4) == counting.Counts(4, 6)
+
+
+def test_measure_follows_the_forward_pass_not_declared_modules():
+    """A conv that is declared but never called contributes parameters, not MACs."""
+    class Unused(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used = torch.nn.Conv2d(2, 3, 1, bias=False)
+            self.unused = torch.nn.Conv2d(2, 3, 1, bias=False)
+
+        def forward(self, x):
+            return self.used(x)
+
+    c = xe.measure(Unused(), (2, 2, 4, 4))
+    assert c.params == 12 and c.macs == 6 * 16
+
+
+def test_measure_restores_training_mode():
+    m = xe.InceptionV3Module(4, 8).train()
+    xe.measure(m, (1, 4, 5, 5))
+    assert m.training
+
+
+def test_bad_counting_input():
+    with pytest.raises(ValueError, match=r"groups=3 does not divide in_channels=8.*\[1, 2, 4, 8\]"):
+        counting.conv(8, 16, 3, (1, 1), groups=3)
+    with pytest.raises(ValueError, match=r"cin must be a positive integer, got 0"):
+        counting.conv(0, 16, 3, (1, 1))
+    with pytest.raises(ValueError, match=r"order='x'"):
+        counting.separable(4, 4, 3, (1, 1), order="x")
+
+
+def test_time_forward_returns_median_of_repeats():
+    m = xe.StandardConv(3, 4)
+    t = xe.time_forward(m, torch.zeros(1, 3, 8, 8), repeats=5, warmup=1)
+    assert len(t.times) == 5
+    assert t.median == sorted(t.times)[2] and t.median > 0
+    assert t.median_ms == pytest.approx(t.median * 1e3)
+
+
+def test_time_forward_runs_without_building_a_graph():
+    seen = []
+    m = xe.StandardConv(3, 4)
+    m.register_forward_hook(lambda mod, i, o: seen.append(o.requires_grad))
+    xe.time_forward(m, torch.zeros(1, 3, 4, 4), repeats=2, warmup=1)
+    assert seen == [False, False, False]
+
+
+@pytest.mark.parametrize("repeats,warmup", [(0, 1), (3, -1)])
+def test_time_forward_bad_input(repeats, warmup):
+    with pytest.raises(ValueError, match="repeats|warmup"):
+        xe.time_forward(xe.StandardConv(3, 4), torch.zeros(1, 3, 4, 4), repeats=repeats, warmup=warmup)
+
+
+def test_divisors():
+    assert xe.divisors(12) == [1, 2, 3, 4, 6, 12]
+    assert all(12 % d == 0 for d in xe.divisors(12))
+    assert list(itertools.chain(xe.divisors(1))) == [1]

@@ -1,0 +1,71 @@
+"""The set-up files agree with each other: pyproject, environment.yml, Makefile, CI, README, notebooks."""
+import json
+import pathlib
+import re
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+CONDA_NAMES = {"torch": "pytorch"}  # pip name -> conda-forge name where they differ
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~ \[]", req, maxsplit=1)[0].lower()
+
+
+def test_runtime_dependencies_have_lower_bounds_only():
+    for req in PYPROJECT["project"]["dependencies"]:
+        assert ">=" in req and "==" not in req and "<" not in req.replace(">=", ""), req
+
+
+def test_environment_yml_is_valid_and_names_every_runtime_dependency():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["channels"] == ["conda-forge"]
+    deps = env["dependencies"]
+    conda = {_name(d) for d in deps if isinstance(d, str)}
+    assert "python" in conda and "python=3.11" in deps
+    for req in PYPROJECT["project"]["dependencies"]:
+        name = _name(req)
+        assert CONDA_NAMES.get(name, name) in conda, f"{name} is in pyproject but not in environment.yml"
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert "-e ." in pip  # the package itself, so Binder and conda users import xception_edu
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+
+
+def test_make_test_runs_nbval_strictly_with_the_sanitize_file():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--nbval " in makefile and "--nbval-lax" not in makefile
+    assert "--nbval-current-env" in makefile
+    assert "--nbval-sanitize-with tests/nbval_sanitize.cfg" in makefile
+    assert (ROOT / "tests" / "nbval_sanitize.cfg").exists()
+
+
+def test_every_notebook_is_listed_in_the_readme_and_stores_its_outputs():
+    readme = (ROOT / "README.md").read_text()
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        assert path.name in readme, f"{path.name} is not listed in README.md"
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(c["execution_count"] for c in code), f"{path.name} has unexecuted cells: run `make notebooks`"
+        assert any(c["outputs"] for c in code), f"{path.name} stores no outputs"
+
+
+def test_notebooks_with_widgets_store_widget_state():
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text())
+        outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
+        if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):
+            state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
+            assert state["state"], f"{path.name} shows widgets but stores no widget state"
