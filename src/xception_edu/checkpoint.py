@@ -1,0 +1,77 @@
+"""Checkpoints that survive a crash: written to a temporary file in the same folder, flushed to
+disk, then renamed over the old one (a rename is atomic on POSIX), so a kill at any moment leaves
+either the previous checkpoint or the new one, never half of one. Loaded with ``weights_only=True``:
+a checkpoint is data, and loading it must not run code.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import random
+import tempfile
+
+import numpy as np
+import torch
+
+LATEST = "last.pt"
+
+
+def _write_atomic(path, write) -> pathlib.Path:
+    """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then rename it over ``path``."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_atomic(obj, path) -> pathlib.Path:
+    """``torch.save`` to ``path`` so that a reader never sees a partial file."""
+    return _write_atomic(path, lambda f: torch.save(obj, f))
+
+
+def write_text_atomic(path, text: str) -> pathlib.Path:
+    return _write_atomic(path, lambda f: f.write(text.encode()))
+
+
+def load(path, map_location="cpu") -> dict:
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}; train first, or point --checkpoint-dir at "
+                                f"the folder that holds {LATEST}")
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
+# RNG states are kept as tensors and plain Python values, which weights_only loading accepts.
+
+def rng_state() -> dict:
+    np_state = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": {"keys": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                  "has_gauss": int(np_state[3]), "cached_gaussian": float(np_state[4])},
+        "python": random.getstate(),  # (version, tuple of ints, float | None): plain data
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached_gaussian"]))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
