@@ -1,4 +1,4 @@
-"""The conv family of Figs 1-4 and Sec. 2: shapes, structure, equivalence, and bad input."""
+"""The conv family of Figs 1-4 and Sec. 1.2: shapes, structure, equivalence, and bad input."""
 import pytest
 import torch
 import torch.nn as nn

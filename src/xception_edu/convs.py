@@ -9,8 +9,8 @@ Each has ``counts(height, width)``: its closed-form parameters and multiply-adds
     SimplifiedInception   Fig. 2: n towers of 1x1 -> kxk
     ReformulatedInception Fig. 3: one big 1x1, then kxk on n channel segments (groups=n)
     ExtremeInception      Fig. 4: one big 1x1, then one kxk per channel (groups=C)
-    SpectrumConv          1x1 then kxk in any number g of groups: the whole spectrum of Sec. 2
-    SeparableConv2d       depthwise kxk then pointwise 1x1, as in Xception (Sec. 2, Fig. 5)
+    SpectrumConv          1x1 then kxk in any number g of groups: the whole spectrum of Sec. 1.2
+    SeparableConv2d       depthwise kxk then pointwise 1x1, as in Xception (Sec. 1.2, Fig. 5)
 """
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ class SimplifiedInception(nn.Module):
 
 
 class SpectrumConv(nn.Module):
-    """A 1x1 conv then a kxk conv over ``groups`` non-overlapping channel segments (Sec. 2).
+    """A 1x1 conv then a kxk conv over ``groups`` non-overlapping channel segments (Sec. 1.2).
 
     The number of segments spans the spectrum the paper describes: ``groups=1`` is a regular conv
     after a 1x1, ``groups=n`` the reformulated Inception module of Fig. 3, ``groups=out_channels``
@@ -203,7 +203,7 @@ class ReformulatedInception(SpectrumConv):
 class ExtremeInception(SpectrumConv):
     """Fig. 4, the "extreme" version of an Inception module: a 1x1 conv, then one kxk spatial conv
     per output channel (``groups=out_channels``). ``mid_activation='relu'`` keeps Inception's ReLU
-    after the 1x1; ``None`` removes it (one of the two differences from a separable conv, Sec. 2).
+    after the 1x1; ``None`` removes it (one of the two differences from a separable conv, Sec. 1.2).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3,
@@ -214,7 +214,7 @@ class ExtremeInception(SpectrumConv):
 
 
 class SeparableConv2d(nn.Module):
-    """Depthwise separable convolution (Sec. 2; Keras ``SeparableConv2D``): a kxk spatial conv on each
+    """Depthwise separable convolution (Sec. 1.2; Keras ``SeparableConv2D``): a kxk spatial conv on each
     channel independently (``depthwise``, ``groups=channels``), then a 1x1 conv across channels
     (``pointwise``). No bias and no activation in between by default, as in Xception (Fig. 5).
 

@@ -1,6 +1,6 @@
 """Exact parameter and multiply-add counts: closed-form, measured on a module, and timed.
 
-The closed forms are the ones a learner writes on paper (Sec. 2 of the paper):
+The closed forms are the ones a learner writes on paper (Sec. 1.2 of the paper):
 a k x k convolution from Cin to Cout channels in g groups has k*k*(Cin/g)*Cout weights, and
 spends that many multiply-adds at every output pixel. Everything else is sums of that.
 
@@ -61,7 +61,7 @@ def standard(cin: int, cout: int, k: int, out_hw, bias: bool = False) -> Counts:
 
 
 def spectrum(cin: int, cout: int, k: int, groups: int, hw, bias: bool = False) -> Counts:
-    """1x1 conv (Cin*Cout) then k x k conv in g groups (k*k*Cout*Cout/g): Sec. 2's spectrum.
+    """1x1 conv (Cin*Cout) then k x k conv in g groups (k*k*Cout*Cout/g): Sec. 1.2's spectrum.
 
     g=1 is a regular conv after a 1x1, g=n is the reformulated Inception module of Fig. 3,
     g=Cout is the "extreme" Inception of Fig. 4.
@@ -73,7 +73,7 @@ def separable(cin: int, cout: int, k: int, out_hw, in_hw=None, order: str = "dep
               groups: int | None = None, bias: bool = False) -> Counts:
     """Depthwise separable conv: k*k*C (one k x k filter per channel) plus Cin*Cout (pointwise).
 
-    ``order='depthwise_first'`` (the usual one, Sec. 2) filters the Cin input channels;
+    ``order='depthwise_first'`` (the usual one, Sec. 1.2) filters the Cin input channels;
     ``'pointwise_first'`` (Fig. 4's order) filters the Cout channels after the 1x1.
     ``groups`` replaces the depthwise stage with a g-group conv (None: depthwise).
     With stride 1 ``in_hw`` equals ``out_hw``.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass
 from typing import Callable
 
 import ipywidgets as W
@@ -78,6 +79,25 @@ class App:
         return bundle
 
 
+# --- shared by the apps that run a tiny model on every move ---------------------------------------
+
+class _one_thread:
+    """Run tiny tensors on one thread: on a busy 2-core laptop, thread hand-offs cost more than the
+    arithmetic (a 12-channel conv went from ~20 ms to well under 1 ms), and redraws must feel instant."""
+
+    def __enter__(self):
+        import torch
+
+        self._n = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self._n)
+        return False
+
+
 # --- notebook 00: a first taste of the savings ---------------------------------------------------
 
 CHANNEL_CHOICES = (16, 32, 64, 128, 256, 512, 728, 1024)
@@ -85,7 +105,7 @@ KERNEL_CHOICES = (1, 3, 5, 7)
 
 
 def savings_view(channels: int, kernel_size: int) -> str:
-    """HTML table: a regular k x k conv from C to C channels vs a depthwise separable one (Sec. 2)."""
+    """HTML table: a regular k x k conv from C to C channels vs a depthwise separable one (Sec. 1.2)."""
     c, k = channels, kernel_size
     regular = counting.standard(c, c, k, (1, 1)).params
     separable = counting.separable(c, c, k, (1, 1)).params
@@ -112,3 +132,283 @@ def savings_teaser(channels: int = 728, kernel_size: int = 3) -> App:
         "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="kernel k"),
     }
     return App(controls, savings_view, title="Regular vs depthwise separable convolution")
+
+
+# --- notebook 01: what a regular convolution costs (Sec. 1, Sec. 1.2's formulas) -----------------------
+
+CONV_CHANNEL_CHOICES = (1, 3, 16, 32, 64, 128, 256, 512, 728, 1024, 2048)
+MAP_SIZE_CHOICES = (7, 14, 19, 28, 56, 112, 224)
+
+
+def conv_cost_view(cin: int, cout: int, kernel_size: int, size: int = 56) -> str:
+    """HTML: parameters and multiply-adds of a regular k x k conv from Cin to Cout channels on a
+    size x size map ('same' padding, no bias). One kernel is Cin x k x k; there is one per output
+    channel; every weight is used once at every output pixel."""
+    k = kernel_size
+    c = counting.standard(cin, cout, k, (size, size))
+    per_kernel = cin * k * k
+    return (
+        f"<p>one kernel: C<sub>in</sub>·k·k = {cin}·{k}·{k} = <b>{per_kernel:,}</b> weights, "
+        f"and there are C<sub>out</sub> = {cout:,} kernels</p>"
+        f"<p class='xe-params'>parameters: {c.params:,}</p>"
+        f"<p class='xe-macs'>multiply-adds: {c.macs:,}</p>"
+        f"<p style='color:#555'>= parameters × H × W = {c.params:,} × {size} × {size} "
+        f"(each weight is used once at every output pixel)</p>"
+    )
+
+
+def conv_cost(cin: int = 3, cout: int = 64, kernel_size: int = 3, size: int = 56) -> App:
+    """Notebook 01's widget: Cin, Cout, k (and the map size) -> parameters and multiply-adds, live."""
+    for name, v, choices in (("cin", cin, CONV_CHANNEL_CHOICES), ("cout", cout, CONV_CHANNEL_CHOICES),
+                             ("kernel_size", kernel_size, KERNEL_CHOICES), ("size", size, MAP_SIZE_CHOICES)):
+        if v not in choices:
+            raise ValueError(f"{name}={v} is not one of {choices}")
+    style = {"description_width": "initial"}
+    controls = {
+        "cin": W.SelectionSlider(options=CONV_CHANNEL_CHOICES, value=cin, description="C_in", style=style),
+        "cout": W.SelectionSlider(options=CONV_CHANNEL_CHOICES, value=cout, description="C_out", style=style),
+        "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="k", style=style),
+        "size": W.SelectionSlider(options=MAP_SIZE_CHOICES, value=size, description="H = W", style=style),
+    }
+    return App(controls, conv_cost_view, title="The cost of a regular convolution")
+
+
+# --- notebook 02: towers and their widths (Fig. 2) ---------------------------------------------------
+
+TOWER_CHOICES = tuple(range(1, 9))
+WIDTH_CHOICES = (8, 16, 32, 48, 64, 96, 128, 192, 256)
+IN_CHANNEL_CHOICES = (32, 64, 128, 256, 512, 728)
+
+
+def _bar(value: int, scale: int, color: str, text: str) -> str:
+    width = max(1.0, 360 * value / scale)
+    return (f"<div style='display:flex;align-items:center;margin:2px 0'>"
+            f"<div style='width:{width:.0f}px;height:14px;background:{color}'></div>"
+            f"<span style='margin-left:6px;font-size:90%'>{text}</span></div>")
+
+
+def towers_view(towers: int, width: int, cin: int = 256, kernel_size: int = 3) -> str:
+    """HTML: a simplified Inception module (Fig. 2) with ``towers`` towers of 1x1 -> kxk, each
+    ``width`` channels wide, against ONE regular kxk conv with the same input and output channels.
+    Bars split each tower into its 1x1 part (across channels) and its kxk part (in space)."""
+    k, cout = kernel_size, towers * width
+    pointwise, spatial = cin * width, k * k * width * width
+    module = counting.spectrum(cin, cout, k, towers, (1, 1)).params
+    regular = counting.standard(cin, cout, k, (1, 1)).params
+    assert module == towers * (pointwise + spatial)
+    scale = max(regular, module)
+    rows = "".join(
+        _bar(pointwise + spatial, scale, "linear-gradient(90deg,#b2abd2 {0:.0f}%,#fdb863 {0:.0f}%)".format(
+            100 * pointwise / (pointwise + spatial)),
+            f"tower {i + 1}: 1x1 {pointwise:,} + {k}x{k} {spatial:,}")
+        for i in range(towers))
+    return (
+        f"<p>{towers} tower{'s' if towers > 1 else ''} × (1x1 conv {cin}→{width}, then {k}x{k} conv "
+        f"{width}→{width}) = {cout} output channels</p>" + rows +
+        _bar(module, scale, "#5b3f8c", f"the whole module: {module:,}") +
+        _bar(regular, scale, "#999", f"one regular {k}x{k} conv {cin}→{cout}: {regular:,}") +
+        f"<p class='xe-params'>parameters: {module:,} ({100 * module / regular:.1f}% of the regular conv)</p>"
+    )
+
+
+def inception_towers(towers: int = 3, width: int = 64, cin: int = 256) -> App:
+    """Notebook 02's widget: number of towers and their width -> parameters of Fig. 2's module."""
+    for name, v, choices in (("towers", towers, TOWER_CHOICES), ("width", width, WIDTH_CHOICES),
+                             ("cin", cin, IN_CHANNEL_CHOICES)):
+        if v not in choices:
+            raise ValueError(f"{name}={v} is not one of {choices}")
+    controls = {
+        "towers": W.SelectionSlider(options=TOWER_CHOICES, value=towers, description="towers"),
+        "width": W.SelectionSlider(options=WIDTH_CHOICES, value=width, description="tower width"),
+        "cin": W.SelectionSlider(options=IN_CHANNEL_CHOICES, value=cin, description="C_in"),
+    }
+    return App(controls, towers_view, title="Simplified Inception module (Fig. 2): towers and widths")
+
+
+# --- notebook 03: the reformulation, for any number of towers (Fig. 3) ---------------------------------
+
+REFORM_CHANNELS, REFORM_IN = 12, 8
+
+
+def reformulation_numbers(towers: int, channels: int = REFORM_CHANNELS, cin: int = REFORM_IN, seed: int = 0) -> dict:
+    """Build a random Fig. 2 module with ``towers`` towers, turn it into Fig. 3 (``reformulate``) and
+    return the largest output difference on a random input, the measured connectivity of Fig. 3's
+    spatial stage, and both modules' parameter counts."""
+    import torch
+
+    from .convs import SimplifiedInception
+    from .reformulate import reformulate
+    from .viz import measured_connectivity
+
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    fig2 = SimplifiedInception(cin, channels, towers=towers).eval()
+    fig3 = reformulate(fig2)
+    x = torch.randn(2, cin, 8, 8, generator=g)
+    with torch.no_grad():
+        diff = (fig2(x) - fig3(x)).abs().max().item()
+    return {"max_diff": diff, "connectivity": measured_connectivity(fig3.spatial),
+            "params_fig2": counting.count_params(fig2), "params_fig3": counting.count_params(fig3)}
+
+
+def reformulation_view(towers: int) -> str:
+    """HTML: Fig. 2 with ``towers`` towers equals Fig. 3 with ``groups=towers`` (difference, parameters)
+    and the block-diagonal connectivity of the spatial stage, as inline SVG."""
+    from .viz import svg_matrix
+
+    with _one_thread():
+        r = reformulation_numbers(towers)
+    same = "below 1e-5: the same function" if r["max_diff"] < 1e-5 else f"{r['max_diff']:.2e}: NOT the same"
+    return (
+        f"<p>Fig. 2 with {towers} tower{'s' if towers > 1 else ''} of {REFORM_CHANNELS // towers} channels "
+        f"→ Fig. 3: one 1x1 conv {REFORM_IN}→{REFORM_CHANNELS}, then a 3x3 conv with groups={towers}</p>"
+        f"<p>largest output difference: {same}</p>"
+        f"<p class='xe-params'>parameters: {r['params_fig2']:,} (Fig. 2) = {r['params_fig3']:,} (Fig. 3)</p>"
+        + svg_matrix(r["connectivity"], size=180, title=f"3x3 stage, groups={towers}: who feeds whom")
+    )
+
+
+def reformulation(towers: int = 3) -> App:
+    """Notebook 03's widget: towers (divisors of the channel count) -> proof of Fig. 2 == Fig. 3."""
+    from ._checks import divisors
+
+    options = tuple(divisors(REFORM_CHANNELS))
+    if towers not in options:
+        raise ValueError(f"towers={towers} is not one of {options} (the divisors of {REFORM_CHANNELS})")
+    controls = {"towers": W.SelectionSlider(options=options, value=towers, description="towers")}
+    return App(controls, reformulation_view, title=f"Fig. 2 = Fig. 3, for {REFORM_CHANNELS} output channels")
+
+
+# --- notebook 04: THE spectrum, from a regular conv to one filter per channel (Figs 3-4) --------------
+
+SPECTRUM_CHANNELS, SPECTRUM_IN, SPECTRUM_SIZE = 48, 48, 16
+
+
+@dataclass(frozen=True)
+class SpectrumPoint:
+    """One point of the spectrum: a 1x1 conv then a kxk conv in ``groups`` groups (``SpectrumConv``)."""
+
+    groups: int
+    params: int
+    macs: int
+    connectivity: "object"  # (C, C) boolean numpy array: the kxk stage's channel connectivity
+    time_ms: float | None  # median forward time of the module on a small input, or None when not timed
+
+
+def spectrum_point(groups: int, channels: int = SPECTRUM_CHANNELS, cin: int = SPECTRUM_IN, kernel_size: int = 3,
+                   size: int = SPECTRUM_SIZE, time_it: bool = True, repeats: int = 5) -> SpectrumPoint:
+    """The numbers behind the spectrum widget, without any drawing: parameters and multiply-adds
+    (closed form, per image at size x size), the connectivity of the spatial stage, and the median
+    time of a forward pass on one small image (a few repeats, so the widget stays instant)."""
+    import torch
+
+    from .convs import SpectrumConv
+    from .viz import connectivity_matrix
+
+    c = counting.spectrum(cin, channels, kernel_size, groups, (size, size))
+    t = None
+    if time_it:
+        module = SpectrumConv(cin, channels, kernel_size, groups=groups).eval()
+        x = torch.randn(1, cin, size, size)
+        t = counting.time_forward(module, x, repeats=repeats, warmup=1).median_ms
+    return SpectrumPoint(groups, c.params, c.macs, connectivity_matrix(channels, groups), t)
+
+
+def _spectrum_name(g: int, channels: int) -> str:
+    if g == 1:
+        return "a regular 3x3 conv after a 1x1 conv"
+    if g == channels:
+        return "extreme Inception (Fig. 4): one 3x3 filter per channel"
+    return f"an Inception module with {g} towers of {channels // g} channels (Fig. 3)"
+
+
+def spectrum_view(groups: int, time_it: bool = True) -> str:
+    """HTML for the spectrum widget: the numbers as plain text (stable element text such as
+    ``parameters: 12,345``, read by browser tests), the connectivity of the spatial stage and a plot
+    of parameters against g with the current g marked (inline SVG: redraws in milliseconds)."""
+    from ._checks import divisors
+    from .viz import svg_matrix, svg_plot
+
+    C = SPECTRUM_CHANNELS
+    with _one_thread():
+        p = spectrum_point(groups, time_it=time_it)
+    gs = divisors(C)
+    params = [counting.spectrum(SPECTRUM_IN, C, 3, g, (1, 1)).params for g in gs]
+    timing = f" · <span class='xe-time'>forward pass: {p.time_ms:.2f} ms</span>" if p.time_ms is not None else ""
+    return (
+        f"<p><b>g = {groups}</b>: {_spectrum_name(groups, C)}</p>"
+        f"<p><span class='xe-params'>parameters: {p.params:,}</span> · "
+        f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span>{timing}</p>"
+        f"<p style='color:#555;font-size:90%'>1x1 conv {SPECTRUM_IN}→{C}, then 3x3 conv {C}→{C} in {groups} "
+        f"group{'s' if groups > 1 else ''} of {C // groups} channels, on {SPECTRUM_SIZE}x{SPECTRUM_SIZE} maps</p>"
+        "<div style='display:flex;gap:12px;align-items:flex-start'>"
+        + svg_matrix(p.connectivity, size=200, title="3x3 stage: who feeds whom")
+        + svg_plot(gs, params, mark=groups, width=320, height=236, xlabel="number of groups g (segments)",
+                   ylabel="parameters", title="parameters vs g (log-log)")
+        + "</div>"
+    )
+
+
+def spectrum(groups: int = 1) -> App:
+    """Notebook 04's widget: a slider over the valid group counts (the divisors of C, from 1 to C)."""
+    from ._checks import divisors
+
+    options = tuple(divisors(SPECTRUM_CHANNELS))
+    if groups not in options:
+        raise ValueError(f"groups={groups} is not one of {options} (the divisors of {SPECTRUM_CHANNELS})")
+    controls = {"groups": W.SelectionSlider(options=options, value=groups, description="groups g",
+                                            continuous_update=False)}
+    return App(controls, spectrum_view, title=f"The spectrum: {SPECTRUM_CHANNELS} channels in g segments")
+
+
+# --- notebook 05: the order of the two steps matters only at the ends of a stack (Sec. 1.2) --------------
+
+BLOCK_CHOICES = tuple(range(1, 7))
+
+
+def regroup_numbers(blocks: int, channels: int = 8, seed: int = 0) -> dict:
+    """A stack of ``blocks`` pointwise-first blocks (Fig. 4's order) and the same weights regrouped into
+    depthwise-first separable convs (``regroup_stack``): the largest output difference on a random input."""
+    import torch
+
+    from .reformulate import pointwise_first_stack, regroup_stack
+
+    torch.manual_seed(seed)
+    stack = pointwise_first_stack(channels, blocks).eval()
+    regrouped = regroup_stack(stack).eval()
+    x = torch.randn(2, channels, 8, 8, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        diff = (stack(x) - regrouped(x)).abs().max().item()
+    return {"max_diff": diff, "separable_blocks": sum(1 for n, _ in regrouped.named_children() if n.startswith("separable"))}
+
+
+def _op(text: str, color: str) -> str:
+    return (f"<span style='display:inline-block;padding:1px 5px;margin:1px;border-radius:3px;"
+            f"background:{color};font-family:monospace'>{text}</span>")
+
+
+def regroup_view(blocks: int) -> str:
+    """HTML: the sequence of operations of a stack, bracketed two ways — as Fig. 4 blocks (1x1, ReLU,
+    depthwise) and as separable convs (depthwise, 1x1) — with the numerical check that they agree."""
+    pw, dw, act = (lambda i: _op(f"1x1<sub>{i}</sub>", "#b2abd2")), (lambda i: _op(f"dw<sub>{i}</sub>", "#fdb863")), _op("ReLU", "#eee")
+    box = "<span style='border:2px solid {};border-radius:4px;padding:1px;margin:1px 3px'>{}</span>"
+    top = "".join(box.format("#5b3f8c", pw(i) + act + dw(i)) for i in range(1, blocks + 1))
+    bottom = box.format("#999", pw(1) + act) + "".join(
+        box.format("#e66101", dw(i) + pw(i + 1)) + act for i in range(1, blocks)) + box.format("#999", dw(blocks))
+    with _one_thread():
+        r = regroup_numbers(blocks)
+    same = "below 1e-5: the same function" if r["max_diff"] < 1e-5 else f"{r['max_diff']:.2e}"
+    return (
+        f"<p>{blocks} Fig. 4 block{'s' if blocks > 1 else ''} (1x1 → ReLU → depthwise):</p><p>{top}</p>"
+        f"<p>the same operations, regrouped: a leading 1x1, <b>{r['separable_blocks']} depthwise separable "
+        f"conv{'s' if r['separable_blocks'] != 1 else ''}</b> (depthwise → 1x1), a trailing depthwise:</p><p>{bottom}</p>"
+        f"<p>largest output difference: {same}</p>"
+    )
+
+
+def regroup(blocks: int = 3) -> App:
+    """Notebook 05's widget: the number of stacked blocks -> the two bracketings, checked numerically."""
+    if blocks not in BLOCK_CHOICES:
+        raise ValueError(f"blocks={blocks} is not one of {BLOCK_CHOICES}")
+    controls = {"blocks": W.SelectionSlider(options=BLOCK_CHOICES, value=blocks, description="blocks")}
+    return App(controls, regroup_view, title="Order of the two steps: the same stack, bracketed two ways")
