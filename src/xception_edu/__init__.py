@@ -19,6 +19,8 @@ from . import presets
 from .summary import feature_maps, flow_counts, flow_summary, flow_table
 # The factory stays at xception_edu.xception.xception: exporting it here would hide the submodule.
 from .xception import Xception
+from . import data
+from .data import SyntheticCorrelations, build_dataloader, make_loaders
 
 __version__ = "0.1.0"
 
@@ -29,4 +31,5 @@ __all__ = [
     "exercises", "pointwise_first_stack", "reformulate", "regroup_stack", "time_forward", "torchinfo_counts",
     "viz", "widgets",
     "Xception", "feature_maps", "flow_counts", "flow_summary", "flow_table", "presets",
+    "data", "SyntheticCorrelations", "build_dataloader", "make_loaders",
 ]

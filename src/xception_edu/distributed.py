@@ -63,3 +63,13 @@ def all_sum(values: list[float], ctx: Context) -> list[float]:
 def barrier(ctx: Context) -> None:
     if ctx.distributed:
         dist.barrier()
+
+
+def sync_buffers(module: torch.nn.Module, ctx: Context) -> None:
+    """Copy rank 0's buffers (BN running statistics) to every rank.
+
+    DDP averages gradients, so parameters stay identical, but each rank's BN statistics follow its own
+    batches; after training, evaluation on every rank should use one model, so rank 0's buffers win."""
+    if ctx.distributed:
+        for b in module.buffers():
+            dist.broadcast(b, src=0)

@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import StepLR
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm.auto import tqdm
 
@@ -49,6 +49,7 @@ class TrainConfig:
     lr_decay: float = 0.94
     decay_every: int = 2              # epochs
     ema_decay: float | None = 0.9999  # Polyak averaging; None turns it off
+    ema_bn_batches: int = 20          # training batches that re-estimate BN statistics for the average
     label_smoothing: float = 0.0
     precision: str = "bf16"           # on the CPU, fp32 is used whatever this says (see Trainer)
     channels_last: bool = True
@@ -63,7 +64,7 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "base_batch", "decay_every", "log_every"):
+        for name in ("epochs", "batch_size", "base_batch", "decay_every", "log_every", "ema_bn_batches"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -90,7 +91,7 @@ class TrainConfig:
 # The paper's recipe, and one that makes a small model learn in about a minute on a laptop CPU.
 RECIPES = {
     "paper": dict(),
-    "cpu": dict(epochs=4, batch_size=64, lr=0.05, lr_decay=0.7, decay_every=1, ema_decay=0.99,
+    "cpu": dict(epochs=3, batch_size=64, lr=0.05, lr_decay=0.7, decay_every=1, ema_decay=0.99,
                 weight_decay=5e-5, workers=0, precision="fp32", log_every=5),
 }
 
@@ -142,7 +143,11 @@ class Trainer:
         self.model = model.to(dev, memory_format=self.memory_format)
         self.ema = None
         if cfg.ema_decay is not None:
-            self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+            # Parameters only: BN running statistics averaged over steps lag behind and belong to other
+            # weights (measured here: 17% vs 88% validation accuracy on a short run), so the average
+            # gets statistics of its own before each evaluation (refresh_ema_bn).
+            self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=False)
+        self._ema_bn_fresh = False
         net = self.model
         if self.ctx.distributed:
             net = DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
@@ -261,6 +266,7 @@ class Trainer:
                 break  # max_steps reached mid-epoch
         bar.close()
         seconds = time.perf_counter() - t0
+        distributed.sync_buffers(self.model, ctx)  # one model on every rank before evaluating and saving
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
         epoch_done = self.step_in_epoch >= steps_per_epoch
         if epoch_done:
@@ -278,8 +284,7 @@ class Trainer:
             msg = f"epoch {row['epoch']:g}: train loss {row['train_loss']:.3f} acc {row['train_acc']:.3f}"
             if val_acc is not None:
                 msg += f" | val loss {val_loss:.3f} acc {val_acc:.3f}"
-            if cfg.progress:
-                tqdm.write(msg + f" | {row['images_per_s']:.0f} img/s")
+            (tqdm.write if cfg.progress else print)(msg + f" | {row['images_per_s']:.0f} img/s")
             if self.dir is not None:
                 history_io.save(self.history, self.dir)
         self.save()
@@ -298,6 +303,7 @@ class Trainer:
         self.scaler.update()
         if self.ema is not None:
             self.ema.update_parameters(self.model)
+            self._ema_bn_fresh = False
         return loss, (logits.argmax(1) == y).sum()
 
     def _check_finite(self, sums: torch.Tensor) -> tuple[float, float]:
@@ -310,11 +316,37 @@ class Trainer:
         return loss_sum / max(n, 1), correct / max(n, 1)
 
     @torch.no_grad()
+    def refresh_ema_bn(self) -> None:
+        """Re-estimate the weight average's BN statistics on a fixed set of training batches
+        (``swa_utils.update_bn``), averaged over ranks. The RNG is forked so training is unaffected."""
+        if self.ema is None or self._ema_bn_fresh:
+            return
+        n = min(self.cfg.ema_bn_batches * self.cfg.batch_size, len(self.train_set))
+        g = torch.Generator().manual_seed(self.cfg.seed + 12345)
+        idx = torch.randperm(len(self.train_set), generator=g)[:n].tolist()
+        idx = idx[self.ctx.rank :: self.ctx.world_size] or idx[:1]
+        loader = self._loader(torch.utils.data.Subset(self.train_set, idx), None)
+        dev, fmt = self.ctx.device, self.memory_format
+        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+            update_bn((x.to(dev, memory_format=fmt) for x, _ in loader), self.ema.module)
+        if self.ctx.distributed:
+            for m in self.ema.module.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    for buf in (m.running_mean, m.running_var):
+                        torch.distributed.all_reduce(buf)
+                        buf /= self.ctx.world_size
+        self._ema_bn_fresh = True
+
+    @torch.no_grad()
     def evaluate(self, dataset: Dataset | None = None, use_ema: bool = True) -> tuple[float, float]:
         """Loss and accuracy on ``dataset`` (default: the validation set), with the weight average
         when there is one, as the paper evaluates. Sharded over ranks, then summed."""
         dataset = self.val_set if dataset is None else dataset
-        model = self.ema.module if (use_ema and self.ema is not None) else self.model
+        if use_ema and self.ema is not None:
+            self.refresh_ema_bn()
+            model = self.ema.module
+        else:
+            model = self.model
         was_training = model.training
         model.eval()
         ctx = self.ctx
@@ -337,7 +369,7 @@ class Trainer:
 
 # Settings that change the trajectory: resuming with different ones cannot continue "exactly".
 _MUST_MATCH = ("batch_size", "lr", "base_lr", "base_batch", "momentum", "weight_decay", "lr_decay",
-               "decay_every", "ema_decay", "label_smoothing", "seed", "channels_last")
+               "decay_every", "ema_decay", "ema_bn_batches", "label_smoothing", "seed", "channels_last")
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None, config: TrainConfig | None = None,
