@@ -15,7 +15,7 @@ from .convs import (
 from .counting import Counts, count_params, measure, time_forward, torchinfo_counts
 from .devices import best_device, environment
 from .reformulate import pointwise_first_stack, reformulate, regroup_stack
-from . import presets
+from . import presets, savings
 from .summary import feature_maps, flow_counts, flow_summary, flow_table
 # The factory stays at xception_edu.xception.xception: exporting it here would hide the submodule.
 from .xception import Xception

@@ -250,3 +250,87 @@ def _depthwise_by_hand(fn):
             hint = " You used kernel 0 for every channel: channel i has its OWN kernel weight[i]." \
                 if torch.allclose(got, shared, atol=1e-5) else " Filter channel i with weight[i] only (padding=1)."
             raise Mismatch(f"wrong values for {c} channels.{hint}")
+
+
+# --- 07 parameter savings, measured ----------------------------------------------------------------------
+
+@register("07.separable_ratio")
+def _separable_ratio(fn):
+    for cout, k in [(728, 3), (64, 3), (256, 5), (8, 1), (2048, 7)]:
+        got, want = fn(cout, k), counting.separable_ratio(cout, k)
+        if not isinstance(got, (int, float)) or abs(got - want) > 1e-9:
+            hint = " Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, by the regular cost k²·Cin·Cout." \
+                if isinstance(got, (int, float)) and abs(got - 1 / k**2) < 1e-9 else ""
+            raise Mismatch(f"separable_ratio({cout}, {k}) returned {got!r}, expected {want:.6f}.{hint}")
+
+
+@register("07.extreme_macs")
+def _extreme_macs(fn):
+    from . import savings
+
+    for cin, cout, k, h, w in [(64, 64, 3, 56, 56), (32, 128, 5, 7, 9), (728, 728, 3, 19, 19), (3, 8, 1, 1, 1)]:
+        got, want = fn(cin, cout, k, h, w), savings.variant_counts("extreme", cin, cout, k, hw=(h, w)).macs
+        if got != want:
+            sep = savings.variant_counts("separable", cin, cout, k, hw=(h, w)).macs
+            hint = (" That is the separable conv: Fig. 4 filters the Cout channels AFTER the 1x1, so k²·Cout."
+                    if got == sep and cin != cout else
+                    " Parameters Cin·Cout + k²·Cout, each used at every one of the h·w output pixels.")
+            raise Mismatch(f"extreme_macs({cin}, {cout}, {k}, {h}, {w}) returned {got}, expected {want}.{hint}")
+
+
+@register("07.regular_in_place")
+def _regular_in_place(fn):
+    from .convs import SeparableConv2d
+
+    for cin, cout, k, hw in [(728, 728, 3, (19, 19)), (64, 128, 3, (147, 147)), (16, 32, 5, (7, 9))]:
+        got = fn(SeparableConv2d(cin, cout, k), hw)
+        want = counting.standard(cin, cout, k, hw).macs
+        if got != want:
+            sep = counting.separable(cin, cout, k, hw).macs
+            hint = " That is what the separable conv itself costs: replace it by ONE k x k conv from Cin to Cout." \
+                if got == sep else " Read in_channels, out_channels and kernel_size off the module: k·k·Cin·Cout·H·W."
+            raise Mismatch(f"for SeparableConv2d({cin}, {cout}, {k}) on a {hw[0]}x{hw[1]} map you returned {got}, "
+                           f"expected {want}.{hint}")
+
+
+# --- 08 the architecture ------------------------------------------------------------------------------------
+
+@register("08.middle_block_params")
+def _middle_block_params(fn):
+    for c in (728, 182, 64, 8):
+        got = fn(c)
+        want = 3 * (counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params)
+        if got != want:
+            no_bn = 3 * counting.separable(c, c, 3, (1, 1)).params
+            hint = " Each separable conv is followed by a BN with 2·C parameters (scale and shift)." if got == no_bn else \
+                " Three separable convs C -> C (9·C + C·C each), each followed by BN (2·C)."
+            raise Mismatch(f"middle_block_params({c}) returned {got}, expected {want}.{hint}")
+
+
+@register("08.exit_map_size")
+def _exit_map_size(fn):
+    import torch
+
+    from .xception import Xception
+
+    tiny = Xception(num_classes=2, middle_repeats=0, width=0.125)
+    for n in (71, 80, 128, 224, 299, 331):
+        got = fn(n)
+        with torch.no_grad():
+            want = tiny.eval().forward_features(torch.zeros(1, 3, n, n)).shape[-1]
+        if got != want:
+            raise Mismatch(f"exit_map_size({n}) returned {got}, expected {want}: a valid 3x3 conv takes 2 px off "
+                           "(the first also halves: (n - 3) // 2 + 1), each 'same' max-pool halves, rounding UP")
+
+
+@register("08.depthwise_params")
+def _depthwise_params(fn):
+    from .savings import breakdown
+    from .xception import Xception
+
+    for kw in (dict(middle_repeats=0, width=0.25), dict(middle_repeats=2, width=0.5)):
+        model = Xception(num_classes=10, **kw)
+        got, want = fn(model), breakdown(model, 71)["depthwise"].params
+        if got != want:
+            raise Mismatch(f"for Xception({kw}) you counted {got:,}, expected {want:,}: sum the weights of every "
+                           "nn.Conv2d whose groups equal its in_channels (and are more than 1)")

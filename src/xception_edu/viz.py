@@ -432,3 +432,120 @@ def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor):
                  fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --- notebooks 07-08: the savings, measured, and Xception dissected (Sec. 1.2, Fig. 5, Table 3) ------------
+# (data from ``savings``; these functions only draw)
+
+VARIANT_COLORS = {"standard": "#999999", "grouped": "#b2abd2", "extreme": "#e66101", "separable": "#5b3f8c",
+                  "depthwise": "#fdb863", "pointwise": "#5e3c99"}
+
+
+def savings_curves_figure(channels=(8, 16, 32, 64, 128, 256, 512, 728, 1024, 2048), kernels=(1, 3, 5, 7),
+                          spectrum_channels: int = 256):
+    """Sec. 1.2's savings in three panels: parameters vs channel width (Cin = Cout = C, k = 3) for the four
+    operators; the separable/regular ratio 1/C + 1/k**2 vs C for several k, with its floor 1/k**2; and the
+    spectrum in g (a conv in g groups, C = ``spectrum_channels``), from regular (g = 1) to depthwise (g = C)."""
+    import matplotlib.pyplot as plt
+
+    from . import counting, savings
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), dpi=80)
+    ax = axes[0]
+    for v in savings.VARIANTS:
+        if v == "grouped":
+            continue
+        ax.plot(channels, [savings.variant_counts(v, c, c, 3).params for c in channels], "o-", ms=3,
+                color=VARIANT_COLORS[v], label=savings.VARIANT_NAMES[v])
+    ax.set_xscale("log"); ax.set_yscale("log")
+    ax.set_xlabel("channels C (= Cin = Cout)"); ax.set_ylabel("parameters"); ax.legend(fontsize=8)
+    ax.set_title("3x3 operators: parameters vs width", fontsize=10)
+    ax = axes[1]
+    for k, color in zip(kernels, ("#999", "#5b3f8c", "#e66101", "#1b9e77")):
+        ax.plot(channels, [counting.separable_ratio(c, k) for c in channels], "o-", ms=3, color=color, label=f"k = {k}")
+        ax.axhline(1 / k**2, color=color, ls=":", lw=0.8)
+    ax.set_xscale("log"); ax.set_yscale("log")
+    ax.set_xlabel("output channels Cout"); ax.set_ylabel("separable / regular")
+    ax.set_title("the ratio 1/Cout + 1/k² (dotted: 1/k²)", fontsize=10); ax.legend(fontsize=8)
+    ax = axes[2]
+    gs = savings.valid_groups(spectrum_channels, spectrum_channels)
+    ax.plot(gs, [savings.variant_counts("grouped", spectrum_channels, spectrum_channels, 3, g).params for g in gs],
+            "o-", color=VARIANT_COLORS["grouped"], label="3x3 conv in g groups")
+    sep = savings.variant_counts("separable", spectrum_channels, spectrum_channels, 3).params
+    ax.axhline(sep, color=VARIANT_COLORS["separable"], ls="--", label=f"separable: {sep:,}")
+    ax.set_xscale("log"); ax.set_yscale("log"); ax.set_xticks(gs); ax.set_xticklabels(gs, fontsize=7); ax.minorticks_off()
+    ax.set_xlabel("groups g (1: regular, C: depthwise)"); ax.set_ylabel("parameters")
+    ax.set_title(f"the spectrum in g, C = {spectrum_channels}", fontsize=10); ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def time_vs_macs_figure(rows):
+    """Measured forward time against multiply-adds (log-log), one point per operator and layout
+    (``savings.measure_variants`` rows): points on one diagonal would mean time follows arithmetic.
+    Filled markers: NCHW; open: channels_last (NHWC)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4), dpi=80)
+    seen = set()
+    for r in rows:
+        label = r.variant if r.variant not in seen else None
+        seen.add(r.variant)
+        ax.plot(r.macs * r.batch, r.ms, "o" if r.memory_format == "NCHW" else "s", ms=7,
+                color=VARIANT_COLORS[r.variant], mfc=VARIANT_COLORS[r.variant] if r.memory_format == "NCHW" else "none",
+                label=label)
+    ax.set_xscale("log"); ax.set_yscale("log")
+    ax.set_xlabel("multiply-adds (per batch)"); ax.set_ylabel("measured time (ms)")
+    ax.set_title("time vs arithmetic (filled: NCHW, open: channels_last)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def feature_map_figure(shapes):
+    """The map side and the channel count after each stage of Xception (``summary.feature_maps``): the
+    network trades space for channels, flow by flow (Fig. 5)."""
+    import matplotlib.pyplot as plt
+
+    names = [n.replace("_flow", "").replace("stem.conv1", "conv1") for n in shapes]
+    sides = [s[1] for s in shapes.values()]
+    chans = [s[0] for s in shapes.values()]
+    fig, ax = plt.subplots(figsize=(11, 3.4), dpi=80)
+    x = range(len(names))
+    ax.bar(x, sides, color="#b2abd2", label="map side H = W (px)")
+    for i, s in enumerate(sides):
+        ax.text(i, s + 2, str(s), ha="center", fontsize=7)
+    ax.set_ylabel("map side (px)")
+    ax.set_xticks(list(x)); ax.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
+    ax2 = ax.twinx()
+    ax2.plot(list(x), chans, "o-", color="#e66101", label="channels")
+    ax2.set_ylabel("channels", color="#e66101")
+    ax.set_title("Through Xception: space shrinks, channels grow", fontsize=10)
+    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.86), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def breakdown_figure(parts):
+    """Where the parameters and multiply-adds go, by kind of layer (``savings.breakdown``): two
+    horizontal bars of shares, labelled with the counts."""
+    import matplotlib.pyplot as plt
+
+    colors = ("#fdb863", "#5e3c99", "#999999", "#b2abd2", "#1b9e77")
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.2), dpi=80)
+    for ax, what in zip(axes, ("params", "macs")):
+        values = [getattr(c, what) for c in parts.values()]
+        total = sum(values)
+        left = 0.0
+        for (name, _), v, color in zip(parts.items(), values, colors):
+            share = v / total
+            ax.barh(0, share, left=left, color=color, label=name)
+            if share > 0.04:
+                ax.text(left + share / 2, 0, f"{name}\n{share:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if color in ("#5e3c99", "#999999", "#1b9e77") else "black")
+            left += share
+        ax.set_xlim(0, 1); ax.set_yticks([])
+        ax.set_title(f"{'parameters' if what == 'params' else 'multiply-adds per image'}: {total:,}", fontsize=9)
+    axes[0].legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+    fig.tight_layout()
+    return fig

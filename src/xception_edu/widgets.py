@@ -412,3 +412,174 @@ def regroup(blocks: int = 3) -> App:
         raise ValueError(f"blocks={blocks} is not one of {BLOCK_CHOICES}")
     controls = {"blocks": W.SelectionSlider(options=BLOCK_CHOICES, value=blocks, description="blocks")}
     return App(controls, regroup_view, title="Order of the two steps: the same stack, bracketed two ways")
+
+
+# --- notebook 07: every count and the measured time of four operators (Sec. 1.2) -------------------------
+
+SAVINGS_CHANNEL_CHOICES = (8, 16, 32, 64, 128, 256)
+SAVINGS_MAP_SIZE = 14
+
+
+def savings_numbers(cin: int, cout: int, kernel_size: int, groups: int, time_it: bool = True,
+                    repeats: int = 3) -> dict:
+    """The numbers behind notebook 07's widget: closed-form parameters and multiply-adds of the four
+    operators (``savings.VARIANTS``) on a 14x14 map, and, when ``time_it``, each one's median forward time
+    (one image, one thread, alternating rounds; a few repeats so that the widget answers at once)."""
+    from . import savings
+
+    counts = savings.all_counts(cin, cout, kernel_size, groups, (SAVINGS_MAP_SIZE, SAVINGS_MAP_SIZE))
+    times = None
+    if time_it:
+        rows = savings.measure_variants(cin, cout, kernel_size, groups, size=SAVINGS_MAP_SIZE, repeats=repeats,
+                                        warmup=1, threads=1)
+        times = {r.variant: r.ms for r in rows}
+    return {"counts": counts, "times": times}
+
+
+_FORMULAS = {"standard": "k²·Cin·Cout", "grouped": "k²·(Cin/g)·Cout", "extreme": "Cin·Cout + k²·Cout",
+             "separable": "k²·Cin + Cin·Cout"}
+
+
+def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_it: bool = True) -> str:
+    """HTML for notebook 07's widget: a row per operator with its formula, parameters, multiply-adds (with a
+    bar relative to the regular conv) and measured time in stable spans (``xe-params-<variant>``,
+    ``xe-macs-<variant>``, ``xe-time-<variant>``), and the spectrum of g as an inline SVG plot."""
+    from . import savings
+    from .viz import VARIANT_COLORS, svg_plot
+
+    with _one_thread():
+        r = savings_numbers(cin, cout, kernel_size, groups, time_it=time_it)
+    counts, times = r["counts"], r["times"]
+    ref = counts["standard"].macs
+    rows = []
+    for v, c in counts.items():
+        name = savings.VARIANT_NAMES[v].replace("g groups", f"g = {groups}")
+        bar = (f"<div style='width:{max(1.0, 160 * c.macs / ref):.0f}px;height:10px;"
+               f"background:{VARIANT_COLORS[v]}'></div>")
+        t = f"<span class='xe-time-{v}'>{times[v]:.2f} ms</span>" if times else ""
+        rows.append(f"<tr><td>{name}</td><td>{_FORMULAS[v]}</td>"
+                    f"<td style='text-align:right'><span class='xe-params-{v}'>{c.params:,}</span></td>"
+                    f"<td style='text-align:right'><span class='xe-macs-{v}'>{c.macs:,}</span></td>"
+                    f"<td>{bar}</td><td style='text-align:right'>{t}</td></tr>")
+    gs = savings.valid_groups(cin, cout)
+    spectrum = [savings.variant_counts("grouped", cin, cout, kernel_size, g).params for g in gs]
+    ratio = counts["separable"].params / counts["standard"].params
+    plot = (svg_plot(gs, spectrum, mark=groups, width=300, height=200, xlabel="groups g", ylabel="parameters",
+                     title="grouped conv: parameters vs g") if len(gs) > 1 else "")
+    return (
+        f"<p>Cin = {cin}, Cout = {cout}, k = {kernel_size}, g = {groups}; multiply-adds per image on a "
+        f"{SAVINGS_MAP_SIZE}x{SAVINGS_MAP_SIZE} map; time: median forward pass on this machine, one thread</p>"
+        "<div style='display:flex;gap:12px;align-items:flex-start'>"
+        "<table><tr><th>operator</th><th>weights</th><th>parameters</th><th>multiply-adds</th>"
+        "<th>vs regular</th><th>time</th></tr>" + "".join(rows) + "</table>" + plot + "</div>"
+        f"<p>separable / regular = <span class='xe-ratio'>{ratio:.4f}</span> = 1/{cout} + 1/{kernel_size}² "
+        f"= {1 / cout + 1 / kernel_size**2:.4f}</p>"
+    )
+
+
+class _HeldApp(App):
+    """An App whose redraws can be held while a handler moves several controls at once."""
+
+    holding = False
+
+    def update(self) -> None:
+        if not self.holding:
+            super().update()
+
+
+def savings_explorer(cin: int = 64, cout: int = 64, kernel_size: int = 3, groups: int = 4) -> App:
+    """Notebook 07's widget: Cin, Cout, k and g (only the common divisors of Cin and Cout) -> the counts
+    and measured time of a regular, grouped, extreme-Inception and depthwise separable conv, live."""
+    from . import savings
+
+    for name, v, choices in (("cin", cin, SAVINGS_CHANNEL_CHOICES), ("cout", cout, SAVINGS_CHANNEL_CHOICES),
+                             ("kernel_size", kernel_size, KERNEL_CHOICES)):
+        if v not in choices:
+            raise ValueError(f"{name}={v} is not one of {choices}")
+    valid = tuple(savings.valid_groups(cin, cout))
+    if groups not in valid:
+        raise ValueError(f"groups={groups} does not divide both Cin={cin} and Cout={cout}; valid: {valid}")
+    # continuous_update=False: every redraw times the four operators, so redraw when a slider is released.
+    controls = {
+        "cin": W.SelectionSlider(options=SAVINGS_CHANNEL_CHOICES, value=cin, description="C_in",
+                                 continuous_update=False),
+        "cout": W.SelectionSlider(options=SAVINGS_CHANNEL_CHOICES, value=cout, description="C_out",
+                                  continuous_update=False),
+        "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="k",
+                                         continuous_update=False),
+        "groups": W.SelectionSlider(options=valid, value=groups, description="groups g", continuous_update=False),
+    }
+    app: list[_HeldApp] = []
+
+    def keep_groups_valid(_change):
+        # Registered BEFORE the App's own observers, so the view never sees an invalid g. New options make
+        # ipywidgets jump to the first option (g = 1), so set them with redraws held, then restore the
+        # largest valid g not above the old one; the App's observer of the moved slider then redraws once.
+        g = controls["groups"]
+        options = tuple(savings.valid_groups(controls["cin"].value, controls["cout"].value))
+        if tuple(g.options) != options:
+            value = max(o for o in options if o <= g.value)
+            app[0].holding = True
+            try:
+                g.options = options
+                g.value = value
+            finally:
+                app[0].holding = False
+
+    controls["cin"].observe(keep_groups_valid, names="value")
+    controls["cout"].observe(keep_groups_valid, names="value")
+    app.append(_HeldApp(controls, savings_table_view,
+                        title="Four operators: parameters, multiply-adds and measured time"))
+    return app[0]
+
+
+# --- notebook 08: Xception's size as a function of depth and width (Fig. 5) ------------------------------
+
+MIDDLE_REPEAT_CHOICES = tuple(range(0, 17))
+WIDTH_MULTIPLIERS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+ARCH_IMAGE_SIZES = (71, 128, 160, 224, 299, 331)
+
+
+def architecture_view(middle_repeats: int, width: float, image_size: int = 299) -> str:
+    """HTML for notebook 08's widget: parameters and multiply-adds per flow of ``Xception(middle_repeats,
+    width)`` at ``image_size`` px, in closed form (``savings.xception_counts``: no model is built), with
+    bars relative to the paper's model and the totals in stable spans ``xe-params`` and ``xe-macs``."""
+    from .savings import xception_counts
+
+    parts = xception_counts(middle_repeats, width, image_size)
+    paper = xception_counts()["total"]
+    total = parts["total"]
+    scale = max(total.params, paper.params)
+    mscale = max(total.macs, xception_counts(middle_repeats, width, 299)["total"].macs, paper.macs)
+    colors = {"stem": "#999999", "entry": "#b2abd2", "middle": "#5b3f8c", "exit": "#e66101", "classifier": "#1b9e77"}
+    rows = "".join(
+        f"<tr><td>{name}</td><td style='text-align:right'>{c.params:,}</td>"
+        f"<td><div style='width:{max(1.0, 200 * c.params / scale):.0f}px;height:10px;background:{colors[name]}'></div></td>"
+        f"<td style='text-align:right'>{c.macs / 1e9:.3f} G</td>"
+        f"<td><div style='width:{max(1.0, 200 * c.macs / mscale):.0f}px;height:10px;background:{colors[name]}'></div></td></tr>"
+        for name, c in parts.items() if name != "total")
+    return (
+        f"<p>Xception with <b>{middle_repeats}</b> middle-flow block{'s' if middle_repeats != 1 else ''} "
+        f"(paper: 8), width × <b>{width:g}</b>, at {image_size}x{image_size} px</p>"
+        "<table><tr><th>flow</th><th>parameters</th><th></th><th>multiply-adds</th><th></th></tr>" + rows + "</table>"
+        f"<p><span class='xe-params'>parameters: {total.params:,}</span> · "
+        f"<span class='xe-macs'>multiply-adds: {total.macs:,}</span> per image</p>"
+        f"<p style='color:#555'>{total.params / paper.params:.2f}x the parameters and {total.macs / paper.macs:.2f}x "
+        f"the multiply-adds of the paper's model (22,855,952; 8.36 G at 299 px)</p>"
+    )
+
+
+def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299) -> App:
+    """Notebook 08's widget: middle-flow repeats, width multiplier and input size -> parameters and
+    multiply-adds per flow, closed form (an update takes well under a millisecond)."""
+    for name, v, choices in (("middle_repeats", middle_repeats, MIDDLE_REPEAT_CHOICES),
+                             ("width", width, WIDTH_MULTIPLIERS), ("image_size", image_size, ARCH_IMAGE_SIZES)):
+        if v not in choices:
+            raise ValueError(f"{name}={v} is not one of {choices}")
+    controls = {
+        "middle_repeats": W.SelectionSlider(options=MIDDLE_REPEAT_CHOICES, value=middle_repeats,
+                                            description="middle blocks"),
+        "width": W.SelectionSlider(options=WIDTH_MULTIPLIERS, value=width, description="width ×"),
+        "image_size": W.SelectionSlider(options=ARCH_IMAGE_SIZES, value=image_size, description="input px"),
+    }
+    return App(controls, architecture_view, title="Xception's size: depth, width and input")
