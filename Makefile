@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test notebooks clean
+.PHONY: lab test notebooks editions clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ notebooks: $(VENV)/.installed-test
 	  --ExecutePreprocessor.store_widget_state=True \
 	  --ExecutePreprocessor.kernel_name=python3 \
 	  --ExecutePreprocessor.timeout=600 notebooks/[0-9]*.ipynb
+
+# For instructors: editions/student (solutions removed) and editions/instructor (with notes).
+editions: $(VENV)/.installed-lab
+	$(BIN)/python -m xception_edu.editions
 
 clean:
 	rm -rf $(VENV) .pytest_cache
