@@ -438,7 +438,7 @@ def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor):
 # (data from ``savings``; these functions only draw)
 
 VARIANT_COLORS = {"standard": "#999999", "grouped": "#b2abd2", "extreme": "#e66101", "separable": "#5b3f8c",
-                  "depthwise": "#fdb863", "pointwise": "#5e3c99"}
+                  "depthwise": "#fdb863", "pointwise": "#1b9e77"}
 
 
 def savings_curves_figure(channels=(8, 16, 32, 64, 128, 256, 512, 728, 1024, 2048), kernels=(1, 3, 5, 7),
@@ -483,17 +483,28 @@ def savings_curves_figure(channels=(8, 16, 32, 64, 128, 256, 512, 728, 1024, 204
 def time_vs_macs_figure(rows):
     """Measured forward time against multiply-adds (log-log), one point per operator and layout
     (``savings.measure_variants`` rows): points on one diagonal would mean time follows arithmetic.
-    Filled markers: NCHW; open: channels_last (NHWC)."""
+    Filled markers: NCHW; open: channels_last (NHWC). The dotted diagonal is the time every point would take
+    at the regular convs' median rate (GMAC/s), drawn when the rows include a regular conv."""
+    import statistics
+
     import matplotlib.pyplot as plt
+
+    from .savings import VARIANT_NAMES
 
     fig, ax = plt.subplots(figsize=(6.5, 4), dpi=80)
     seen = set()
     for r in rows:
-        label = r.variant if r.variant not in seen else None
+        label = VARIANT_NAMES[r.variant].strip() if r.variant not in seen else None
         seen.add(r.variant)
         ax.plot(r.macs * r.batch, r.ms, "o" if r.memory_format == "NCHW" else "s", ms=7,
                 color=VARIANT_COLORS[r.variant], mfc=VARIANT_COLORS[r.variant] if r.memory_format == "NCHW" else "none",
                 label=label)
+    regular = [r.gmacs_per_s for r in rows if r.variant == "standard"]
+    if regular:
+        rate = statistics.median(regular)
+        xs = [min(r.macs * r.batch for r in rows), max(r.macs * r.batch for r in rows)]
+        ax.plot(xs, [x / (rate * 1e9) * 1e3 for x in xs], ":", color="#666", lw=1,
+                label=f"at the regular conv's rate, {rate:.0f} GMAC/s")
     ax.set_xscale("log"); ax.set_yscale("log")
     ax.set_xlabel("multiply-adds (per batch)"); ax.set_ylabel("measured time (ms)")
     ax.set_title("time vs arithmetic (filled: NCHW, open: channels_last)", fontsize=10)
@@ -547,5 +558,65 @@ def breakdown_figure(parts):
         ax.set_xlim(0, 1); ax.set_yticks([])
         ax.set_title(f"{'parameters' if what == 'params' else 'multiply-adds per image'}: {total:,}", fontsize=9)
     axes[0].legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+# --- notebook 09: training (Sec. 4) -------------------------------------------------------------
+
+def banner(title: str, lines=(), tone: str = "info"):
+    """A boxed message for the top of a notebook section (e.g. which training mode runs and why), as
+    an ``IPython.display.HTML`` whose plain-text form says the same thing. ``tone``: "info" or "warn"."""
+    from IPython.display import HTML
+
+    colors = {"info": ("#5b3f8c", "#f3f0f7"), "warn": ("#b35806", "#fdf3e7")}
+    if tone not in colors:
+        raise ValueError(f"tone={tone!r} is not one of {sorted(colors)}")
+    edge, fill = colors[tone]
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    body = (f'<div style="border-left:6px solid {edge};background:{fill};padding:8px 14px;margin:4px 0">'
+            f'<b>{html.escape(title)}</b>' + (f'<ul style="margin:4px 0">{items}</ul>' if items else "") + "</div>")
+
+    class Banner(HTML):
+        def __repr__(self) -> str:
+            return "\n".join([title] + [f"- {line}" for line in lines])
+
+    return Banner(body)
+
+
+@torch.no_grad()
+def predictions(model: nn.Module, dataset, indices) -> dict:
+    """The model's guesses (eval mode) on ``dataset[i]`` for each index: the images (N, 3, H, W) in
+    [-1, 1], the true and predicted labels, and the probability the model gave its guess."""
+    was_training = model.training
+    model.eval()
+    try:
+        images, labels = zip(*(dataset[i] for i in indices))
+        x = torch.stack(images)
+        device = next(model.parameters()).device
+        probs = model(x.to(device)).float().softmax(dim=1).cpu()
+    finally:
+        model.train(was_training)
+    confidence, predicted = probs.max(dim=1)
+    return {"images": x, "labels": torch.tensor(labels), "predicted": predicted, "confidence": confidence}
+
+
+def predictions_figure(result: dict, classes, columns: int = 4):
+    """A grid of images (``predictions``' result), each titled with the guess, its probability and
+    the truth: green when right, red when wrong."""
+    import matplotlib.pyplot as plt
+
+    n = len(result["labels"])
+    rows = math.ceil(n / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.5 * rows), dpi=80, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        image = ((result["images"][k] + 1) / 2).clamp(0, 1).permute(1, 2, 0).numpy()
+        truth, guess = int(result["labels"][k]), int(result["predicted"][k])
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(f"guess: {classes[guess]} ({float(result['confidence'][k]):.0%})\ntrue: {classes[truth]}",
+                     fontsize=8, color="#1b7837" if guess == truth else "#b2182b")
     fig.tight_layout()
     return fig
