@@ -213,3 +213,17 @@ def test_cpu_run_warns_and_uses_fp32():
         t = engine.Trainer(tiny_model(), tiny_data(), None, cfg(precision="bf16"))
     assert t.precision == "fp32"
     assert math.isclose(t.lr, 0.05)
+
+
+def test_on_epoch_end_is_called_after_each_history_row(tmp_path):
+    seen = []
+
+    def callback(trainer):  # the row is already in the history, and the checkpoint written
+        seen.append((dict(trainer.history[-1]), checkpoint.load(tmp_path / checkpoint.LATEST)["position"]))
+
+    t = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(tmp_path, epochs=2), on_epoch_end=callback)
+    assert [row for row, _ in seen] == t.history and [row["epoch"] for row, _ in seen] == [1, 2]
+    assert [pos["epoch"] for _, pos in seen] == [1, 2]
+    stopped = engine.Trainer(tiny_model(), tiny_data(), None, cfg(epochs=3, max_steps=4), on_epoch_end=callback)
+    stopped.fit()  # a run stopped mid-epoch by max_steps still reports its last, partial row
+    assert len(seen) == 3 and seen[-1][0]["step"] == 4

@@ -20,6 +20,7 @@ from .summary import feature_maps, flow_counts, flow_summary, flow_table
 # The factory stays at xception_edu.xception.xception: exporting it here would hide the submodule.
 from .xception import Xception
 from . import data
+from . import correlations
 from .data import SyntheticCorrelations, build_dataloader, make_loaders
 
 __version__ = "0.1.0"
@@ -31,5 +32,5 @@ __all__ = [
     "exercises", "pointwise_first_stack", "reformulate", "regroup_stack", "time_forward", "torchinfo_counts",
     "viz", "widgets",
     "Xception", "feature_maps", "flow_counts", "flow_summary", "flow_table", "presets",
-    "data", "SyntheticCorrelations", "build_dataloader", "make_loaders",
+    "correlations", "data", "SyntheticCorrelations", "build_dataloader", "make_loaders",
 ]

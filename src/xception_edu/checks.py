@@ -334,3 +334,152 @@ def _depthwise_params(fn):
         if got != want:
             raise Mismatch(f"for Xception({kw}) you counted {got:,}, expected {want:,}: sum the weights of every "
                            "nn.Conv2d whose groups equal its in_channels (and are more than 1)")
+
+
+# --- 09 training ---------------------------------------------------------------------------------------------
+
+@register("09.scaled_lr")
+def _scaled_lr(fn):
+    import math
+
+    from .engine import recipe
+
+    for batch, gpus in ((32, 8), (64, 1), (128, 8), (256, 1), (16, 4)):
+        got = fn(batch, gpus)
+        want = recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
+        if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
+            if isinstance(got, (int, float)) and math.isclose(got, 0.045 * batch / 256, rel_tol=1e-9):
+                hint = " Each GPU sees batch_per_gpu images, but one step averages the gradient of ALL of them: " \
+                       "the global batch is batch_per_gpu x gpus."
+            elif isinstance(got, (int, float)) and math.isclose(got, 0.045, rel_tol=1e-9):
+                hint = " 0.045 is the rate for a global batch of 256: scale it in proportion to the global batch."
+            else:
+                hint = " lr = 0.045 x (batch_per_gpu x gpus) / 256."
+            raise Mismatch(f"scaled_lr({batch}, {gpus}) returned {got!r}, expected {want:g}.{hint}")
+
+
+@register("09.lr_at_epoch")
+def _lr_at_epoch(fn):
+    import math
+
+    import torch
+
+    from .engine import recipe
+
+    cfg = recipe("paper")
+    for lr0 in (0.045, 0.18):
+        param = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([param], lr=lr0)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.decay_every, gamma=cfg.lr_decay)
+        for epoch in range(100):
+            want = opt.param_groups[0]["lr"]  # the rate used during this epoch (counted from 0)
+            if epoch in (0, 1, 2, 3, 4, 5, 9, 30, 99):
+                got = fn(lr0, epoch)
+                if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
+                    if isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** epoch, rel_tol=1e-9):
+                        hint = " The rate is multiplied by 0.94 every 2 epochs, not every epoch."
+                    elif isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** (epoch / 2), rel_tol=1e-9):
+                        hint = " The rate drops in steps: count only completed 2-epoch periods (epoch // 2)."
+                    else:
+                        hint = " Epochs count from 0, which trains at lr0; epochs 2 and 3 at lr0 x 0.94; and so on."
+                    raise Mismatch(f"lr_at_epoch({lr0}, {epoch}) returned {got!r}, expected {want:.6g}.{hint}")
+            opt.step()
+            sched.step()
+
+
+# --- 10 ablations and the spectrum -------------------------------------------------------------------
+
+@register("10.group_params")
+def _group_params(fn):
+    import torch.nn as nn
+
+    for c, g, k in [(8, 8, 3), (8, 1, 3), (32, 4, 3), (184, 8, 3), (16, 2, 5)]:
+        got, want = fn(c, g, k), counting.count_params(nn.Conv2d(c, c, k, groups=g, bias=False))
+        if got != want:
+            hint = (" Each of the g groups maps c/g channels to c/g channels: g x (c/g)^2 x k^2 weights."
+                    if got in (k * k * c * c, k * k * c * g) else " Count one group first, then multiply by g.")
+            raise Mismatch(f"group_params({c}, {g}, {k}) returned {got}, expected {want}.{hint}")
+
+
+@register("10.mean_std")
+def _mean_std(fn):
+    from . import experiments
+
+    for values in ([0.5, 0.7, 0.6], [0.25, 0.25, 0.25], [0.1, 0.9], [0.31, 0.42, 0.38, 0.55]):
+        got, want = tuple(float(v) for v in fn(values)), experiments.mean_std(values)
+        if abs(got[0] - want[0]) > 1e-9 or abs(got[1] - want[1]) > 1e-9:
+            import statistics
+            hint = (" That is the population std (divide by n); with 3 seeds use the sample std (n - 1)."
+                    if len(values) > 1 and abs(got[1] - statistics.pstdev(values)) < 1e-9 else "")
+            raise Mismatch(f"mean_std({values}) returned ({got[0]:.4f}, {got[1]:.4f}), expected "
+                           f"({want[0]:.4f}, {want[1]:.4f}).{hint}")
+
+
+# --- 06 correlations: is the hypothesis true? ------------------------------------------------------------
+
+@register("06.channel_correlation")
+def _channel_correlation(fn):
+    import torch
+
+    from .correlations import channel_correlation
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(3, 12, 10, generator=g)
+    image = torch.stack([base[0] + 2, 0.5 * base[0] + base[1] + 1, -base[0] + 0.3 * base[2] - 4])
+    for a, b in [(0, 1), (0, 2), (1, 2), (1, 1)]:
+        got = fn(image, a, b)
+        want = float(channel_correlation(image)[a, b])
+        if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
+            raise Mismatch(f"return ONE number, the correlation of channels {a} and {b}; got {got!r}")
+        got = float(got)
+        if abs(got - want) > 1e-4:
+            x, y = image[a].flatten(), image[b].flatten()
+            cosine = float((x @ y) / (x.norm() * y.norm()))
+            hint = (" That is the cosine of the raw channels: subtract each channel's mean first."
+                    if abs(got - cosine) < 1e-4 else
+                    " That is not between -1 and 1: divide by the product of the two standard deviations."
+                    if abs(got) > 1 else
+                    " Pearson: centre both channels, then sum(x*y) / sqrt(sum(x*x) * sum(y*y)).")
+            raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}")
+
+
+@register("06.filter_separability")
+def _filter_separability(fn):
+    import torch
+
+    from .correlations import filter_separability
+
+    g = torch.Generator().manual_seed(1)
+    rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
+    for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
+                 torch.randn(5, 5, 5, generator=g)):
+        got = float(fn(filt))
+        want = float(filter_separability(filt[None])[0])
+        if abs(got - want) > 1e-4:
+            s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
+            hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
+                    if abs(got - float(s[0] / s.sum())) < 1e-4 else
+                    " Reshape the (C_in, k, k) filter to a (C_in, k*k) matrix, take torch.linalg.svdvals, and "
+                    "return sigma_1^2 / sum(sigma^2).")
+            raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, expected {want:.4f}.{hint}")
+
+
+@register("06.rank1_kernel")
+def _rank1_kernel(fn):
+    import torch
+
+    from .correlations import kernel_separability
+
+    g = torch.Generator().manual_seed(2)
+    for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:
+        channel, spatial = torch.randn(cout, cin, generator=g), torch.randn(cout, k, k, generator=g)
+        got = fn(channel, spatial)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (cout, cin, k, k):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            raise Mismatch(f"for channel {tuple(channel.shape)} and spatial {tuple(spatial.shape)} return a conv "
+                           f"weight of shape (C_out, C_in, k, k) = {(cout, cin, k, k)}, got {shape}. "
+                           "Hint: channel[:, :, None, None] * spatial[:, None]")
+        want = channel[:, :, None, None] * spatial[:, None]
+        if not torch.allclose(got, want, atol=1e-5):
+            raise Mismatch(f"weight[o, c, i, j] must be channel[o, c] * spatial[o, i, j]; yours differs "
+                           f"(separability {kernel_separability(got):.3f}, should be 1.000)")

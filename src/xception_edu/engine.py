@@ -19,6 +19,7 @@ import pathlib
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn as nn
@@ -28,6 +29,7 @@ from torch.optim.lr_scheduler import StepLR
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from torch.utils.data import DataLoader, Dataset, Sampler
 from tqdm.auto import tqdm
+from tqdm.notebook import tqdm as _notebook_tqdm
 
 from . import checkpoint, distributed, history as history_io
 
@@ -122,15 +124,27 @@ class EpochSampler(Sampler[int]):
         return max(self.per_rank - self.skip, 0)
 
 
+# In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
+# the bars are widgets, and a cleared one leaves an empty reference in the saved notebook, so they stay.
+_KEEP_BARS = issubclass(tqdm, _notebook_tqdm)
+
+
 class NonFiniteLoss(RuntimeError):
     pass
 
 
 class Trainer:
-    """Trains ``model`` on ``train_set``; evaluates (with the weight average) on ``val_set``."""
+    """Trains ``model`` on ``train_set``; evaluates (with the weight average) on ``val_set``.
 
-    def __init__(self, model: nn.Module, train_set: Dataset, val_set: Dataset | None, config: TrainConfig):
+    ``on_epoch_end(trainer)``, if given, is called on the main process after each history row is
+    written (the end of an epoch, or of a run stopped by max_steps), e.g. to redraw live curves
+    (``history.LiveCurves``); ``trainer.history[-1]`` is the row just added.
+    """
+
+    def __init__(self, model: nn.Module, train_set: Dataset, val_set: Dataset | None, config: TrainConfig,
+                 on_epoch_end: Callable[["Trainer"], None] | None = None):
         self.cfg = cfg = config
+        self.on_epoch_end = on_epoch_end
         self.ctx = distributed.setup(cfg.device)
         dev = self.ctx.device
         if dev.type == "cpu" and self.ctx.is_main:
@@ -239,7 +253,7 @@ class Trainer:
         loader = self._loader(self.train_set, sampler, shuffle_seed=cfg.seed * 7919 + self.epoch)
         steps_per_epoch = sampler.per_rank // cfg.batch_size
         bar = tqdm(total=steps_per_epoch, initial=self.step_in_epoch, desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
-                   disable=not (cfg.progress and ctx.is_main), leave=False)
+                   disable=not (cfg.progress and ctx.is_main), leave=_KEEP_BARS)
         self.net.train()
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss*n, correct, n
         seen = torch.zeros(3, dtype=torch.float64, device=ctx.device)
@@ -288,6 +302,8 @@ class Trainer:
             if self.dir is not None:
                 history_io.save(self.history, self.dir)
         self.save()
+        if self.on_epoch_end is not None and ctx.is_main:
+            self.on_epoch_end(self)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor):
         dev = self.ctx.device
@@ -373,9 +389,9 @@ _MUST_MATCH = ("batch_size", "lr", "base_lr", "base_batch", "momentum", "weight_
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None, config: TrainConfig | None = None,
-        **overrides) -> Trainer:
+        on_epoch_end: Callable[[Trainer], None] | None = None, **overrides) -> Trainer:
     """Train and return the trainer (its ``history``, ``model`` and ``ema`` for evaluation)."""
     cfg = dataclasses.replace(config, **overrides) if config else recipe("cpu", **overrides)
-    trainer = Trainer(model, train_set, val_set, cfg)
+    trainer = Trainer(model, train_set, val_set, cfg, on_epoch_end=on_epoch_end)
     trainer.fit()
     return trainer

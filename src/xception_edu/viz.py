@@ -608,7 +608,7 @@ def predictions_figure(result: dict, classes, columns: int = 4):
 
     n = len(result["labels"])
     rows = math.ceil(n / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.5 * rows), dpi=80, squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.8 * rows), dpi=80, squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= n:
@@ -618,5 +618,201 @@ def predictions_figure(result: dict, classes, columns: int = 4):
         ax.imshow(image, interpolation="nearest")
         ax.set_title(f"guess: {classes[guess]} ({float(result['confidence'][k]):.0%})\ntrue: {classes[truth]}",
                      fontsize=8, color="#1b7837" if guess == truth else "#b2182b")
+    fig.tight_layout()
+    return fig
+
+
+# --- notebook 06: correlation matrices and maps for the correlation explorer (Sec. 1.1) ------------------
+
+CORR_CMAP = "PuOr_r"  # diverging, -1..1; not red/green/blue, since the channels may BE red, green and blue
+
+
+def png_data_uri(array, cmap: str = "gray", vmin: float | None = None, vmax: float | None = None) -> str:
+    """A 2-D array as a ``data:image/png;base64,...`` URI, one PNG pixel per entry (NaN drawn light grey):
+    an image any front end shows without a kernel, encoded in about a millisecond. An (H, W, 3) array is
+    drawn as an RGB image (``cmap`` unused), scaled from [vmin, vmax]."""
+    import base64
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    a = np.asarray(array, dtype=np.float64)
+    rgb = a.ndim == 3 and a.shape[-1] == 3
+    if a.ndim != 2 and not rgb:
+        raise ValueError(f"png_data_uri draws a 2-D array or an (H, W, 3) RGB image, got shape {a.shape}")
+    finite = a[np.isfinite(a)]
+    lo = float(finite.min()) if vmin is None and finite.size else (vmin if vmin is not None else 0.0)
+    hi = float(finite.max()) if vmax is None and finite.size else (vmax if vmax is not None else 1.0)
+    scaled = np.clip(np.nan_to_num((a - lo) / (hi - lo) if hi > lo else np.full_like(a, 0.5), nan=0.5), 0, 1)
+    if rgb:
+        rgba = np.round(scaled * 255).astype(np.uint8)
+    else:
+        rgba = matplotlib.colormaps[cmap](scaled, bytes=True)
+        rgba[~np.isfinite(a)] = (220, 220, 220, 255)
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., :3]).save(buf, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def svg_heatmap(array, size: int = 160, cmap: str = CORR_CMAP, vmin: float | None = -1.0, vmax: float | None = 1.0,
+                mark: tuple[int, int] | None = None, title: str = "", xlabel: str = "", ylabel: str = "") -> str:
+    """A 2-D array (a correlation matrix, a feature map) or an (H, W, 3) RGB image as inline SVG: one
+    embedded PNG, drawn with sharp pixels at ``size`` px, with the cell ``mark`` = (row, column) outlined
+    in orange."""
+    a = np.asarray(array, dtype=np.float64)
+    rows, cols = a.shape[:2]
+    left, top = (16 if ylabel else 2), (16 if title else 2)
+    w, h = (size, size * rows / cols) if cols >= rows else (size * cols / rows, size)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w + left + 4:.0f}" height="{h + top + (16 if xlabel else 4):.0f}" '
+             f'font-family="sans-serif" font-size="10">']
+    if title:
+        parts.append(f'<text x="{left + w / 2:.1f}" y="12" text-anchor="middle">{html.escape(title)}</text>')
+    parts.append(f'<image x="{left}" y="{top}" width="{w:.1f}" height="{h:.1f}" preserveAspectRatio="none" '
+                 f'style="image-rendering:pixelated" href="{png_data_uri(a, cmap, vmin, vmax)}"/>')
+    parts.append(f'<rect x="{left}" y="{top}" width="{w:.1f}" height="{h:.1f}" fill="none" stroke="#888"/>')
+    if mark is not None:
+        i, j = mark
+        cw, ch = w / cols, h / rows
+        parts.append(f'<rect class="xe-mark" x="{left + j * cw:.1f}" y="{top + i * ch:.1f}" width="{max(cw, 2):.1f}" '
+                     f'height="{max(ch, 2):.1f}" fill="none" stroke="#e66101" stroke-width="2"/>')
+    if xlabel:
+        parts.append(f'<text x="{left + w / 2:.1f}" y="{top + h + 13:.1f}" text-anchor="middle">{html.escape(xlabel)}</text>')
+    if ylabel:
+        parts.append(f'<text x="10" y="{top + h / 2:.1f}" text-anchor="middle" '
+                     f'transform="rotate(-90 10 {top + h / 2:.1f})">{html.escape(ylabel)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def svg_curves(xs, curves: dict, width: int = 260, height: int = 170, ylim=(-1.0, 1.0), xlabel: str = "",
+               ylabel: str = "", title: str = "") -> str:
+    """Several lines over the same ``xs`` on linear axes as inline SVG (``curves``: label -> ys; NaN
+    points are skipped), with a legend; for autocorrelation curves, which go negative."""
+    colors = ("#5b3f8c", "#e66101", "#1b7837", "#999999")
+    xs = [float(x) for x in xs]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = ylim
+    L, R, T, B = 36, 8, 18, 30
+    pw, ph = width - L - R, height - T - B
+
+    def px(v):
+        return L + (v - x0) / (x1 - x0) * pw
+
+    def py(v):
+        return T + ph - (min(max(v, y0), y1) - y0) / (y1 - y0) * ph
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="10">',
+             f'<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="white" stroke="#888"/>']
+    if title:
+        parts.append(f'<text x="{L + pw / 2}" y="12" text-anchor="middle">{html.escape(title)}</text>')
+    for t in (y0, (y0 + y1) / 2, y1):
+        parts.append(f'<line x1="{L}" x2="{L + pw}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#eee"/>'
+                     f'<text x="{L - 3}" y="{py(t) + 3:.1f}" text-anchor="end">{t:g}</text>')
+    for x in xs:
+        parts.append(f'<text x="{px(x):.1f}" y="{T + ph + 12}" text-anchor="middle">{x:g}</text>')
+    for k, (label, ys) in enumerate(curves.items()):
+        pts = " ".join(f"{px(x):.1f},{py(float(y)):.1f}" for x, y in zip(xs, ys) if math.isfinite(float(y)))
+        color = colors[k % len(colors)]
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.5"/>')
+        parts.append(f'<text x="{L + pw - 4}" y="{T + 12 + 12 * k}" text-anchor="end" fill="{color}">'
+                     f'{html.escape(str(label))}</text>')
+    parts.append(f'<text x="{L + pw / 2}" y="{height - 4}" text-anchor="middle">{html.escape(xlabel)}</text>')
+    parts.append(f'<text x="10" y="{T + ph / 2}" text-anchor="middle" '
+                 f'transform="rotate(-90 10 {T + ph / 2})">{html.escape(ylabel)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- notebook 06: figures of the correlation measurements (Sec. 1.1) --------------------------------------
+
+def photo_correlation_figure(regions: dict, boxes: dict | None = None):
+    """The photograph with its regions outlined, and each region's R, G, B correlation matrix
+    (``correlations.channel_correlation``) with the values written in. ``regions``: name -> (3, H, W)
+    in [0, 1], the first being the whole photo; ``boxes``: name -> (top, bottom, left, right)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from .correlations import PHOTO_REGIONS, channel_correlation
+
+    boxes = PHOTO_REGIONS if boxes is None else boxes
+    names = list(regions)
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.9), dpi=80,
+                             gridspec_kw={"width_ratios": [1.4] + [1] * len(names)})
+    axes[0].imshow(regions[names[0]].permute(1, 2, 0).numpy())
+    for k, name in enumerate(names[1:], 1):
+        t, b, l, r = boxes[name]
+        axes[0].add_patch(Rectangle((l, t), r - l, b - t, fill=False, color=f"C{k}", lw=2))
+        axes[0].text(l + 4, t + 22, name, color=f"C{k}", fontsize=7, weight="bold")
+    axes[0].axis("off")
+    for ax, name in zip(axes[1:], names):
+        m = channel_correlation(regions[name]).numpy()
+        ax.imshow(m, cmap=CORR_CMAP, vmin=-1, vmax=1)
+        for i in range(3):
+            for j in range(3):
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), ["R", "G", "B"])
+        ax.set_title(name, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str = "autocorrelation",
+                  title: str = "", level: float | None = 0.5):
+    """Lines on one axis (``curves``: label -> (xs, ys)), with a dotted line at ``level`` (the 0.5 that
+    ``correlations.correlation_length`` reads off)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3), dpi=80)
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker=".", label=label)
+    if level is not None:
+        ax.axhline(level, color="#999", ls=":", lw=1)
+    ax.set_xlabel(xlabel), ax.set_ylabel(ylabel), ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def separability_figure(layers, bars: dict, chance, title: str = ""):
+    """Grouped bars, one group per layer: ``bars`` label -> one separability per layer (e.g. trained
+    kernels, or what training added, per task), with the chance level of each layer as a black tick."""
+    import matplotlib.pyplot as plt
+
+    n = len(bars)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(8.5, 3), dpi=80)
+    for k, (label, values) in enumerate(bars.items()):
+        ax.bar([i + (k - (n - 1) / 2) * width for i in range(len(layers))], values, width, label=label,
+               color=f"C{k}")
+    for i, c in enumerate(chance):
+        ax.plot([i - 0.45, i + 0.45], [c, c], color="black", lw=2, label="random kernels" if i == 0 else None)
+    ax.set_xticks(range(len(layers)), layers)
+    ax.set_ylim(0, 1), ax.set_ylabel("energy kept by rank 1"), ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def synthetic_factors_figure(size: int = 32, seed: int = 0):
+    """One image of the synthetic set (``data.synthetic``) for each pair of factors: rows are the
+    spatial factor, columns the channel factor (how R, G and B are correlated)."""
+    import matplotlib.pyplot as plt
+
+    from .data.synthetic_data import CHANNEL, SPATIAL, render
+
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(SPATIAL), len(CHANNEL), figsize=(1.3 * len(CHANNEL) + 0.8, 1.3 * len(SPATIAL)),
+                             dpi=80)
+    for i, s in enumerate(SPATIAL):
+        for j, c in enumerate(CHANNEL):
+            ax = axes[i, j]
+            ax.imshow(render(i, j, size, rng).transpose(1, 2, 0), interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(c, fontsize=8)
+            if j == 0:
+                ax.set_ylabel(s, fontsize=8)
     fig.tight_layout()
     return fig
