@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -183,7 +184,9 @@ class LabPage:
 
     def widget(self, title: str):
         """The App's widget box (a VBox whose first child is its bold title)."""
-        box = self.page.locator(".jp-OutputArea-output .widget-vbox", has=self.page.locator(f"b:text-is('{title}')"))
+        # a regex, not a CSS text selector, so titles may hold quotes ("Xception's size")
+        bold = self.page.locator("b").filter(has_text=re.compile("^" + re.escape(title) + "$"))
+        box = self.page.locator(".jp-OutputArea-output .widget-vbox", has=bold)
         box.first.wait_for(state="visible", timeout=60_000)
         return box.first
 
