@@ -164,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     if trainer.ctx.is_main and trainer.history:
         last = trainer.history[-1]
         acc = "" if last["val_acc"] is None else f", validation accuracy {last['val_acc']:.3f}"
-        print(f"done: {trainer.global_step} steps{acc}")
+        mem = ""
+        if trainer.ctx.device.type == "cuda":
+            import torch
+
+            mem = f", peak GPU memory {torch.cuda.max_memory_allocated(trainer.ctx.device) / 2**30:.1f} GiB"
+        print(f"done: {trainer.global_step} steps{acc}{mem}")
     return 0
 
 
