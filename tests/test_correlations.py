@@ -10,15 +10,6 @@ from xception_edu import correlations as co
 from xception_edu import count_params
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids waiting for a core another process holds on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 # --- channel correlation ---------------------------------------------------------------------------
 
 def test_identical_channels_correlate_perfectly_and_negated_ones_at_minus_one():

@@ -12,14 +12,6 @@ DATA = dict(task="spatial", train_size=64, val_size=32, image_size=71)
 TRAIN = dict(epochs=1, batch_size=16, ema_bn_batches=2)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def spy(calls):
     def train(config, seed, datasets):
         calls.append((config.name, seed))

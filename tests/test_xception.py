@@ -19,16 +19,6 @@ from xception_edu.xception import PAPER_WIDTHS, Block, MaxPool2dTFSame, Xception
 TINY = dict(width=0.25, middle_repeats=1)  # every kind of block, cheap to build and run
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is about as fast, and on a shared 2-core machine it avoids the many-fold
-    slowdown of OpenMP threads waiting for a core another process holds."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def paper():
     return xception()

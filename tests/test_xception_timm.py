@@ -17,16 +17,6 @@ pool2d_same = pytest.importorskip("timm.layers.pool2d_same")  # timm's TF-"same"
 SIZE = 77  # 77 -> 38 -> 36: block2 pools an even map, as block3 does at 299 px (74x74)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors: one thread is about as fast, and on a shared 2-core machine it avoids the many-fold
-    slowdown of OpenMP threads waiting for a core another process holds."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def pair():
     torch.manual_seed(0)
