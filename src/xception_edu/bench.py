@@ -12,8 +12,6 @@ and torchvision's Inception V3 (the paper's Table 3 comparison), measured fairly
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,7 +19,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import counting
 from .devices import best_device
+from .savings import alternating_medians
 
 
 @dataclass
@@ -103,29 +103,22 @@ def run(contenders: list[Contender], batch: int, size: int, precision: str = "fp
         loss.backward()
         opt.step()
 
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    times: dict[str, list[float]] = {c.name: [] for c in contenders}
     peak: dict[str, float | None] = {}
     for c, net, opt, inp in setups:
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         for _ in range(warmup):
             step(net, opt, inp)
-        sync()
+        counting._sync(device)
         peak[c.name] = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
-    for _ in range(rounds):
-        for c, net, opt, inp in setups:
-            sync()
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                step(net, opt, inp)
-            sync()
-            times[c.name].append((time.perf_counter() - t0) / steps)
-    return [Result(c.name, batch / statistics.median(times[c.name]), 1e3 * statistics.median(times[c.name]),
-                   peak[c.name]) for c in contenders]
+
+    def steps_of(net, opt, inp):
+        return lambda: [step(net, opt, inp) for _ in range(steps)]
+
+    timed = alternating_medians({c.name: steps_of(net, opt, inp) for c, net, opt, inp in setups},
+                                repeats=rounds, warmup=0, device=device)
+    seconds = {name: t.median / steps for name, t in timed.items()}
+    return [Result(c.name, batch / seconds[c.name], 1e3 * seconds[c.name], peak[c.name]) for c in contenders]
 
 
 def report(results: list[Result], header: str) -> str:

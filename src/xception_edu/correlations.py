@@ -39,6 +39,7 @@ import torch.nn as nn
 from ._checks import positive_int
 from .convs import SeparableConv2d, StandardConv
 from .counting import count_params
+from .devices import cpu_threads
 
 KINDS = ("regular", "inception", "separable")
 KIND_NAMES = {
@@ -564,11 +565,8 @@ def which_learns_what(tasks=TASKS, kinds=KINDS, seeds=(0,), n_train: int = 1024,
         raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
     if n_train < batch_size:
         raise ValueError(f"n_train={n_train} is smaller than one batch of {batch_size}")
-    old_threads = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
     rows, models, initial = [], {}, {}
-    try:
+    with cpu_threads(threads or None):
         for seed in seeds:
             for task in tasks:
                 source = "spatial" if task == CONTROL else task
@@ -594,8 +592,6 @@ def which_learns_what(tasks=TASKS, kinds=KINDS, seeds=(0,), n_train: int = 1024,
                                      train_acc=trainer.history[-1]["train_acc"],
                                      seconds=time.perf_counter() - t0))
                     models[(kind, task, seed)] = model
-    finally:
-        torch.set_num_threads(old_threads)
     settings = dict(tasks=tasks, kinds=kinds, seeds=seeds, n_train=n_train, n_val=n_val, image_size=image_size,
                     epochs=epochs, budget=budget, groups=groups, batch_size=batch_size, lr=lr)
     return Experiment(rows, models, initial, settings)

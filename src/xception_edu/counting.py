@@ -165,7 +165,8 @@ class Timing:
         return self.median * 1e3
 
 
-def _sync(device: torch.device) -> None:
+def _sync(device) -> None:
+    device = torch.device(device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":

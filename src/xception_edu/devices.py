@@ -1,11 +1,28 @@
 """Which accelerator is here, said plainly: CUDA first, then Apple's MPS, then the CPU."""
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 from dataclasses import dataclass
 
 import torch
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int | None):
+    """Run the block with PyTorch limited to ``n`` CPU threads (None: unchanged), then restore the count.
+
+    Tiny tensors run fastest on one thread: on a busy 2-core laptop, thread hand-offs cost more than the
+    arithmetic (a 12-channel conv went from ~20 ms to well under 1 ms), and widget redraws must feel instant.
+    """
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def best_device() -> torch.device:

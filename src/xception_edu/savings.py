@@ -29,6 +29,7 @@ import torch.nn as nn
 from . import counting
 from ._checks import divisors, groups_divide, odd_kernel, positive_int
 from .counting import Counts, Timing
+from .devices import cpu_threads
 
 VARIANTS = ("standard", "grouped", "extreme", "separable")
 PARTS = ("depthwise", "pointwise")
@@ -100,14 +101,6 @@ def valid_groups(cin: int, cout: int) -> list[int]:
 
 # --- timing -----------------------------------------------------------------------------------------
 
-def _sync(device) -> None:
-    device = torch.device(device)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
 def alternating_medians(fns: dict[str, Callable[[], object]], repeats: int = 5, warmup: int = 1,
                         device="cpu") -> OrderedDict[str, Timing]:
     """Call every function ``warmup`` times, then ``repeats`` rounds of one call each, in turn; return each
@@ -120,10 +113,10 @@ def alternating_medians(fns: dict[str, Callable[[], object]], repeats: int = 5, 
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            _sync(device)
+            counting._sync(device)
             t0 = time.perf_counter()
             fn()
-            _sync(device)
+            counting._sync(device)
             times[name].append(time.perf_counter() - t0)
     return OrderedDict((n, Timing(statistics.median(t), tuple(t))) for n, t in times.items())
 
@@ -172,13 +165,8 @@ def measure_variants(cin: int, cout: int, k: int = 3, groups: int = 1, size: int
                 return m(x)
         return run
 
-    old = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with cpu_threads(threads):
         medians = alternating_medians({v: forward(m) for v, m in modules.items()}, repeats, warmup, device)
-    finally:
-        torch.set_num_threads(old)
     out = []
     for v in variants:
         c = variant_counts(v, cin, cout, k, groups, (size, size))

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .convs import SeparableConv2d
+from .devices import cpu_threads
 
 
 def stripes(n: int = 256, size: int = 10, noise: float = 0.8, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,9 +57,8 @@ def train_tiny(mid_activation: str | None, steps: int = 40, batch: int = 32, lr:
     model = TinySeparableNet(mid_activation)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     g = torch.Generator().manual_seed(seed)
-    losses, threads = [], torch.get_num_threads()
-    torch.set_num_threads(1)  # tensors this small run fastest on one thread, above all on a busy machine
-    try:
+    losses = []
+    with cpu_threads(1):  # tensors this small run fastest on one thread, above all on a busy machine
         for _ in range(steps):
             idx = torch.randint(0, len(x), (batch,), generator=g)
             loss = F.cross_entropy(model(x[idx]), y[idx])
@@ -66,6 +66,4 @@ def train_tiny(mid_activation: str | None, steps: int = 40, batch: int = 32, lr:
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    finally:
-        torch.set_num_threads(threads)
     return losses

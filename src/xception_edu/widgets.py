@@ -17,6 +17,7 @@ from typing import Callable
 import ipywidgets as W
 
 from . import counting
+from .devices import cpu_threads
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -77,25 +78,6 @@ class App:
         # A stable plain-text line (nbval compares it; the widget's own repr lists every trait).
         data["text/plain"] = f"<{self.title or 'App'}: {self.values}>"
         return bundle
-
-
-# --- shared by the apps that run a tiny model on every move ---------------------------------------
-
-class _one_thread:
-    """Run tiny tensors on one thread: on a busy 2-core laptop, thread hand-offs cost more than the
-    arithmetic (a 12-channel conv went from ~20 ms to well under 1 ms), and redraws must feel instant."""
-
-    def __enter__(self):
-        import torch
-
-        self._n = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        import torch
-
-        torch.set_num_threads(self._n)
-        return False
 
 
 # --- notebook 00: a first taste of the savings ---------------------------------------------------
@@ -256,7 +238,7 @@ def reformulation_view(towers: int) -> str:
     and the block-diagonal connectivity of the spatial stage, as inline SVG."""
     from .viz import svg_matrix
 
-    with _one_thread():
+    with cpu_threads(1):
         r = reformulation_numbers(towers)
     same = "below 1e-5: the same function" if r["max_diff"] < 1e-5 else f"{r['max_diff']:.2e}: NOT the same"
     return (
@@ -330,7 +312,7 @@ def spectrum_view(groups: int, time_it: bool = True) -> str:
     from .viz import svg_matrix, svg_plot
 
     C = SPECTRUM_CHANNELS
-    with _one_thread():
+    with cpu_threads(1):
         p = spectrum_point(groups, time_it=time_it)
     gs = divisors(C)
     params = [counting.spectrum(SPECTRUM_IN, C, 3, g, (1, 1)).params for g in gs]
@@ -395,7 +377,7 @@ def regroup_view(blocks: int) -> str:
     top = "".join(box.format("#5b3f8c", pw(i) + act + dw(i)) for i in range(1, blocks + 1))
     bottom = box.format("#999", pw(1) + act) + "".join(
         box.format("#e66101", dw(i) + pw(i + 1)) + act for i in range(1, blocks)) + box.format("#999", dw(blocks))
-    with _one_thread():
+    with cpu_threads(1):
         r = regroup_numbers(blocks)
     same = "below 1e-5: the same function" if r["max_diff"] < 1e-5 else f"{r['max_diff']:.2e}"
     return (
@@ -447,7 +429,7 @@ def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_
     from . import savings
     from .viz import VARIANT_COLORS, svg_plot
 
-    with _one_thread():
+    with cpu_threads(1):
         r = savings_numbers(cin, cout, kernel_size, groups, time_it=time_it)
     counts, times = r["counts"], r["times"]
     ref = counts["standard"].macs
@@ -624,7 +606,7 @@ def correlation_view(maps: dict, layer: str, image: int, a: int, b: int) -> str:
     ``mean |r| between channels: 0.41``."""
     from .viz import svg_curves, svg_heatmap
 
-    with _one_thread():
+    with cpu_threads(1):
         nums = correlation_numbers(maps, layer, image, a, b)
     c, la, lb = nums["channels"], _channel_label(nums["channels"], a), _channel_label(nums["channels"], b)
     r = nums["r"]
