@@ -26,8 +26,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
-# pytest over the package tests, then nbval (strict: stored outputs must match) over every notebook.
+# ruff (configured in pyproject.toml) first, then pytest over the package tests and nbval (strict: stored
+# outputs must match) over every notebook.
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check xception_edu tests
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
 # For maintainers: re-execute every notebook in place, storing outputs and widget state.
@@ -39,7 +41,7 @@ notebooks: $(VENV)/.installed-test
 
 # For instructors: editions/student (solutions removed) and editions/instructor (with notes).
 editions: $(VENV)/.installed-lab
-	$(BIN)/python -m xception_edu.editions
+	$(BIN)/python -m xception_edu.course.editions
 
 clean:
 	rm -rf $(VENV) .pytest_cache

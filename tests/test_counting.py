@@ -99,26 +99,29 @@ def test_bad_counting_input():
         counting.separable(4, 4, 3, (1, 1), order="x")
 
 
-def test_time_forward_returns_median_of_repeats():
+def test_alternating_medians_returns_the_median_of_each_function():
     m = xe.StandardConv(3, 4)
-    t = xe.time_forward(m, torch.zeros(1, 3, 8, 8), repeats=5, warmup=1)
+    x = torch.zeros(1, 3, 8, 8)
+    t = xe.alternating_medians({"conv": lambda: m(x)}, repeats=5, warmup=1)["conv"]
     assert len(t.times) == 5
     assert t.median == sorted(t.times)[2] and t.median > 0
     assert t.median_ms == pytest.approx(t.median * 1e3)
 
 
-def test_time_forward_runs_without_building_a_graph():
-    seen = []
-    m = xe.StandardConv(3, 4)
-    m.register_forward_hook(lambda mod, i, o: seen.append(o.requires_grad))
-    xe.time_forward(m, torch.zeros(1, 3, 4, 4), repeats=2, warmup=1)
-    assert seen == [False, False, False]
+def test_alternating_medians_alternates_and_warms_up_every_function():
+    order = []
+    fns = {"a": lambda: order.append("a"), "b": lambda: order.append("b")}
+    out = xe.alternating_medians(fns, repeats=3, warmup=2)
+    assert order == ["a", "a", "b", "b"] + ["a", "b"] * 3   # warm-up per function, then round by round
+    assert list(out) == ["a", "b"] and all(len(t.times) == 3 for t in out.values())
 
 
 @pytest.mark.parametrize("repeats,warmup", [(0, 1), (3, -1)])
-def test_time_forward_bad_input(repeats, warmup):
+def test_alternating_medians_bad_input(repeats, warmup):
     with pytest.raises(ValueError, match="repeats|warmup"):
-        xe.time_forward(xe.StandardConv(3, 4), torch.zeros(1, 3, 4, 4), repeats=repeats, warmup=warmup)
+        xe.alternating_medians({"f": lambda: None}, repeats=repeats, warmup=warmup)
+    with pytest.raises(ValueError, match="fns is empty"):
+        xe.alternating_medians({})
 
 
 def test_divisors():

@@ -2,6 +2,7 @@
 import json
 import pathlib
 import re
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -58,7 +59,8 @@ def test_every_notebook_is_listed_in_the_readme_and_stores_its_outputs():
         assert path.name in readme, f"{path.name} is not listed in README.md"
         nb = json.loads(path.read_text())
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        assert all(c["execution_count"] for c in code), f"{path.name} has unexecuted cells: run `make notebooks`"
+        assert all(c["execution_count"] for c in code), (f"{path.name} has unexecuted cells: "
+                                                         "run `make notebooks`")
         assert any(c["outputs"] for c in code), f"{path.name} stores no outputs"
 
 

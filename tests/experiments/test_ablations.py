@@ -1,0 +1,135 @@
+"""The experiment runner behind notebook 10 (Figs 9, 10 and the spectrum): resume, completeness,
+reproducibility, clear errors, and the spectrum's parameter budget. Tiny models and data: seconds."""
+import json
+
+import pytest
+
+from xception_edu.experiments import ablations
+from xception_edu.experiments import cli as experiments_cli
+from xception_edu.lessons import nb10_ablations as nb10
+
+MODEL = dict(width=0.0625, middle_repeats=0, bn_momentum=0.1)
+DATA = dict(task="spatial", train_size=64, val_size=32, image_size=71)
+TRAIN = dict(epochs=1, batch_size=16, ema_bn_batches=2)
+
+
+def spy(calls):
+    def train(config, seed, datasets):
+        calls.append((config.name, seed))
+        return ablations.train_run(config, seed, datasets)
+    return train
+
+
+def test_resume_skips_finished_runs_and_table_is_complete(tmp_path):
+    configs = ablations.fig9_configs(MODEL, DATA, TRAIN)
+    calls = []
+    rows = ablations.run_grid(configs, [0, 1], tmp_path, train=spy(calls), log=None)
+    assert sorted(calls) == sorted((c.name, s) for c in configs for s in (0, 1))
+    assert {(r["config"], r["seed"]) for r in rows} == set(calls)
+    stored = ablations.load_results(tmp_path)
+    assert len(stored) == 4 and all(r["history"] for r in stored)
+    csv_lines = (tmp_path / ablations.TABLE).read_text().splitlines()
+    assert csv_lines[0].split(",") == list(ablations.TABLE_FIELDS) and len(csv_lines) == 5
+    # Second call: nothing to train, same numbers back.
+    again = []
+    rows2 = ablations.run_grid(configs, [0, 1], tmp_path, train=spy(again), log=None)
+    assert again == []
+    assert [r["final_val_acc"] for r in rows2] == [r["final_val_acc"] for r in rows]
+    # A new seed trains only the new runs; Fig. 10's "no activation" is Fig. 9's "residual": shared.
+    more = []
+    ablations.run_grid(ablations.fig10_configs(MODEL, DATA, TRAIN)[:1] + configs, [0, 1, 2], tmp_path,
+                       train=spy(more), log=None)
+    # "residual", seed 2: just trained as "no activation"
+    assert more == [("no activation", 2), ("no residual", 2)]
+    table = ablations.table(rows)
+    assert all(set(t) == set(ablations.TABLE_FIELDS) and None not in t.values() for t in table)
+    summary = ablations.summarize(rows)
+    assert [s["config"] for s in summary] == ["residual", "no residual"] and all(s["n"] == 2 for s in summary)
+
+
+def test_same_seed_same_numbers_on_cpu():
+    config = ablations.Config("x", MODEL, DATA, TRAIN)
+    data = ablations.load_data(config.data)
+    a, b, c = (ablations.train_run(config, s, data) for s in (3, 3, 4))
+    keys = ("final_train_loss", "final_train_acc", "final_val_loss", "final_val_acc")
+    assert [a[k] for k in keys] == [b[k] for k in keys]
+    assert a["final_train_loss"] != c["final_train_loss"]  # another seed: another run
+
+
+def test_key_ignores_name_and_folder_but_not_settings():
+    a = ablations.Config("a", MODEL, DATA, TRAIN)
+    assert a.key() == ablations.Config("b", MODEL, DATA, {**TRAIN, "progress": True}).key()
+    assert a.key() != ablations.Config("a", {**MODEL, "residual": False}, DATA, TRAIN).key()
+    assert a.key() == ablations.Config("a", {**MODEL, "residual": True, "mid_activation": None},
+                                       DATA, TRAIN).key()
+    assert a.key() != ablations.Config("a", MODEL, {**DATA, "data_seed": 1}, TRAIN).key()
+    r1 = ablations.Config("c", data=dict(source="cifar10", root="/a"))
+    assert r1.key() == ablations.Config("c", data=dict(source="cifar10", root="/b")).key()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: ablations.Config("", MODEL), "non-empty name"),
+    (lambda: ablations.Config("x", {"widht": 0.5}), "not Xception arguments"),
+    (lambda: ablations.Config("x", train={"epoch": 2}), "not TrainConfig fields"),
+    (lambda: ablations.Config("x", train={"seed": 2}), "seeds to run_grid"),
+    (lambda: ablations.Config("x", data={"source": "mnist"}), "not one of"),
+    (lambda: ablations.Config("x", data={"source": "cifar10"}), "root folder"),
+    (lambda: ablations.check_grid([ablations.Config("x", {**MODEL, "spatial_groups": 3})], [0]),
+     "spatial_groups=3"),
+    (lambda: ablations.check_grid([ablations.Config("x", MODEL), ablations.Config("x", MODEL)], [0]),
+     "names repeat"),
+    (lambda: ablations.check_grid([ablations.Config("x", MODEL)], [0, -1]), "seeds"),
+    (lambda: ablations.check_grid([ablations.Config("x", MODEL)], []), "seeds"),
+    (lambda: ablations.check_grid([], [0]), "no configurations"),
+    (lambda: ablations.spectrum_configs((0,), MODEL, DATA), "positive integers"),
+])
+def test_bad_configs_raise_clear_errors(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_bad_grid_fails_before_training(tmp_path):
+    calls = []
+    with pytest.raises(ValueError, match="spatial_groups"):
+        ablations.run_grid([ablations.Config("ok", MODEL, DATA, TRAIN),
+                            ablations.Config("bad", {**MODEL, "spatial_groups": 5})],
+                           [0], tmp_path, train=spy(calls), log=None)
+    assert calls == [] and not (tmp_path / ablations.RESULTS).exists()
+
+
+@pytest.mark.parametrize("base", [dict(width=0.125, middle_repeats=1), dict(width=0.25, middle_repeats=2)])
+def test_spectrum_keeps_the_parameter_budget(base):
+    tol = 0.15
+    configs = ablations.spectrum_configs((1, 2, 4, 8, None), base, DATA, tolerance=tol)
+    budget = ablations.params_of(base, ablations.num_classes(configs[-1].data))
+    assert [c.name for c in configs] == ["g=1", "g=2", "g=4", "g=8", "depthwise (g=C)"]
+    widths = [c.model["width"] for c in configs[:-1]]
+    assert widths == sorted(widths) and widths[-1] < base["width"]  # fewer groups: more weights per channel
+    for c in configs:
+        p = ablations.params_of(c.model, ablations.num_classes(c.data))
+        assert abs(p - budget) <= tol * budget, (c.name, p, budget)
+    with pytest.raises(ValueError, match="tolerance"):
+        ablations.spectrum_configs((1,), base, DATA, tolerance=0.001)
+
+
+def test_width_for_budget_is_closest():
+    m = dict(width=0.125, middle_repeats=1, spatial_groups=1)
+    target = ablations.params_of(dict(width=0.125, middle_repeats=1))
+    w = ablations.width_for_budget(m, target)
+    best = abs(ablations.params_of({**m, "width": w}) - target)
+    for probe in (w * 0.9, w * 1.1):
+        assert best <= abs(ablations.params_of({**m, "width": probe}) - target)
+
+
+def test_plots_and_summary_text(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    rows = ablations.run_grid([ablations.Config("g=C", MODEL, DATA, TRAIN)], [0, 1], tmp_path, log=None)
+    assert nb10.plot_curves(rows).axes and nb10.plot_spectrum(rows).axes
+    assert "g=C" in ablations.format_summary(ablations.summarize(rows))
+    json.dumps(ablations.table(rows))  # plain data
+
+
+def test_cli_needs_data_dir_for_real_data():
+    with pytest.raises(SystemExit):
+        experiments_cli.main(["--grid", "fig9", "--data", "cifar10"])

@@ -1,0 +1,26 @@
+"""Small pieces several test modules share (pytest puts this folder, the one of conftest.py, on sys.path)."""
+import torch
+import torch.nn as nn
+from torch.utils.data import TensorDataset
+
+from xception_edu.train import recipe
+
+
+def tiny_model():
+    torch.manual_seed(0)  # the same initial weights in every run
+    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Dropout(0.2),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+
+
+def tiny_data(n=96, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 4, (n,), generator=g)
+    # learnable: brightness = class
+    x = torch.randn(n, 3, 8, 8, generator=g) + 2 * y.view(-1, 1, 1, 1).float()
+    return TensorDataset(x, y)
+
+
+def cfg(tmp_path=None, **kw):
+    base = dict(epochs=3, batch_size=16, lr=0.05, workers=0, progress=False, ema_decay=0.9,
+                checkpoint_dir=str(tmp_path) if tmp_path else None, device="cpu")
+    return recipe("cpu", **{**base, **kw})

@@ -1,0 +1,74 @@
+"""Widget apps are tested without a kernel: set a control as a learner would, check the view."""
+import pytest
+
+from xception_edu import counting
+from xception_edu.lessons import app as xe_app
+from xception_edu.lessons import nb00_start_here as nb00
+
+
+def test_savings_view_shows_both_counts_and_the_ratio():
+    html = nb00.savings_view(64, 3)
+    assert "36,864" in html and "4,672" in html  # 3*3*64*64 and 3*3*64 + 64*64
+    assert f"{36864 / 4672:.1f}x fewer" in html
+
+
+def test_moving_a_slider_updates_the_view_and_the_stored_output():
+    app = nb00.savings_teaser()
+    before = app.output.outputs[0]["data"]["text/html"]
+    app.set(channels=32, kernel_size=5)
+    after = app.output.outputs[0]["data"]["text/html"]
+    assert after != before
+    assert f"{counting.standard(32, 32, 5, (1, 1)).params:,}" in after
+    assert after == nb00.savings_view(32, 5)
+
+
+@pytest.mark.parametrize("channels", [nb00.CHANNEL_CHOICES[0], nb00.CHANNEL_CHOICES[-1]])
+@pytest.mark.parametrize("k", [xe_app.KERNEL_CHOICES[0], xe_app.KERNEL_CHOICES[-1]])
+def test_slider_ends_do_not_crash(channels, k):
+    app = nb00.savings_teaser().set(channels=channels, kernel_size=k)
+    assert "fewer" in app.output.outputs[0]["data"]["text/html"]
+
+
+def test_sliders_offer_only_valid_values():
+    app = nb00.savings_teaser()
+    assert tuple(app.controls["channels"].options) == nb00.CHANNEL_CHOICES
+    assert tuple(app.controls["kernel_size"].options) == xe_app.KERNEL_CHOICES
+    assert all(k % 2 for k in xe_app.KERNEL_CHOICES)  # odd: 'same' padding is possible
+
+
+def test_display_bundle_has_the_widget_and_a_static_fallback():
+    app = nb00.savings_teaser(channels=128, kernel_size=3)
+    bundle = app._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"] == nb00.savings_view(128, 3)
+    assert bundle["text/plain"] == ("<Regular vs depthwise separable convolution: "
+                                    "{'channels': 128, 'kernel_size': 3}>")
+
+
+def test_figure_views_fall_back_to_png():
+    import ipywidgets as W
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def view(n):
+        fig, ax = plt.subplots()
+        ax.plot(range(n))
+        return fig
+
+    app = xe_app.App({"n": W.IntSlider(value=3, min=2, max=5)}, view)
+    bundle = app._repr_mimebundle_()
+    assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
+    assert app.output.outputs[0]["data"]["image/png"].startswith("iVBORw0KGgo")
+    assert plt.get_fignums() == []  # figures are closed after rendering
+
+
+def test_bad_values_and_unknown_controls():
+    with pytest.raises(ValueError, match=r"channels=100 is not one of \(16, 32"):
+        nb00.savings_teaser(channels=100)
+    with pytest.raises(ValueError, match=r"kernel_size=4 is not one of \(1, 3, 5, 7\)"):
+        nb00.savings_teaser(kernel_size=4)
+    with pytest.raises(ValueError, match=(r"'groups' is not a control of this app; "
+                                          r"controls: \['channels', 'kernel_size'\]")):
+        nb00.savings_teaser().set(groups=4)

@@ -1,0 +1,249 @@
+"""End to end, in a real browser: JupyterLab from this environment, headless Chromium via Playwright.
+
+For each notebook with a widget (00-05, 07, 08; NOT_IN_BROWSER says why not the others): open it,
+wait for its kernel, run every cell, then move one slider of its
+widget with the keyboard and check that the widget shows what the package computes for the new
+value — the same view function the kernel-free tests check (tests/test_widgets_nb.py), so a broken
+front end (labextension, widget manager, comm, renderer) is what this test catches.
+
+Needs a Chromium and the `playwright` package. Without them it is skipped with the reason, except
+under CI (CI=true), where it fails: CI must run it. Screenshots of a failing page go to
+tmp/artifacts/ (or $XE_ARTIFACTS). XE_UPDATE_DOCS=1 rewrites docs/spectrum-before.png and
+docs/spectrum-after.png from the run.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import re
+import time
+
+import pytest
+from browser_utils import (
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    LabPage,
+    find_chromium,
+    jupyter_lab,
+)
+
+from xception_edu import counting
+from xception_edu.experiments import timing
+from xception_edu.lessons import nb00_start_here as nb00
+from xception_edu.lessons import nb01_standard_convolution as nb01
+from xception_edu.lessons import nb02_inception_module as nb02
+from xception_edu.lessons import nb03_reformulation as nb03
+from xception_edu.lessons import nb04_extreme_inception as nb04
+from xception_edu.lessons import nb05_depthwise_separable as nb05
+from xception_edu.lessons import nb07_parameter_savings as nb07
+from xception_edu.lessons import nb08_xception_architecture as nb08
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = pathlib.Path(os.environ.get("XE_ARTIFACTS", ROOT / "tmp" / "artifacts"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+UPDATE_DOCS = os.environ.get("XE_UPDATE_DOCS") == "1"
+
+pytestmark = pytest.mark.browser
+
+
+def _unavailable(reason: str):
+    message = f"browser test: {reason}; to run it, {INSTALL_HINT}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the browser test must run in CI, see .ci/run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the `playwright` Python package is not installed")
+    executable = find_chromium()
+    if executable is None:
+        _unavailable("no Chromium found (looked at $XE_CHROMIUM, /usr/bin/chromium and "
+                     "chromium/google-chrome on PATH)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def lab(browser, tmp_path_factory):
+    """JupyterLab on a COPY of the notebooks (autosave must never touch the committed ones), with
+    outputs stripped, so every output on the page comes from this run's kernel."""
+    home = tmp_path_factory.mktemp("jupyter-home")
+    root = tmp_path_factory.mktemp("notebooks")
+    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        if path.name in NOT_IN_BROWSER:
+            continue
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        nb["metadata"].pop("widgets", None)
+        (root / path.name).write_text(json.dumps(nb))
+    with jupyter_lab(root, home) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def notebook_page(browser, lab, name):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    lp = LabPage(page, lab)
+    try:
+        yield lp
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"{pathlib.Path(name).stem}-failure.png"), full_page=True)
+        with contextlib.suppress(Exception):
+            (ARTIFACTS / "jupyterlab.log").write_bytes(lab.log.read_bytes())
+        raise
+    finally:
+        lp.close()
+        context.close()
+
+
+def _expect_view(lp, app_widget, html):
+    from playwright.sync_api import expect
+
+    expect(lp.view(app_widget)).to_have_text(lp.text_of_html(html), timeout=30_000)
+
+
+# --- notebook 04: the spectrum widget, in depth ----------------------------------------------------
+
+def _shown_connectivity(lp, app_widget, channels):
+    """Read the connectivity matrix back from the first SVG of the view (one rect per run of 'on' cells)."""
+    rects = lp.view(app_widget).locator("svg").first.evaluate(
+        """svg => Array.from(svg.querySelectorAll('rect')).slice(1).map(r => [
+             +r.getAttribute('x'), +r.getAttribute('y'),"""
+        """ +r.getAttribute('width'), +r.getAttribute('height')])""")
+    frame = lp.view(app_widget).locator("svg").first.evaluate(
+        "svg => { const r = svg.querySelector('rect'); "
+        "return [+r.getAttribute('x'), +r.getAttribute('y'), +r.getAttribute('width')]; }")
+    import numpy as np
+
+    left, top, size = frame
+    cell = size / channels
+    m = np.zeros((channels, channels), dtype=bool)
+    for x, y, w, _h in rects:
+        i, j0, n = round((y - top) / cell), round((x - left) / cell), round(w / cell)
+        m[i, j0:j0 + n] = True
+    return m
+
+
+def _check_spectrum(lp, app_widget, g):
+    from playwright.sync_api import expect
+
+    point = nb04.spectrum_point(g, time_it=False)
+    view = lp.view(app_widget)
+    expect(view.locator("b").first).to_have_text(f"g = {g}", timeout=30_000)
+    expect(view.locator(".xe-params")).to_have_text(f"parameters: {point.params:,}")
+    expect(view.locator(".xe-macs")).to_have_text(f"multiply-adds: {point.macs:,}")
+    expect(view.locator(".xe-time")).to_have_text(re.compile(r"^forward pass: \d+\.\d\d ms$"))
+    assert lp.readout(app_widget, "groups g") == str(g)
+    shown = _shown_connectivity(lp, app_widget, nb04.SPECTRUM_CHANNELS)
+    assert (shown == point.connectivity).all(), f"connectivity picture for g={g} is not the package's"
+    # and the closed forms, independently of the widget module:
+    C, cin = nb04.SPECTRUM_CHANNELS, nb04.SPECTRUM_IN
+    assert point.params == cin * C + 9 * C * (C // g) == counting.spectrum(cin, C, 3, g, (1, 1)).params
+    assert shown.sum() == C * C // g
+
+
+def test_spectrum_widget_in_the_browser(browser, lab):
+    name = "04_extreme_inception.ipynb"
+    start = time.monotonic()
+    with notebook_page(browser, lab, name) as lp:
+        lp.open(name)
+        lp.run_all()
+        app = lp.widget(f"The spectrum: {nb04.SPECTRUM_CHANNELS} channels in g segments")
+        _check_spectrum(lp, app, 1)
+        _screenshot_for_docs(app, "spectrum-before.png")
+        lp.move(app, "groups g", "ArrowRight")          # 1 -> 2, the next divisor of 48
+        _check_spectrum(lp, app, 2)
+        lp.move(app, "groups g", "ArrowRight", "ArrowRight")  # -> 3 -> 4
+        _check_spectrum(lp, app, 4)
+        lp.move(app, "groups g", "End")                 # -> 48: extreme Inception (Fig. 4)
+        _check_spectrum(lp, app, nb04.SPECTRUM_CHANNELS)
+        _screenshot_for_docs(app, "spectrum-after.png")
+    print(f"notebook 04 in the browser: {time.monotonic() - start:.1f} s")
+
+
+def _screenshot_for_docs(app_widget, filename):
+    target = ROOT / "docs" / filename if UPDATE_DOCS else ARTIFACTS / filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    app_widget.screenshot(path=str(target), animations="disabled")
+
+
+# --- one widget in every other notebook -------------------------------------------------------------
+
+# notebook, widget title, slider label, keys pressed, view before, view after (from the package).
+CASES = [
+    ("00_start_here.ipynb", "Regular vs depthwise separable convolution", "channels C", ("End",),
+     lambda: nb00.savings_view(728, 3), lambda: nb00.savings_view(1024, 3), "1024"),
+    ("01_standard_convolution.ipynb", "The cost of a regular convolution", "C_out", ("ArrowRight",),
+     lambda: nb01.conv_cost_view(3, 64, 3, 56), lambda: nb01.conv_cost_view(3, 128, 3, 56), "128"),
+    ("02_inception_module.ipynb", "Simplified Inception module (Fig. 2): towers and widths", "towers",
+     ("End",), lambda: nb02.towers_view(3, 64, 256), lambda: nb02.towers_view(8, 64, 256), "8"),
+    ("03_reformulation.ipynb", f"Fig. 2 = Fig. 3, for {nb03.REFORM_CHANNELS} output channels", "towers",
+     ("End",), lambda: nb03.reformulation_view(3), lambda: nb03.reformulation_view(nb03.REFORM_CHANNELS),
+     str(nb03.REFORM_CHANNELS)),
+    ("05_depthwise_separable.ipynb", "Order of the two steps: the same stack, bracketed two ways", "blocks",
+     ("ArrowLeft",), lambda: nb05.regroup_view(3), lambda: nb05.regroup_view(2), "2"),
+    ("08_xception_architecture.ipynb", "Xception's size: depth, width and input", "middle blocks",
+     ("ArrowLeft",), lambda: nb08.architecture_view(8, 1.0, 299),
+     lambda: nb08.architecture_view(7, 1.0, 299), "7"),
+]
+
+# Notebooks with widgets that this test does not open, and why (each is tested without a browser).
+NOT_IN_BROWSER = {
+    "06_correlations.ipynb": "its view shows maps of networks the notebook trains (over a minute of CPU)",
+    "09_train_xception.ipynb": "no App widget; it trains for a minute",
+    "10_ablations_and_spectrum.ipynb": "no App widget; it trains for minutes",
+}
+
+
+@pytest.mark.parametrize("name,title,slider,keys,before,after,readout", CASES, ids=[c[0][:2] for c in CASES])
+def test_widget_in_the_browser(browser, lab, name, title, slider, keys, before, after, readout):
+    start = time.monotonic()
+    with notebook_page(browser, lab, name) as lp:
+        lp.open(name)
+        lp.run_all()
+        app = lp.widget(title)
+        _expect_view(lp, app, before())
+        lp.move(app, slider, *keys)
+        _expect_view(lp, app, after())
+        assert lp.readout(app, slider) == readout
+    print(f"{name} in the browser: {time.monotonic() - start:.1f} s")
+
+
+def test_operator_savings_widget_in_the_browser(browser, lab):
+    """Notebook 07: its times vary, so check the counts, which must follow the slider exactly."""
+    from playwright.sync_api import expect
+
+
+    name = "07_parameter_savings.ipynb"
+    with notebook_page(browser, lab, name) as lp:
+        lp.open(name)
+        lp.run_all()
+        app = lp.widget("Four operators: parameters, multiply-adds and measured time")
+        for g, keys in ((4, ()), (8, ("ArrowRight",)), (64, ("End",))):
+            lp.move(app, "groups g", *keys)
+            for v in timing.VARIANTS:
+                c = timing.variant_counts(v, 64, 64, 3, g, hw=(nb07.SAVINGS_MAP_SIZE,) * 2)
+                expect(lp.view(app).locator(f".xe-params-{v}")).to_have_text(f"{c.params:,}", timeout=30_000)
+                expect(lp.view(app).locator(f".xe-macs-{v}")).to_have_text(f"{c.macs:,}")
+            assert lp.readout(app, "groups g") == str(g)
+
+
+def test_the_notebooks_in_this_test_are_all_the_widget_notebooks():
+    """A new notebook with a widget must get a case here, or a reason in NOT_IN_BROWSER."""
+    with_widgets = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+                    if "xe.widgets." in p.read_text()}
+    covered = {c[0] for c in CASES} | {"04_extreme_inception.ipynb", "07_parameter_savings.ipynb"}
+    assert with_widgets - set(NOT_IN_BROWSER) == covered

@@ -1,0 +1,104 @@
+"""Every exercise in every notebook: its solution passes its check, its stub fails it cleanly."""
+import json
+import pathlib
+
+import pytest
+
+from xception_edu import exercises, lessons
+
+LESSONS = {m.__name__.rsplit(".", 1)[1][2:4]: m for m in lessons.load_all()}  # "04" -> nb04_extreme_inception
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _exercise_cells():
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and exercises.exercise_id(source):
+                yield pytest.param(source, id=f"{path.stem}:{exercises.exercise_id(source)}")
+
+
+CELLS = list(_exercise_cells())
+
+
+def _run(source):
+    """Run an exercise cell as the notebook would, returning the Result of its check."""
+    import torch
+
+    import xception_edu as xe
+
+    results = []
+    # the notebook's own module, as the notebook imports it
+    lesson = LESSONS[exercises.exercise_id(source)[:2]]
+    real_check = lesson.check
+    ns = {"torch": torch, "xe": xe, "lesson": lesson}
+    try:
+        lesson.check = lambda *a, **k: results.append(real_check(*a, quiet=True, **k)) or results[-1]
+        exec(compile(source, "<exercise>", "exec"), ns)
+    finally:
+        lesson.check = real_check
+    assert len(results) == 1, "an exercise cell must call lesson.check exactly once"
+    return results[0]
+
+
+@pytest.mark.parametrize("source", CELLS)
+def test_solution_passes_its_check(source):
+    result = _run(source)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("source", CELLS)
+def test_stub_fails_its_check_cleanly(source):
+    student = exercises.strip_solution(source)
+    assert exercises.BEGIN not in student and "NotImplementedError" in student
+    result = _run(student)
+    assert not result.passed and result.message.startswith("Not done yet")
+
+
+def test_every_registered_check_has_an_exercise_in_a_notebook():
+    in_notebooks = {exercises.exercise_id(p.values[0]) for p in CELLS}
+    missing = set(exercises.known()) - in_notebooks
+    assert not missing, f"checks without a notebook exercise: {sorted(missing)}"
+
+
+def _conv_params_right(cin, cout, k):
+    return k * k * cin * cout
+
+
+def test_check_says_correct_wrong_and_not_done():
+    assert exercises.check("01.conv_params", _conv_params_right, quiet=True).passed
+    wrong = exercises.check("01.conv_params", lambda cin, cout, k: k * k * cin, quiet=True)
+    assert not wrong.passed and "expected 216" in wrong.message
+    assert "per input AND per output" in wrong.message
+
+    def stub(cin, cout, k):
+        raise NotImplementedError
+
+    assert exercises.check("01.conv_params", stub, quiet=True).message.startswith("Not done yet")
+    crash = exercises.check("01.conv_params", lambda cin, cout, k: 1 / 0, quiet=True)
+    assert not crash.passed and "ZeroDivisionError" in crash.message
+
+
+def test_check_prints_its_verdict(capsys):
+    exercises.check("01.conv_params", _conv_params_right)
+    assert "Correct!" in capsys.readouterr().out
+
+
+def test_unknown_exercise_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"no exercise '99.nope'; known exercises: \[.*'01.conv_params'"):
+        exercises.check("99.nope", None)
+
+
+def test_strip_solution_removes_only_the_marked_lines():
+    src = ("# EXERCISE 01.x: task\ndef f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n"
+           "    raise NotImplementedError\n")
+    assert exercises.strip_solution(src) == "# EXERCISE 01.x: task\ndef f():\n    raise NotImplementedError\n"
+    assert exercises.exercise_id(src) == "01.x"
+
+
+@pytest.mark.parametrize("src", ["# BEGIN SOLUTION\nx\n", "# END SOLUTION\n",
+                                 "# BEGIN SOLUTION\n# BEGIN SOLUTION\n"])
+def test_strip_solution_rejects_broken_markers(src):
+    with pytest.raises(ValueError, match="SOLUTION"):
+        exercises.strip_solution(src)

@@ -1,0 +1,53 @@
+"""Notebook 05's package code: the regrouped stack and the tiny training run."""
+import pytest
+import torch
+
+import xception_edu as xe
+from xception_edu.lessons import nb05_depthwise_separable as nb05
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 5])
+def test_regrouped_stack_computes_the_same_function(blocks):
+    torch.manual_seed(0)
+    stack = xe.pointwise_first_stack(6, blocks)
+    regrouped = xe.regroup_stack(stack)
+    x = torch.randn(2, 6, 9, 9)
+    with torch.no_grad():
+        torch.testing.assert_close(stack(x), regrouped(x))
+    names = [n for n, _ in regrouped.named_children()]
+    assert names[0] == "lead_pointwise" and names[-1] == "trailing_depthwise"
+    assert sum(n.startswith("separable") for n in names) == blocks - 1
+    assert xe.count_params(stack) == xe.count_params(regrouped)
+
+
+def test_regroup_rejects_depthwise_first_blocks():
+    with pytest.raises(TypeError, match="pointwise_first"):
+        xe.regroup_stack(torch.nn.Sequential(xe.SeparableConv2d(4, 4)))
+
+
+def test_miniature_data_is_the_synthetic_set_as_tensors():
+    x, y = nb05.miniature_data(n=64, size=32, seed=1)
+    x2, y2 = nb05.miniature_data(n=64, size=32, seed=1)
+    assert torch.equal(x, x2) and torch.equal(y, y2) and x.shape == (64, 3, 32, 32)
+    assert set(y.tolist()) == set(range(16)) and -1 <= x.min() and x.max() <= 1
+
+
+def test_miniature_training_learns_and_only_the_activation_differs():
+    data = nb05.miniature_data(n=128)
+    losses = nb05.train_miniature(None, steps=25, seed=0, data=data)
+    assert len(losses) == 25 and sum(losses[-5:]) / 5 < sum(losses[:5]) / 5
+    assert nb05.train_miniature(None, steps=3, seed=0, data=data) == losses[:3]  # deterministic
+    relu = nb05.train_miniature("relu", steps=3, seed=0, data=data)
+    assert relu[0] != losses[0]  # a different function from the same initial weights and batch
+    from xception_edu.experiments.nets import small_net
+
+    a = small_net("separable", 6_000, mid_activation=None)
+    b = small_net("separable", 6_000, mid_activation="relu")
+    assert xe.count_params(a) == xe.count_params(b)
+    assert isinstance(b.features.stage1.op.mid_act, torch.nn.ReLU)
+
+
+def test_fig10_miniature_runs_every_activation_and_seed():
+    runs = nb05.fig10_miniature(activations=(None, "elu"), seeds=(0, 1), steps=4)
+    assert list(runs) == [None, "elu"] and all(r.shape == (2, 4) for r in runs.values())
+    assert len(nb05.miniature_figure(runs, smooth=2).axes[0].lines) == 2

@@ -1,0 +1,114 @@
+"""Notebook 09's package side: live curves (Fig. 6 style), the mode banner, predictions shown on images,
+and the checks of its exercises."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+import torch.nn as nn
+from helpers import cfg, tiny_data, tiny_model
+
+from xception_edu import data, exercises
+from xception_edu.lessons import nb09_train_xception as nb09
+from xception_edu.train import TrainConfig, engine
+
+pytestmark = pytest.mark.filterwarnings("ignore:Training on the CPU")
+
+
+def rows(n):
+    return [{"epoch": e, "step": 10 * e, "lr": 0.05, "train_loss": 2.0 / e, "train_acc": 0.2 * e,
+             "val_loss": 1.5 / e, "val_acc": 0.25 * e, "images_per_s": 100.0, "seconds": 1.0}
+            for e in range(1, n + 1)]
+
+
+def test_training_figure_draws_accuracy_and_loss_of_training_and_validation():
+    fig = nb09.training_figure(rows(3), chance=1 / 16, epochs=5, title="run")
+    acc, loss = fig.axes
+    assert acc.get_ylabel() == "accuracy" and loss.get_ylabel() == "cross-entropy loss"
+    assert list(acc.lines[1].get_ydata()) == [0.25, 0.5, 0.75]          # validation accuracy
+    assert list(loss.lines[0].get_ydata()) == pytest.approx([2.0, 1.0, 2 / 3])
+    assert acc.get_xlim() == (0, 5) and acc.lines[-1].get_ydata()[0] == 1 / 16  # chance line
+    assert fig._suptitle.get_text() == "run"
+
+
+class FakeTrainer:
+    def __init__(self, n):
+        self.history = rows(n)
+        self.cfg = TrainConfig(epochs=4)
+
+
+def test_live_curves_redraw_each_epoch_and_title_the_progress():
+    live = nb09.LiveCurves(chance=0.25, title="small Xception")
+    for n in (1, 2):
+        live(FakeTrainer(n))
+    assert live.updates == 2 and live.handle is None  # not in a notebook: drawn, not shown
+    assert live.figure._suptitle.get_text() == "small Xception — epoch 2 of 4"
+    assert len(live.figure.axes[0].lines[0].get_xdata()) == 2
+
+
+def test_live_curves_as_a_trainer_callback():
+
+    live = nb09.LiveCurves()
+    t = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=2), on_epoch_end=live)
+    assert live.updates == 2
+    assert list(live.figure.axes[0].lines[1].get_ydata()) == [r["val_acc"] for r in t.history]
+
+
+def test_progress_bars_are_cleared_in_a_terminal():
+    assert engine._KEEP_BARS is False  # pytest is not a notebook kernel
+
+
+def test_banner_has_html_and_plain_text():
+    b = nb09.banner("CPU mode", ["small preset", "a <synthetic> set"], tone="warn")
+    assert "<b>CPU mode</b>" in b.data and "&lt;synthetic&gt;" in b.data
+    assert repr(b) == "CPU mode\n- small preset\n- a <synthetic> set"
+    with pytest.raises(ValueError, match="tone='loud'"):
+        nb09.banner("x", tone="loud")
+
+
+def test_predictions_are_the_models_guesses_in_eval_mode():
+    ds = data.synthetic(6, 32, task="spatial", seed=0)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                          nn.Linear(4, 4))
+    model.train()
+    out = nb09.predictions(model, ds, [0, 2, 5])
+    assert model.training  # put back as it was
+    x = torch.stack([ds[i][0] for i in (0, 2, 5)])
+    with torch.no_grad():
+        probs = model.eval()(x).softmax(1)
+    assert torch.equal(out["labels"], torch.tensor([ds[i][1] for i in (0, 2, 5)]))
+    assert torch.equal(out["predicted"], probs.argmax(1))
+    assert torch.allclose(out["confidence"], probs.max(1).values)
+    assert out["images"].shape == (3, 3, 32, 32)
+
+
+def test_predictions_figure_titles_guess_and_truth_in_colour():
+    ds = data.synthetic(5, 32, task="spatial", seed=0)
+    result = {"images": torch.stack([ds[i][0] for i in range(5)]), "labels": torch.tensor([0, 1, 2, 3, 0]),
+              "predicted": torch.tensor([0, 2, 2, 3, 1]),
+              "confidence": torch.tensor([0.9, 0.5, 0.8, 0.7, 0.4])}
+    fig = nb09.predictions_figure(result, ds.classes, columns=3)
+    assert len(fig.axes) == 6 and not fig.axes[5].images  # 5 images on a 2 x 3 grid
+    titles = [ax.get_title() for ax in fig.axes[:5]]
+    assert titles[0] == "guess: horizontal (90%)\ntrue: horizontal"
+    assert titles[1] == "guess: checker (50%)\ntrue: vertical"
+    assert fig.axes[0].title.get_color() != fig.axes[1].title.get_color()
+
+
+@pytest.mark.parametrize("eid,wrong,hint", [
+    ("09.scaled_lr", lambda b, g: 0.045 * b / 256, "the global batch is batch_per_gpu x gpus"),
+    ("09.scaled_lr", lambda b, g: 0.045, "scale it in proportion"),
+    ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** e, "every 2 epochs, not every epoch"),
+    ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e / 2), "epoch // 2"),
+    ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e // 2 + 1), "Epochs count from 0"),
+])
+def test_exercise_checks_explain_the_likely_mistake(eid, wrong, hint):
+    result = exercises.check(eid, wrong, quiet=True)
+    assert not result.passed and hint in result.message
+
+
+def test_exercise_checks_accept_the_formulas():
+    assert exercises.check("09.scaled_lr", lambda b, g: 0.045 * b * g / 256, quiet=True)
+    assert exercises.check("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e // 2), quiet=True)

@@ -1,0 +1,110 @@
+"""The house plan (shared/design/house.md) kept true: floors that import only downwards, no circle, small
+modules, and a package that a bare GPU box (torch, torchvision, tqdm) can import and train with."""
+import ast
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "xception_edu"
+MAX_LINES = 400
+NOTEBOOK_TOOLS = ("ipywidgets", "IPython", "matplotlib", "torchinfo")
+
+# Floor of each part of the package, lowest first (house.md): a module may import its own floor or lower.
+FLOORS = {
+    "_validate": 0, "devices": 0,
+    "counting": 1, "exercises": 1,
+    "ops": 2,
+    "model": 3, "data": 3,
+    "train": 4,
+    "experiments": 5,
+    "lessons": 6, "course": 6,
+}
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield name, path
+
+
+def _imports(name, path):
+    """The package modules ``path`` imports (relative imports resolved), at any depth of the file."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("xception_edu"):
+                out.add(target)
+                out |= {f"{target}.{a.name}" for a in node.names}  # `from . import ops` imports a module
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("xception_edu")}
+    known = dict(_modules())
+    return {t for t in out if t in known and t != name}
+
+
+def _floor(module):
+    part = module.split(".")[1] if "." in module else None
+    return FLOORS.get(part)
+
+
+GRAPH = {name: _imports(name, path) for name, path in _modules()}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPH))
+def test_imports_point_down_only(name):
+    if name == "xception_edu":
+        return  # the package's front door re-exports the public names of the lower floors
+    up = [t for t in GRAPH[name] if t != "xception_edu" and _floor(t) > _floor(name)]
+    assert not up, f"{name} (floor {_floor(name)}) imports a higher floor: {up}"
+
+
+def test_no_import_circle():
+    def visit(node, stack):
+        if node in stack:
+            raise AssertionError(" -> ".join(stack[stack.index(node):] + [node]))
+        for t in GRAPH.get(node, ()):
+            # A package imports its own submodules in its __init__; that is not a circle.
+            if not t.startswith(node + "."):
+                visit(t, stack + [node])
+
+    for name in GRAPH:
+        visit(name, [])
+
+
+@pytest.mark.parametrize("name,path", list(_modules()), ids=[n for n, _ in _modules()])
+def test_every_module_is_small(name, path):
+    assert len(path.read_text().splitlines()) <= MAX_LINES, f"{name}: split it by idea"
+
+
+def test_the_floors_cover_every_module():
+    assert {n.split(".")[1] for n in GRAPH if "." in n} <= set(FLOORS)
+
+
+LOADED = """
+import sys, runpy
+{body}
+print("loaded:", ",".join(m for m in {tools!r} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("body", [
+    "import xception_edu",
+    "from xception_edu import Xception\nXception(num_classes=10, width=0.25, middle_repeats=0)",
+    "import xception_edu.train, xception_edu.experiments.ablations",
+    "sys.argv = ['train', '--help']\ntry:\n    runpy.run_module('xception_edu.train', run_name='__main__')\n"
+    "except SystemExit:\n    pass",
+], ids=["import", "model", "train-and-grids", "python -m xception_edu.train --help"])
+def test_the_package_and_the_trainer_load_no_notebook_tools(body):
+    out = subprocess.run([sys.executable, "-c", LOADED.format(body=body, tools=NOTEBOOK_TOOLS)],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "loaded: ", out.stdout.splitlines()[-1]

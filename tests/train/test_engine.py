@@ -1,0 +1,218 @@
+"""The training engine on a tiny model: recipe, resume, averaging, crash safety, bad options."""
+import csv
+import math
+import os
+
+import pytest
+import torch
+import torch.nn as nn
+from helpers import cfg, tiny_data, tiny_model
+
+from xception_edu.lessons import nb09_train_xception as nb09
+from xception_edu.train import TrainConfig, checkpoint, engine, history, recipe
+
+pytestmark = pytest.mark.filterwarnings("ignore:Training on the CPU")
+
+
+def weights(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def assert_same(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_paper_recipe_defaults():
+    c = recipe("paper")
+    assert (c.momentum, c.lr_decay, c.decay_every, c.weight_decay, c.base_lr) == (0.9, 0.94, 2, 1e-5, 0.045)
+    assert c.ema_decay is not None and c.channels_last and c.precision == "bf16"
+
+
+def test_learning_rate_scales_linearly_with_the_global_batch():
+    c = recipe("paper", batch_size=64)
+    assert c.learning_rate(world_size=1) == pytest.approx(0.045 * 64 / 256)
+    assert c.learning_rate(world_size=4) == pytest.approx(0.045)  # 4 x 64 = 256
+    assert recipe("paper", lr=0.1).learning_rate(8) == 0.1  # an explicit lr wins
+
+
+def test_lr_decays_by_094_every_two_epochs():
+    t = engine.Trainer(tiny_model(), tiny_data(), None, cfg(epochs=5, lr=0.045, lr_decay=0.94, decay_every=2))
+    t.fit()
+    lrs = [row["lr"] for row in t.history]  # lr after each epoch's scheduler step
+    assert lrs == pytest.approx([0.045, 0.045 * 0.94, 0.045 * 0.94, 0.045 * 0.94**2, 0.045 * 0.94**2])
+
+
+def test_training_learns_and_is_deterministic():
+    a = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=4, lr=0.2))
+    b = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=4, lr=0.2))
+    assert_same(weights(a.model), weights(b.model))
+    assert a.history[-1]["val_acc"] > 0.6  # chance is 0.25
+    assert a.history[-1]["train_loss"] < a.history[0]["train_loss"]
+
+
+def test_ema_is_the_weight_average_used_for_evaluation():
+    t = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=2))
+    ema_w, w = t.ema.module.state_dict(), t.model.state_dict()
+    assert not torch.equal(ema_w["0.weight"], w["0.weight"])
+    assert t.evaluate(use_ema=True) == pytest.approx(tuple(t.history[-1][k] for k in ("val_loss", "val_acc")))
+    assert t.evaluate(use_ema=True) != t.evaluate(use_ema=False)
+
+
+def test_ema_gets_its_own_bn_statistics_before_evaluation():
+    """Averaged weights need BN statistics measured with those weights, not averaged ones."""
+    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=2))
+    bn_ema, bn_raw = t.ema.module[1], t.model[1]
+    t.refresh_ema_bn()
+    stats = bn_ema.running_mean.clone()
+    x = torch.stack([t.train_set[i][0] for i in range(len(t.train_set))])
+    with torch.no_grad():
+        h = t.ema.module[0](x)
+    # The refreshed statistics are those of the average's own activations on training data.
+    assert torch.allclose(stats, h.mean(dim=(0, 2, 3)), atol=1e-4)
+    assert not torch.allclose(stats, bn_raw.running_mean, atol=1e-3)
+    rng = torch.get_rng_state()
+    t._ema_bn_fresh = False
+    t.refresh_ema_bn()
+    assert torch.equal(rng, torch.get_rng_state())  # training's random stream is untouched
+
+
+def test_no_ema_when_turned_off():
+    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=1, ema_decay=None))
+    assert t.ema is None
+
+
+def test_sampler_depends_only_on_seed_and_epoch_and_shards_without_overlap():
+    s = [engine.EpochSampler(100, seed=3, epoch=1, rank=r, world_size=3).indices() for r in range(3)]
+    assert all(len(part) == 33 for part in s)
+    assert not set(s[0]) & set(s[1]) and not set(s[1]) & set(s[2])
+    assert s[0] == engine.EpochSampler(100, seed=3, epoch=1, rank=0, world_size=3).indices()
+    assert s[0] != engine.EpochSampler(100, seed=3, epoch=2, rank=0, world_size=3).indices()
+    assert engine.EpochSampler(100, 3, 1, 0, 3, skip=10).indices() == s[0][10:]
+
+
+@pytest.mark.parametrize("stop_after", [4, 7, 12])  # mid-epoch, mid-epoch, end of an epoch (6 steps each)
+def test_resume_continues_exactly(tmp_path, stop_after):
+    full = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=3))
+    first = engine.fit(tiny_model(), tiny_data(), None,
+                       cfg(tmp_path, epochs=3, max_steps=stop_after, checkpoint_every=1))
+    assert first.global_step == stop_after
+    resumed = engine.fit(tiny_model(), tiny_data(), None,
+                         cfg(tmp_path, epochs=3, resume=True, checkpoint_every=1))
+    assert resumed.global_step == full.global_step == 18
+    assert_same(weights(resumed.model), weights(full.model))
+    assert_same(weights(resumed.ema.module), weights(full.ema.module))
+
+
+def test_resume_with_different_settings_is_refused(tmp_path):
+    engine.fit(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=1))
+    with pytest.raises(ValueError, match=r"cannot resume exactly.*batch_size.*\(16, 32\)"):
+        engine.Trainer(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=2, batch_size=32, resume=True))
+
+
+def test_checkpoint_holds_everything_needed_and_loads_weights_only(tmp_path):
+    engine.fit(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=1))
+    s = checkpoint.load(tmp_path / checkpoint.LATEST)  # weights_only=True inside
+    assert {"model", "ema", "optimizer", "scheduler", "scaler", "rng", "position", "history"} <= s.keys()
+    assert s["position"] == {"epoch": 1, "step_in_epoch": 0, "global_step": 6}
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_history_files_are_written_and_plotted(tmp_path):
+    engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(tmp_path, epochs=2))
+    rows = history.load(tmp_path)
+    assert [r["epoch"] for r in rows] == [1, 2]
+    with open(tmp_path / "history.csv", newline="") as f:
+        csv_rows = list(csv.DictReader(f))
+    assert float(csv_rows[1]["val_acc"]) == pytest.approx(rows[1]["val_acc"])
+    fig = nb09.plot_curves({"tiny": rows}, "val_acc")
+    assert fig.axes[0].get_ylabel() == "validation accuracy"
+    assert list(fig.axes[0].lines[0].get_xdata()) == [1, 2]
+    with pytest.raises(ValueError, match="metric='top5'"):
+        nb09.plot_curves({"tiny": rows}, "top5")
+
+
+class Exploding(nn.Module):
+    """Returns NaN logits from the 5th call on, as a diverging run would."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = tiny_model()
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        out = self.body(x)
+        return out * float("nan") if self.calls >= 5 else out
+
+
+def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(tmp_path):
+    with pytest.raises(engine.NonFiniteLoss, match=(r"the loss became nan at step \d+"
+                                                    r".*last good checkpoint is kept")):
+        engine.fit(Exploding(), tiny_data(), None, cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
+    s = checkpoint.load(tmp_path / checkpoint.LATEST)
+    assert s["position"]["global_step"] == 4  # saved before the first NaN step, never after
+    assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
+
+
+def test_atomic_save_leaves_the_old_checkpoint_when_writing_fails(tmp_path):
+    path = tmp_path / "last.pt"
+    checkpoint.save_atomic({"x": torch.ones(2)}, path)
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("disk full, say")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        checkpoint.save_atomic({"x": Unpicklable()}, path)
+    assert torch.equal(checkpoint.load(path)["x"], torch.ones(2))
+    assert os.listdir(tmp_path) == ["last.pt"]
+
+
+def test_missing_checkpoint_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no checkpoint at .*last.pt"):
+        checkpoint.load(tmp_path / "last.pt")
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(batch_size=0), "batch_size must be a positive integer, got 0"),
+    (dict(precision="fp8"), r"precision='fp8' is not one of \('fp32', 'bf16', 'fp16'\)"),
+    (dict(ema_decay=1.5), r"ema_decay must be in \(0, 1\) or None, got 1.5"),
+    (dict(resume=True), "resume=True needs a checkpoint_dir"),
+    (dict(lr=-1.0), "lr must be positive, got -1.0"),
+    (dict(max_steps=0), "max_steps must be a positive integer or None, got 0"),
+])
+def test_bad_config(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        TrainConfig(**kw)
+
+
+def test_unknown_recipe_and_too_small_dataset():
+    with pytest.raises(ValueError, match=r"recipe 'imagenet' is not one of \['cpu', 'paper'\]"):
+        recipe("imagenet")
+    with pytest.raises(ValueError, match="fewer than one batch of 16"):
+        engine.Trainer(tiny_model(), tiny_data(8), None, cfg())
+
+
+def test_cpu_run_warns_and_uses_fp32():
+    with pytest.warns(UserWarning, match="Training on the CPU"):
+        t = engine.Trainer(tiny_model(), tiny_data(), None, cfg(precision="bf16"))
+    assert t.precision == "fp32"
+    assert math.isclose(t.lr, 0.05)
+
+
+def test_on_epoch_end_is_called_after_each_history_row(tmp_path):
+    seen = []
+
+    def callback(trainer):  # the row is already in the history, and the checkpoint written
+        seen.append((dict(trainer.history[-1]), checkpoint.load(tmp_path / checkpoint.LATEST)["position"]))
+
+    t = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(tmp_path, epochs=2),
+                   on_epoch_end=callback)
+    assert [row for row, _ in seen] == t.history and [row["epoch"] for row, _ in seen] == [1, 2]
+    assert [pos["epoch"] for _, pos in seen] == [1, 2]
+    stopped = engine.Trainer(tiny_model(), tiny_data(), None, cfg(epochs=3, max_steps=4),
+                             on_epoch_end=callback)
+    stopped.fit()  # a run stopped mid-epoch by max_steps still reports its last, partial row
+    assert len(seen) == 3 and seen[-1][0]["step"] == 4

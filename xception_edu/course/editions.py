@@ -1,0 +1,118 @@
+"""Student and instructor editions of the notebooks, generated from the one source in notebooks/.
+
+* **student**: every exercise cell keeps its header, its stub and its check, loses its solution
+  (``exercises.strip_solution``) and its stored outputs; every other cell is unchanged.
+* **instructor**: the notebooks as they are (solutions and outputs), with the instructor notes of
+  ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
+
+Run ``make editions`` (or ``python -m xception_edu.course.editions``); the result lands in ``editions/``,
+which git ignores. Notebooks are read and written with nbformat.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+
+import nbformat
+
+from .. import exercises
+
+NOTES_MARKER = "<!-- xception-edu: instructor notes -->"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+def is_exercise(cell) -> bool:
+    """An exercise cell: a code cell that opens with ``# EXERCISE NN.id:`` (a NotebookNode or a plain
+    dict)."""
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    return cell["cell_type"] == "code" and exercises.exercise_id(source) is not None
+
+
+def solution_lines(source: str) -> list[str]:
+    """The non-blank lines between the solution markers of an exercise cell, stripped."""
+    return [line.strip() for line in exercises.split_solution(source)[1] if line.strip()]
+
+
+def student(nb: dict) -> dict:
+    """The student edition of one notebook (a new dict; ``nb`` is not changed)."""
+    nb = nbformat.from_dict(copy.deepcopy(nb))
+    for cell in nb.cells:
+        if is_exercise(cell):
+            cell.source = exercises.strip_solution(cell.source)
+            cell.outputs, cell.execution_count = [], None
+        elif cell.cell_type == "code" and exercises.BEGIN in cell.source:
+            raise ValueError("a code cell has '# BEGIN SOLUTION' but no '# EXERCISE NN.id:' header:\n"
+                             + cell.source[:300])
+    nb.metadata["xception_edu_edition"] = "student"
+    return nb
+
+
+def notes_path(notebook: Path, notes_dir: Path) -> Path:
+    return notes_dir / f"{notebook.name[:2]}.md"
+
+
+def instructor(nb: dict, notes: str | None) -> dict:
+    """The instructor edition: the notebook with its notes as a markdown cell at the top."""
+    nb = nbformat.from_dict(copy.deepcopy(nb))
+    text = notes.strip() if notes else ("*No instructor notes for this notebook yet: add them to "
+                                        "`docs/instructor-notes/` (one `NN.md` per notebook).*")
+    cell = nbformat.v4.new_markdown_cell(f"{NOTES_MARKER}\n{text}\n", id="instructor-notes",
+                                         metadata={"tags": ["instructor-notes"]})
+    nb.cells = [c for c in nb.cells if NOTES_MARKER not in c.source]
+    nb.cells.insert(0, cell)
+    nb.metadata["xception_edu_edition"] = "instructor"
+    return nb
+
+
+def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
+    """Write ``out/student/`` and ``out/instructor/``; returns the files written per edition."""
+    written: dict[str, list[Path]] = {"student": [], "instructor": []}
+    sources = sorted(notebooks.glob(NOTEBOOK_GLOB))
+    if not sources:
+        raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks}")
+    for edition in written:
+        (out / edition).mkdir(parents=True, exist_ok=True)
+        for old in (out / edition).glob("*.ipynb"):
+            old.unlink()  # a notebook removed from the source must not linger in the edition
+    for path in sources:
+        nb = nbformat.read(path, as_version=4)
+        notes_file = notes_path(path, notes_dir)
+        notes = notes_file.read_text() if notes_file.exists() else None
+        for edition, nb_out in (("student", student(nb)), ("instructor", instructor(nb, notes))):
+            target = out / edition / path.name
+            nbformat.write(nb_out, target)
+            written[edition].append(target)
+    _write_readmes(out)
+    return written
+
+
+def _write_readmes(out: Path) -> None:
+    (out / "student" / "README.md").write_text(
+        "# Student edition\n\nThe notebooks with every exercise left for you: run a cell, read the check's "
+        "verdict, replace the `raise NotImplementedError` line with your answer, run it again.\n"
+        "Install the package first (`pip install -e .` in the repository, or `make lab`).\n")
+    (out / "instructor" / "README.md").write_text(
+        "# Instructor edition\n\nThe notebooks with solutions and stored outputs, each opening with "
+        "instructor notes (timing, common mistakes, discussion prompts). Do not hand these out.\n"
+        "See also docs/course-guide.md.\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    root = Path.cwd()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks", type=Path, default=root / "notebooks")
+    parser.add_argument("--out", type=Path, default=root / "editions")
+    parser.add_argument("--notes", type=Path, default=root / "docs" / "instructor-notes")
+    args = parser.parse_args(argv)
+    written = build(args.notebooks, args.out, args.notes)
+    for edition, files in written.items():
+        print(f"{edition}: {len(files)} notebooks in {args.out / edition}")
+    missing = [p.name for p in sorted(args.notebooks.glob(NOTEBOOK_GLOB))
+               if not notes_path(p, args.notes).exists()]
+    if missing:
+        print(f"no instructor notes yet for: {', '.join(missing)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Data: an offline synthetic set of controlled correlations, real images with the paper's preprocessing,
+and the one colour photograph. Nothing here downloads unless asked (``download=True``)."""
+from __future__ import annotations
+
+from . import real as _real
+from .photo import PHOTO_REGIONS, grace_hopper, load_photo, photo_regions
+from .real import UnreadableImageError, cifar10, eval_transform, image_folder, imagenette, train_transform
+from .synthetic_set import CHANNEL, SPATIAL, TASKS, SyntheticCorrelations, TensorImages, render, synthetic
+
+SOURCES = ("synthetic", *_real.SOURCES)
+"""Where training images come from: generated offline, an ImageNet-layout folder, CIFAR-10, Imagenette."""
+
+
+def datasets(source: str, root, image_size: int, download: bool = False, task: str = "mixed",
+             train_size: int = 4096, val_size: int = 512, seed: int = 0):
+    """(train, validation) datasets of one of ``SOURCES``: the synthetic set rendered into memory
+    (``train_size``/``val_size`` images of ``task``, deterministic in ``seed``; ``root`` unused), or a real
+    source in ``root`` with the paper's preprocessing (``real.real``)."""
+    if source == "synthetic":
+        kw = dict(image_size=image_size, task=task, seed=seed, materialize=True)
+        return synthetic(train_size, split="train", **kw), synthetic(val_size, split="val", **kw)
+    if source not in SOURCES:
+        raise ValueError(f"unknown data source {source!r}; choose one of {SOURCES}")
+    return _real.real(source, root, image_size, download=download)
+
+
+__all__ = ["CHANNEL", "PHOTO_REGIONS", "SOURCES", "SPATIAL", "TASKS", "SyntheticCorrelations", "TensorImages",
+           "UnreadableImageError", "cifar10", "datasets", "eval_transform", "grace_hopper", "image_folder",
+           "imagenette", "load_photo", "photo_regions", "render", "synthetic", "train_transform"]

@@ -1,0 +1,117 @@
+"""Exercises: one convention for every notebook, so editions can be generated from one source.
+
+An exercise is one self-contained code cell (it may use only ``torch``, ``xception_edu`` and what it
+imports itself) that starts with a ``# EXERCISE <id>: <task>`` line, defines what the learner writes,
+with the solution between markers and a stub after them, and ends by calling ``check``::
+
+    # EXERCISE 01.conv_params: parameters of a k x k conv from cin to cout channels (no bias)
+    def conv_params(cin, cout, k):
+        # BEGIN SOLUTION
+        return k * k * cin * cout
+        # END SOLUTION
+        raise NotImplementedError("replace this line with your formula")
+
+    lesson.check("01.conv_params", conv_params)
+
+(``lesson`` is the notebook's own module, ``xception_edu.lessons.nb01_standard_convolution``: its checks
+are registered here when it is imported.) The solution lives only in the notebook cell.
+``strip_solution`` removes it (the student edition),
+leaving the stub, which raises ``NotImplementedError`` until the learner fills it in; ``check`` then
+says "not done yet" instead of crashing, so "Run all" still reaches the end of the notebook.
+Checks compare against the package's own functions, never against stored answers.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+HEADER = re.compile(r"^# EXERCISE (?P<id>\d\d\.[\w.]+):", re.M)
+
+_CHECKS: dict[str, Callable] = {}
+
+
+class Mismatch(AssertionError):
+    """Raised inside a check with a message that helps the learner find the mistake."""
+
+
+@dataclass(frozen=True)
+class Result:
+    exercise: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"<{self.exercise}: {'passed' if self.passed else 'not passed'}>"
+
+
+def register(exercise_id: str):
+    """Decorator: ``fn(answer)`` raises ``Mismatch`` with a helpful message when the answer is wrong."""
+
+    def deco(fn: Callable) -> Callable:
+        _CHECKS[exercise_id] = fn
+        return fn
+
+    return deco
+
+
+def known() -> list[str]:
+    """The exercises registered so far (a lesson module registers its own when it is imported)."""
+    return sorted(_CHECKS)
+
+
+def check(exercise_id: str, answer, quiet: bool = False) -> Result:
+    """Check a learner's answer; print and return the verdict. Never raises for a wrong answer."""
+    if exercise_id not in _CHECKS:
+        raise ValueError(f"no exercise {exercise_id!r}; known exercises: {sorted(_CHECKS)} (a notebook's "
+                         "exercises are registered by importing its module in xception_edu.lessons)")
+    try:
+        _CHECKS[exercise_id](answer)
+        result = Result(exercise_id, True, f"Correct! ({exercise_id})")
+    except NotImplementedError:
+        result = Result(exercise_id, False, f"Not done yet ({exercise_id}): replace the "
+                        "`raise NotImplementedError` line with your answer and run the cell again.")
+    except Mismatch as e:
+        result = Result(exercise_id, False, f"Not quite ({exercise_id}): {e}")
+    except Exception as e:  # the learner's code crashed: say where, don't re-raise into a wall of text
+        result = Result(exercise_id, False, f"Your code raised {type(e).__name__}: {e} ({exercise_id})")
+    if not quiet:
+        print(result.message)
+    return result
+
+
+def split_solution(source: str) -> tuple[str, list[str]]:
+    """An exercise cell cut in two: the student version (the lines between the markers removed) and the
+    solution (those lines). The one parser of the markers: editions, nbgrader and tests all use it."""
+    out, solution, inside = [], [], False
+    for line in source.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError("nested '# BEGIN SOLUTION' in an exercise cell")
+            inside = True
+        elif stripped == END:
+            if not inside:
+                raise ValueError("'# END SOLUTION' without '# BEGIN SOLUTION' in an exercise cell")
+            inside = False
+        elif inside:
+            solution.append(line)
+        else:
+            out.append(line)
+    if inside:
+        raise ValueError("'# BEGIN SOLUTION' is never closed by '# END SOLUTION'")
+    return "".join(out), solution
+
+
+def strip_solution(source: str) -> str:
+    """The student version of an exercise cell: the lines between the markers are removed."""
+    return split_solution(source)[0]
+
+
+def exercise_id(source: str) -> str | None:
+    m = HEADER.search(source)
+    return m.group("id") if m else None

@@ -1,0 +1,4 @@
+"""``python -m xception_edu.experiments``: see ``cli.py``."""
+from .cli import main
+
+main()

@@ -1,0 +1,369 @@
+"""Run a grid of configurations x seeds, resumably: the ablations of Figs 9 and 10 and the \
+spectrum (notebook 10).
+
+The paper's two ablations and its open question, as grids this runner trains:
+
+* **Fig. 9** (``fig9_configs``): Xception with and without its residual connections. The paper: residuals
+  are "clearly essential" for convergence speed and final accuracy (on JFT, full size).
+* **Fig. 10** (``fig10_configs``): no activation vs ReLU vs ELU between the depthwise and the pointwise
+  step of every separable conv. The paper: none > ELU > ReLU, and a guess at why: in a 1-channel-deep
+  feature space (the depthwise step's output) a non-linearity destroys information.
+* **The conclusion's open question** (``spectrum_configs``): Inception modules and depthwise separable
+  convs are two points of a spectrum, the number g of channel groups of the spatial step, from 1 (a full
+  3x3 conv after the 1x1) to C (depthwise); "intermediate points ... may have advantages", the paper says,
+  leaving it open. Each g gets a width that keeps the parameter count close to the depthwise model's.
+
+A configuration (``Config``) is a name, ``Xception`` keyword arguments, a data description and overrides of
+the CPU training recipe. A run is one (configuration, seed). ``run_grid`` trains every run not already in
+``results_dir/results.jsonl`` and appends each finished run to it (whole file rewritten atomically, so a
+kill leaves the file as it was before the run or after it); ``results.csv`` holds the same table without
+the curves. A run is recognised by a hash of what it computes (model, data, training settings; not the
+name, not the data folder), so a configuration shared by two grids (Xception itself is the baseline of
+Figs 9 and 10 and the depthwise end of the spectrum) is trained once. The seed sets the model's
+initialisation, the sample order and dropout; the data set stays the same for every seed, so the spread
+between seeds is the spread of training itself. On the CPU, one seed gives the same numbers every time.
+
+On a GPU with CIFAR-10 or Imagenette (downloaded once, see ``data.real``)::
+
+    python -m xception_edu.experiments --grid fig9 --data cifar10 --data-dir ~/data --results runs/ablations
+
+One writer per results folder: two processes appending to the same file at once would lose runs.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import inspect
+import io
+import json
+import pathlib
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import torch
+
+from .. import data as data_mod
+from ..counting import count_params
+from ..model import PAPER_WIDTHS, Xception, make_divisible, presets
+from ..train import TrainConfig, fit, recipe
+from ..train.checkpoint import write_text_atomic
+from .summary import TABLE_FIELDS, format_summary, mean_std, summarize, table
+
+# summary.py's functions are part of this module's interface (notebook 10 and the CLI use them from here).
+__all__ = ["CPU_TRAIN", "Config", "DATA_SOURCES", "GRIDS", "RESULTS", "TABLE", "TABLE_FIELDS", "build_model",
+           "check_grid", "fig10_configs", "fig9_configs", "format_summary", "load_data", "load_results",
+           "mean_std", "num_classes", "params_of", "run_grid", "spectrum_configs", "summarize", "table",
+           "train_run", "width_for_budget"]
+
+RESULTS, TABLE = "results.jsonl", "results.csv"
+DATA_SOURCES = data_mod.SOURCES
+_SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=320, val_size=128, image_size=71,
+                           data_seed=0)
+_MODEL_DEFAULTS = {k: p.default for k, p in inspect.signature(Xception.__init__).parameters.items()
+                   if k not in ("self", "num_classes")}
+_MODEL_ARGS = set(_MODEL_DEFAULTS)
+_TRAIN_ARGS = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}
+# Settings that change where and how fast a run goes, not what it computes: left out of the run's hash.
+_NOT_HASHED_DATA = {"root"}
+_NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every",
+                     "resume"}
+
+# CPU training defaults for the grids: short, quiet runs. Evaluation uses the paper's Polyak averaging with
+# a short memory (decay 0.8) because the engine then re-estimates BN statistics on training batches before
+# each evaluation: in runs of a few dozen steps the running averages of BN lag so far behind the weights
+# that evaluation is at chance (measured here: 25% validation accuracy at 98% training accuracy).
+CPU_TRAIN = dict(epochs=3, batch_size=32, lr=0.02, ema_decay=0.8, ema_bn_batches=8, progress=False)
+
+
+@dataclass
+class Config:
+    """One configuration of a grid.
+
+    name   a label for tables and plots ("residual", "ELU", "g=4", ...).
+    model  ``Xception`` keyword arguments (num_classes comes from the data).
+    data   ``source`` ("synthetic", "cifar10", "imagenette", "folder") and its settings: for synthetic,
+           task, train_size, val_size, image_size, data_seed; for the others, root and image_size.
+    train  overrides of ``engine.recipe("cpu")`` (epochs, batch_size, lr, ...); not the seed: seeds are
+           the other axis of the grid.
+    """
+
+    name: str
+    model: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"a configuration needs a non-empty name, got {self.name!r}")
+        for part in ("model", "data", "train"):
+            if not isinstance(getattr(self, part), dict):
+                raise ValueError(f"config {self.name!r}: {part} must be a dict, got {getattr(self, part)!r}")
+        self.data = {**(_SYNTHETIC_DEFAULTS if self.data.get("source", "synthetic") == "synthetic"
+                        else dict(image_size=80)), **self.data}
+        unknown = set(self.model) - _MODEL_ARGS
+        if unknown:
+            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not Xception arguments; "
+                             f"choose from {sorted(_MODEL_ARGS)}")
+        if "seed" in self.train:
+            raise ValueError(f"config {self.name!r}: give seeds to run_grid(seeds=...), not in train")
+        unknown = set(self.train) - _TRAIN_ARGS
+        if unknown:
+            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not TrainConfig fields; "
+                             f"choose from {sorted(_TRAIN_ARGS)}")
+        if self.data["source"] not in DATA_SOURCES:
+            raise ValueError(f"config {self.name!r}: data source {self.data['source']!r} "
+                             f"is not one of {DATA_SOURCES}")
+        if self.data["source"] != "synthetic" and "root" not in self.data:
+            raise ValueError(f"config {self.name!r}: data source {self.data['source']!r} needs a root folder")
+
+    def key(self) -> str:
+        """A short hash of what the run computes (model, data, training settings), not of its name."""
+        spec = dict(model={**_MODEL_DEFAULTS, **self.model},
+                    data={k: v for k, v in self.data.items() if k not in _NOT_HASHED_DATA},
+                    train={k: v for k, v in {**CPU_TRAIN, **self.train}.items()
+                           if k not in _NOT_HASHED_TRAIN})
+        return hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+def num_classes(data: dict) -> int:
+    """Classes of a data description, without loading images where it is known."""
+    if data["source"] == "synthetic":
+        return 16 if data.get("task") == "mixed" else 4
+    if data["source"] in ("cifar10", "imagenette"):
+        return 10
+    return len(load_data(data)[0].classes)
+
+
+def load_data(data: dict):
+    """(train, val) datasets of a data description; synthetic ones are rendered into memory once."""
+    if data["source"] == "synthetic":
+        return data_mod.datasets("synthetic", None, data["image_size"], task=data["task"],
+                                 train_size=data["train_size"], val_size=data["val_size"],
+                                 seed=data["data_seed"])
+    return data_mod.datasets(data["source"], data["root"], data["image_size"])
+
+
+def build_model(config: Config, classes: int | None = None) -> Xception:
+    """The configuration's Xception: the paper's preset with ``config.model`` on top, as the CLI builds."""
+    return presets.model("paper", num_classes=classes or num_classes(config.data), **config.model)
+
+
+def _groups_label(model: dict) -> str:
+    g = model.get("spatial_groups")
+    return "C" if g is None else str(g)
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+def load_results(results_dir) -> list[dict]:
+    """Every finished run stored in ``results_dir/results.jsonl`` (an empty list if there is none)."""
+    path = pathlib.Path(results_dir) / RESULTS
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _store(results_dir, rows: list[dict]) -> None:
+    folder = pathlib.Path(results_dir)
+    write_text_atomic(folder / RESULTS, "".join(json.dumps(r) + "\n" for r in rows))
+    lines = [",".join(TABLE_FIELDS)] + [",".join("" if r.get(f) is None else str(r[f]) for f in TABLE_FIELDS)
+                                        for r in rows]
+    write_text_atomic(folder / TABLE, "\n".join(lines) + "\n")
+
+
+def train_run(config: Config, seed: int, datasets=None, quiet: bool = True) -> dict:
+    """Train one (configuration, seed) and return its result row, with the per-epoch curve in ``history``.
+
+    ``quiet`` swallows the engine's per-epoch lines (``run_grid`` prints one line per run). Time per step is
+    the median over epochs of an epoch's training seconds divided by its steps.
+    """
+    train_set, val_set = datasets if datasets is not None else load_data(config.data)
+    torch.manual_seed(seed)  # the initial weights
+    model = build_model(config, len(train_set.classes) if hasattr(train_set, "classes") else None)
+    cfg = recipe("cpu", **{**CPU_TRAIN, **config.train, "seed": seed})
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO() if quiet else sys.stdout):
+        warnings.filterwarnings("ignore", message="Training on the CPU")
+        trainer = fit(model, train_set, val_set, cfg)
+    hist = trainer.history
+    steps = [b["step"] - a for a, b in zip([0] + [r["step"] for r in hist], hist)]
+    per_step = [r["seconds"] / s for r, s in zip(hist, steps) if s > 0]
+    last = hist[-1]
+    return dict(config=config.name, seed=seed, key=config.key(), groups=_groups_label(config.model),
+                params=count_params(model), epochs=last["epoch"], steps=last["step"],
+                final_train_loss=last["train_loss"], final_train_acc=last["train_acc"],
+                final_val_loss=last["val_loss"], final_val_acc=last["val_acc"],
+                best_val_acc=max((r["val_acc"] for r in hist if r["val_acc"] is not None), default=None),
+                s_per_step=statistics.median(per_step), seconds=time.perf_counter() - t0,
+                model=config.model, data=config.data, train=config.train, history=hist)
+
+
+def check_grid(configs: Iterable[Config], seeds: Iterable[int]) -> tuple[list[Config], list[int]]:
+    """Clear errors before any training: bad seeds, duplicate names, models that cannot be built.
+    (A grid of something other than ``Config`` needs only a ``name`` and a ``key()`` per entry.)"""
+    configs, seeds = list(configs), list(seeds)
+    if not configs:
+        raise ValueError("the grid has no configurations")
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds repeat: {seeds}")
+    for c in configs:
+        if not (isinstance(getattr(c, "name", None), str) and callable(getattr(c, "key", None))):
+            raise ValueError(f"expected Config objects (or entries with a name and a key()), got {c!r}")
+    names = [c.name for c in configs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"configuration names repeat: {sorted(n for n in set(names) if names.count(n) > 1)}")
+    for c in configs:
+        if isinstance(c, Config):
+            try:
+                with torch.device("meta"):
+                    build_model(c, 4 if c.data["source"] == "folder" else None)
+            except ValueError as e:
+                raise ValueError(f"config {c.name!r}: {e}") from None
+    return configs, seeds
+
+
+@functools.lru_cache(maxsize=1)  # one data set in memory at a time
+def _load_cached(data_json: str):
+    return load_data(json.loads(data_json))
+
+
+def _config_data(config: Config, seed: int):
+    return _load_cached(json.dumps(config.data, sort_keys=True, default=str))
+
+
+def run_grid(configs: Iterable[Config], seeds: Iterable[int] = (0, 1, 2), results_dir="runs/ablations",
+             train: Callable[[Config, int, object], dict] = train_run,
+             log: Callable[[str], None] | None = print,
+             data: Callable[[Config, int], object] = _config_data) -> list[dict]:
+    """Train every (configuration, seed) not yet in ``results_dir``; return the rows of the whole grid.
+
+    Finished runs (same hash and seed) are read back, not retrained; each new run is stored as soon as
+    it ends. The returned rows follow the grid's order and carry the grid's names; each has its
+    per-epoch curve in ``row["history"]`` (``table`` drops it). ``train(config, seed, data(config, seed))``
+    trains one run; ``results_dir=None`` keeps the rows in memory only (nothing read or written), for
+    grids whose rows hold objects such as the trained models (notebook 06's ``operators``).
+    """
+    configs, seeds = check_grid(configs, seeds)
+    stored = load_results(results_dir) if results_dir is not None else []
+    done = {(r["key"], r["seed"]): r for r in stored}
+    rows = []
+    for c in configs:
+        for s in seeds:
+            row = done.get((c.key(), s))
+            if row is None:
+                row = train(c, s, data(c, s))
+                stored.append(row)
+                done[(row["key"], s)] = row
+                if results_dir is not None:
+                    _store(results_dir, stored)
+                if log:
+                    log(f"{c.name:>14} seed {s}: val acc {row['final_val_acc']:.3f}  "
+                        f"({row['seconds']:.1f} s, {1000 * row['s_per_step']:.0f} ms/step)")
+            elif log:
+                log(f"{c.name:>14} seed {s}: already done, val acc {row['final_val_acc']:.3f}")
+            rows.append({**row, "config": c.name})
+    return rows
+
+
+# --- the grids ------------------------------------------------------------------------------------
+
+def fig9_configs(model: dict | None = None, data: dict | None = None,
+                 train: dict | None = None) -> list[Config]:
+    """Fig. 9: the same Xception with and without residual connections (same data, same budget)."""
+    model, data, train = dict(model or {}), dict(data or {}), dict(train or {})
+    return [Config("residual", {**model, "residual": True}, data, train),
+            Config("no residual", {**model, "residual": False}, data, train)]
+
+
+def fig10_configs(model: dict | None = None, data: dict | None = None,
+                  train: dict | None = None) -> list[Config]:
+    """Fig. 10: no activation (Xception), ReLU or ELU between depthwise and pointwise."""
+    model, data, train = dict(model or {}), dict(data or {}), dict(train or {})
+    return [Config(name, {**model, "mid_activation": act}, data, train)
+            for name, act in (("no activation", None), ("ELU", "elu"), ("ReLU", "relu"))]
+
+
+def params_of(model: dict, classes: int = 10) -> int:
+    """Parameters of ``Xception(num_classes=classes, **model)``, built on the meta device (no memory)."""
+    with torch.device("meta"):
+        return count_params(Xception(num_classes=classes, **model))
+
+
+def width_for_budget(model: dict, target: int, classes: int = 10, lo: float = 0.01, hi: float = 4.0,
+                     iters: int = 40) -> float:
+    """The width whose parameter count is closest to ``target`` for this model (other arguments fixed).
+
+    Parameters grow with width in steps (channel counts are rounded to multiples of channel_divisor),
+    never down, so a bisection finds the last width at or below the target and the first above it;
+    the closer of the two is returned. Each probe builds the model on the meta device: exact counts,
+    no memory, about a millisecond per layer.
+    """
+    divisor = model.get("channel_divisor", 8)
+    cache: dict[tuple, int] = {}
+
+    def params(w):  # parameters depend on the width only through the rounded channel counts
+        channels = tuple(make_divisible(c * w, divisor) for c in PAPER_WIDTHS)
+        if channels not in cache:
+            cache[channels] = params_of({**model, "width": w}, classes)
+        return cache[channels]
+
+    if params(lo) > target:
+        return lo
+    if params(hi) <= target:
+        return hi
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if params(mid) <= target else (lo, mid)
+    return min((lo, hi), key=lambda w: abs(params(w) - target))
+
+
+def spectrum_configs(groups=(1, 2, 4, 8, None), model: dict | None = None, data: dict | None = None,
+                     train: dict | None = None, tolerance: float = 0.15) -> list[Config]:
+    """The conclusion's spectrum: the separable convs' spatial step in g groups (None: depthwise, g = C).
+
+    The depthwise model at ``model``'s width sets the budget. A 3x3 spatial step in g groups holds
+    9C²/g weights instead of 9C, so a small g at the same width has several times the parameters; each
+    g gets the width (``width_for_budget``) whose parameter count is closest to the budget, and a
+    ``ValueError`` if that is still more than ``tolerance`` away (channel counts move in steps of
+    channel_divisor, so tiny models cannot always be matched). g must divide every separable conv's
+    input channels at the chosen width: with channel_divisor 8 (the default), g in 1, 2, 4, 8 always do.
+    """
+    model, data, train = dict(model or {}), dict(data or {}), dict(train or {})
+    model.pop("spatial_groups", None)
+    classes = num_classes({**_SYNTHETIC_DEFAULTS, **data} if data.get("source", "synthetic") == "synthetic"
+                          else data)
+    budget = params_of(model, classes)
+    configs = []
+    for g in groups:
+        if g is None:
+            configs.append(Config("depthwise (g=C)", {**model, "spatial_groups": None}, data, train))
+            continue
+        if isinstance(g, bool) or not isinstance(g, int) or g < 1:
+            raise ValueError(f"group counts must be positive integers or None (depthwise), got {g!r}")
+        m = {**model, "spatial_groups": g}
+        width = round(width_for_budget(m, budget, classes), 6)
+        m["width"] = width
+        try:
+            p = params_of(m, classes)
+        except ValueError as e:
+            raise ValueError(f"g={g} at width {width}: {e}") from None
+        if abs(p - budget) > tolerance * budget:
+            raise ValueError(f"g={g}: the closest width ({width}) gives {p:,} parameters, "
+                             f"{100 * (p / budget - 1):+.0f}% from the depthwise model's {budget:,} "
+                             f"(tolerance {100 * tolerance:.0f}%); "
+                             "use a larger base width or a looser tolerance")
+        configs.append(Config(f"g={g}", m, data, train))
+    return configs
+
+
+GRIDS = {"fig9": fig9_configs, "fig10": fig10_configs, "spectrum": spectrum_configs}

@@ -1,0 +1,18 @@
+"""One module per notebook, named like it: ``notebooks/04_extreme_inception.ipynb`` imports
+``xception_edu.lessons.nb04_extreme_inception`` as ``lesson`` and calls its figures, widget apps and
+exercise checks as ``lesson.<name>``. Nothing here is imported by ``import xception_edu``: these modules
+need the notebook tools (ipywidgets, IPython, matplotlib).
+
+    app.py   the widget pattern (a pure view function, controls, a static fallback)
+    svg.py   the inline SVG charts and HTML bars the widgets draw
+"""
+import importlib
+import pkgutil
+
+NOTEBOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name[:2] == "nb")
+"""The lesson modules, in notebook order (nb00_start_here ... nb10_ablations)."""
+
+
+def load_all() -> list:
+    """Import every lesson module (so that every exercise check is registered); returns them in order."""
+    return [importlib.import_module(f"{__name__}.{name}") for name in NOTEBOOK_MODULES]

@@ -1,0 +1,48 @@
+"""Notebook 00, start here: a first taste of what a depthwise separable convolution saves (Sec. 1.2)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .. import counting
+from ..exercises import check
+from .app import KERNEL_CHOICES, App
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "savings_teaser", "savings_view",
+]
+
+
+CHANNEL_CHOICES = (16, 32, 64, 128, 256, 512, 728, 1024)
+
+
+def savings_view(channels: int, kernel_size: int) -> str:
+    """HTML table: a regular k x k conv from C to C channels vs a depthwise separable one (Sec. 1.2)."""
+    c, k = channels, kernel_size
+    regular = counting.standard(c, c, k, (1, 1)).params
+    separable = counting.separable(c, c, k, (1, 1)).params
+    rows = [
+        ("regular conv", f"k·k·C·C = {k}·{k}·{c}·{c}", regular),
+        ("depthwise separable", f"k·k·C + C·C = {k}·{k}·{c} + {c}·{c}", separable),
+    ]
+    body = "".join(f"<tr><td>{n}</td><td>{f}</td><td style='text-align:right'>{p:,}</td></tr>"
+                   for n, f, p in rows)
+    return (
+        "<table><tr><th>operator</th><th>parameters</th><th>count</th></tr>" + body + "</table>"
+        f"<p>The separable conv needs <b>{regular / separable:.1f}x fewer</b> parameters "
+        f"({100 * separable / regular:.1f}% of the regular conv).</p>"
+    )
+
+
+def savings_teaser(channels: int = 728, kernel_size: int = 3) -> App:
+    """Notebook 00's widget: channels and kernel size -> parameters of regular vs separable convs."""
+    if channels not in CHANNEL_CHOICES:
+        raise ValueError(f"channels={channels} is not one of {CHANNEL_CHOICES}")
+    if kernel_size not in KERNEL_CHOICES:
+        raise ValueError(f"kernel_size={kernel_size} is not one of {KERNEL_CHOICES}")
+    controls = {
+        "channels": W.SelectionSlider(options=CHANNEL_CHOICES, value=channels, description="channels C"),
+        "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="kernel k"),
+    }
+    return App(controls, savings_view, title="Regular vs depthwise separable convolution")

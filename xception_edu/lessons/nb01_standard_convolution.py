@@ -1,0 +1,209 @@
+"""Notebook 01, the standard convolution (Sec. 1): one kernel maps cross-channel and spatial correlations
+jointly, and what that costs. The photograph, the hand-made kernels, the cost widget, the exercise checks."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+import torch.nn.functional as F
+
+from .. import counting
+from ..data import load_photo
+from ..exercises import Mismatch, check, register
+from .app import KERNEL_CHOICES, App, check_choices
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "conv_cost", "conv_cost_view", "conv_gallery_figure", "conv_outputs", "demo_kernels",
+    "load_photo", "photo_channels_figure",
+]
+
+
+# A diverging colour map that is not red/green/blue: input channels here ARE red, green and blue.
+WEIGHT_CMAP = "PuOr_r"
+
+
+def demo_kernels() -> dict[str, torch.Tensor]:
+    """Four hand-made 3x3 kernels over the R, G, B channels (shape ``Cin x k x k = 3 x 3 x 3``),
+    chosen to show what one kernel of a regular convolution can do (Sec. 1):
+    * ``edges in all channels``: a vertical edge detector, the same in R, G and B (space, all channels);
+    * ``red minus blue``: only the centre tap, +R -B (channels only, no spatial pattern);
+    * ``edges in red only``: a horizontal edge detector in R, zero in G and B;
+    * ``a different pattern per channel``: R vertical edge, G horizontal edge, B blur (jointly).
+    """
+    sobel = torch.tensor([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]) / 4
+    blur = torch.ones(3, 3) / 9
+    centre = torch.zeros(3, 3)
+    centre[1, 1] = 1.0
+    zero = torch.zeros(3, 3)
+    return {
+        "edges in all channels": torch.stack([sobel, sobel, sobel]),
+        "red minus blue": torch.stack([centre, zero, -centre]),
+        "edges in red only": torch.stack([sobel.T, zero, zero]),
+        "a different pattern per channel": torch.stack([sobel, sobel.T, blur]),
+    }
+
+
+def conv_outputs(image: torch.Tensor, kernels: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The output maps of one regular conv whose Cout kernels are ``kernels`` ('same' padding):
+    output channel o is the sum over ALL input channels of each channel filtered by kernel o's slice."""
+    weight = torch.stack(list(kernels.values()))  # (Cout, Cin, k, k)
+    return F.conv2d(image[None], weight, padding=weight.shape[-1] // 2)[0]
+
+
+def _kernel_volume(ax, kernel: torch.Tensor, vmax: float, channel_names=("R", "G", "B")) -> None:
+    """Draw one ``Cin x k x k`` kernel in 3-D: one k x k plate of cubes per input channel, plates
+    stacked (and pulled apart, so that every weight stays visible), colour = weight value."""
+    import matplotlib.pyplot as plt
+
+    k_c, k_h, k_w = kernel.shape
+    w = kernel.detach().cpu().numpy()
+    cmap = plt.get_cmap(WEIGHT_CMAP)
+    gap, thick = 2.2, 0.45
+    for c in reversed(range(k_c)):  # bottom plate first: the painter's order mplot3d needs
+        z = (k_c - 1 - c) * gap
+        for r in range(k_h):
+            for col in range(k_w):
+                ax.bar3d(col, k_h - 1 - r, z, 0.96, 0.96, thick, color=cmap(0.5 + 0.5 * w[c, r, col] / vmax),
+                         edgecolor=(0, 0, 0, 0.4), linewidth=0.4, shade=True)
+        name = channel_names[c] if c < len(channel_names) else str(c)
+        ax.text(-0.9, 0.0, z, name, fontsize=8, fontweight="bold", zorder=10)
+    ax.set_xlim(0, k_w)
+    ax.set_ylim(0, k_h)
+    ax.set_zlim(0, (k_c - 1) * gap + thick)
+    ax.set_box_aspect((k_w, k_h, (k_c - 1) * gap * 0.8 + thick))
+    ax.view_init(elev=32, azim=-62)
+    ax.set_axis_off()
+
+
+def photo_channels_figure(image: torch.Tensor):
+    """The photograph and its three input channels: what a first conv layer receives (Cin = 3)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(9, 2.6), dpi=80)
+    axes[0].imshow(image.permute(1, 2, 0).numpy())
+    axes[0].set_title("the photograph")
+    for ax, c, name, cmap in zip(axes[1:], range(3), ("red", "green", "blue"),
+                                 ("Reds_r", "Greens_r", "Blues_r")):
+        ax.imshow(image[c].numpy(), cmap=cmap, vmin=0, vmax=1)
+        ax.set_title(f"input channel {c}: {name}")
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
+    """Each kernel of a regular conv as a 3-D volume (Cin x k x k cubes, colour = weight) above the
+    output map it produces from ALL input channels at once (Sec. 1: cross-channel and spatial
+    correlations mapped jointly)."""
+    import matplotlib.pyplot as plt
+
+    outs = conv_outputs(image, kernels)
+    vmax = max(float(k.abs().max()) for k in kernels.values())
+    n = len(kernels)
+    fig = plt.figure(figsize=(2.5 * n + 1, 5.4), dpi=80)
+    for i, (name, kernel) in enumerate(kernels.items()):
+        ax = fig.add_subplot(2, n, i + 1, projection="3d")
+        _kernel_volume(ax, kernel, vmax)
+        ax.set_title(f"kernel {i} (3 x 3 x 3):\n{name}", fontsize=9)
+        ax2 = fig.add_subplot(2, n, n + i + 1)
+        lim = float(outs[i].abs().max()) or 1.0
+        ax2.imshow(outs[i].numpy(), cmap="gray", vmin=-lim, vmax=lim)
+        ax2.set_title(f"output channel {i}", fontsize=8)
+        ax2.axis("off")
+    sm = plt.cm.ScalarMappable(cmap=WEIGHT_CMAP, norm=plt.Normalize(-vmax, vmax))
+    fig.colorbar(sm, ax=fig.axes, shrink=0.5, location="right", label="kernel weight (output: grey)",
+                 pad=0.02)
+    return fig
+
+
+# --- what a regular convolution costs (Sec. 1.2's formulas) ----------------------------------------------
+
+
+CONV_CHANNEL_CHOICES = (1, 3, 16, 32, 64, 128, 256, 512, 728, 1024, 2048)
+
+
+MAP_SIZE_CHOICES = (7, 14, 19, 28, 56, 112, 224)
+
+
+def conv_cost_view(cin: int, cout: int, kernel_size: int, size: int = 56) -> str:
+    """HTML: parameters and multiply-adds of a regular k x k conv from Cin to Cout channels on a
+    size x size map ('same' padding, no bias). One kernel is Cin x k x k; there is one per output
+    channel; every weight is used once at every output pixel."""
+    k = kernel_size
+    c = counting.standard(cin, cout, k, (size, size))
+    per_kernel = cin * k * k
+    return (
+        f"<p>one kernel: C<sub>in</sub>·k·k = {cin}·{k}·{k} = <b>{per_kernel:,}</b> weights, "
+        f"and there are C<sub>out</sub> = {cout:,} kernels</p>"
+        f"<p class='xe-params'>parameters: {c.params:,}</p>"
+        f"<p class='xe-macs'>multiply-adds: {c.macs:,}</p>"
+        f"<p style='color:#555'>= parameters × H × W = {c.params:,} × {size} × {size} "
+        f"(each weight is used once at every output pixel)</p>"
+    )
+
+
+def conv_cost(cin: int = 3, cout: int = 64, kernel_size: int = 3, size: int = 56) -> App:
+    """Notebook 01's widget: Cin, Cout, k (and the map size) -> parameters and multiply-adds, live."""
+    check_choices(cin=(cin, CONV_CHANNEL_CHOICES), cout=(cout, CONV_CHANNEL_CHOICES),
+                  kernel_size=(kernel_size, KERNEL_CHOICES), size=(size, MAP_SIZE_CHOICES))
+    style = {"description_width": "initial"}
+    controls = {
+        "cin": W.SelectionSlider(options=CONV_CHANNEL_CHOICES, value=cin, description="C_in", style=style),
+        "cout": W.SelectionSlider(options=CONV_CHANNEL_CHOICES, value=cout, description="C_out", style=style),
+        "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="k",
+                                         style=style),
+        "size": W.SelectionSlider(options=MAP_SIZE_CHOICES, value=size, description="H = W", style=style),
+    }
+    return App(controls, conv_cost_view, title="The cost of a regular convolution")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("01.conv_params")
+def _conv_params(fn):
+    for cin, cout, k in [(3, 8, 3), (64, 128, 3), (16, 16, 5), (1, 1, 1)]:
+        got, want = fn(cin, cout, k), counting.standard(cin, cout, k, (1, 1)).params
+        if got != want:
+            hint = (" Did you count one k x k filter per input AND per output channel?"
+                    if got in (k * k * cin, k * k * cout) else "")
+            raise Mismatch(f"conv_params({cin}, {cout}, {k}) returned {got}, expected {want}.{hint}")
+
+
+@register("01.conv_macs")
+def _conv_macs(fn):
+    for cin, cout, k, h, w in [(3, 8, 3, 32, 32), (64, 128, 3, 56, 56), (16, 32, 5, 7, 9), (1, 1, 1, 1, 1)]:
+        got, want = fn(cin, cout, k, h, w), counting.standard(cin, cout, k, (h, w)).macs
+        if got != want:
+            params = counting.standard(cin, cout, k, (1, 1)).params
+            if got == params:
+                hint = (" That is the number of weights: each one is used at every one of the h*w "
+                        "output pixels.")
+            elif got == params * h:
+                hint = " Multiply by BOTH h and w."
+            else:
+                hint = " Count the weights first, then how many times each is used."
+            raise Mismatch(f"conv_macs({cin}, {cout}, {k}, {h}, {w}) returned {got}, expected {want}.{hint}")
+
+
+@register("01.one_output")
+def _one_output(fn):
+    g = torch.Generator().manual_seed(0)
+    for cin, k, i, j in [(3, 3, 0, 0), (3, 3, 4, 2), (5, 1, 2, 3), (2, 5, 1, 1)]:
+        x = torch.randn(cin, 8, 8, generator=g)
+        weight = torch.randn(cin, k, k, generator=g)
+        want = F.conv2d(x[None], weight[None])[0, 0, i, j]
+        got = torch.as_tensor(fn(x, weight, i, j), dtype=want.dtype)
+        if got.numel() != 1:
+            raise Mismatch(f"one output value is ONE number, got a tensor of shape {tuple(got.shape)}: "
+                           "sum over the channels as well as over the k x k window.")
+        if not torch.allclose(got.reshape(()), want, atol=1e-4):
+            per_channel = [float((x[c, i:i + k, j:j + k] * weight[c]).sum()) for c in range(cin)]
+            hint = (" You seem to use only the first channel: a kernel spans ALL input channels."
+                    if abs(float(got) - per_channel[0]) < 1e-4 and cin > 1 else
+                    " The window is x[:, i:i+k, j:j+k]; multiply it element-wise by the kernel and add "
+                    "everything.")
+            raise Mismatch(f"for Cin={cin}, k={k} at (i, j)=({i}, {j}) you returned {float(got):.4f}, "
+                           f"expected {float(want):.4f}.{hint}")

@@ -1,0 +1,186 @@
+"""Notebook 02, the Inception module (Figs 1-2): its towers drawn from the module, the towers-and-widths
+widget, the exercise checks."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+import torch.nn as nn
+
+from .. import counting
+from ..exercises import Mismatch, check, register
+from .app import App, check_choices
+from .svg import html_bar
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "inception_figure", "inception_towers", "towers", "towers_view",
+]
+
+
+# 1x1 convs work across channels only, kxk convs (also) in space: the colour tells which.
+STEP_COLORS = {"1x1": "#b2abd2", "kxk": "#fdb863", "pool": "#d9d9d9"}
+
+
+def towers(module: nn.Module) -> list[dict]:
+    """The towers of an Inception module (Fig. 1 ``InceptionV3Module`` or Fig. 2
+    ``SimplifiedInception``) as data: for each tower, its steps from input to concatenation as
+    ``(kind, label)`` with kind in {'1x1', 'kxk', 'pool'}, its trainable parameters and its output
+    channels. BN and ReLU after each conv are part of the step, as in the paper's figures."""
+    branches = list(module.branches) if hasattr(module, "branches") else \
+        [module.tower1, module.tower2, module.tower3, module.tower4]
+    result = []
+    for i, branch in enumerate(branches, 1):
+        steps, out = [], None
+        for m in branch.modules():
+            if isinstance(m, nn.Conv2d):
+                k = m.kernel_size[0]
+                steps.append(("1x1" if k == 1 else "kxk", f"{k}x{k} conv, {m.out_channels}"))
+                out = m.out_channels
+            elif isinstance(m, nn.AvgPool2d):
+                steps.append(("pool", f"{m.kernel_size}x{m.kernel_size} avg-pool"))
+        result.append({"name": f"tower {i}", "steps": steps,
+                       "params": sum(p.numel() for p in branch.parameters()), "out_channels": out})
+    return result
+
+
+def inception_figure(module: nn.Module, title: str = ""):
+    """Block diagram of an Inception module (Figs 1-2), drawn from the module itself: the input on top,
+    one column per tower (purple: 1x1 conv, across channels; orange: kxk conv, in space), the
+    concatenation below, and each tower's parameter count."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    ts = towers(module)
+    n, depth = len(ts), max(len(t["steps"]) for t in ts)
+    fig, ax = plt.subplots(figsize=(2.1 * n + 0.6, 1.0 * depth + 2.4), dpi=80)
+    W_, H_ = 1.7, 0.55
+    top, bottom = depth + 1.0, 0.0
+
+    def box(x, y, text, color, width=W_):
+        ax.add_patch(FancyBboxPatch((x - width / 2, y - H_ / 2), width, H_, boxstyle="round,pad=0.03",
+                                    fc=color, ec="#333", lw=0.8))
+        ax.text(x, y, text, ha="center", va="center", fontsize=9)
+
+    span = 2.1 * (n - 1)
+    box(span / 2, top, f"input ({module.in_channels} channels)", "white", width=max(3.0, span * 0.6))
+    box(span / 2, bottom, f"concatenate ({module.out_channels} channels)", "white",
+        width=max(3.0, span * 0.6))
+    for i, t in enumerate(ts):
+        x = 2.1 * i
+        ys = [top - (j + 1) * (top - bottom) / (len(t["steps"]) + 1) for j in range(len(t["steps"]))]
+        pts = [top] + ys + [bottom]
+        for y0, y1 in zip(pts[:-1], pts[1:]):
+            ax.annotate("", xy=(x if y1 != bottom else span / 2 + (x - span / 2) * 0.3, y1 + H_ / 2),
+                        xytext=(x if y0 != top else span / 2 + (x - span / 2) * 0.3, y0 - H_ / 2),
+                        arrowprops=dict(arrowstyle="->", color="#555", lw=0.8))
+        for (kind, label), y in zip(t["steps"], ys):
+            box(x, y, label, STEP_COLORS[kind])
+        ax.text(x, bottom - 0.4, f"{t['name']}\n{t['params']:,} params", ha="center", va="top", fontsize=8)
+    ax.set_xlim(-1.2, span + 1.2)
+    ax.set_ylim(bottom - 1.1, top + 0.5)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+# --- towers and their widths (Fig. 2) ---------------------------------------------------------------------
+
+
+TOWER_CHOICES = tuple(range(1, 9))
+
+
+WIDTH_CHOICES = (8, 16, 32, 48, 64, 96, 128, 192, 256)
+
+
+IN_CHANNEL_CHOICES = (32, 64, 128, 256, 512, 728)
+
+
+def towers_view(towers: int, width: int, cin: int = 256, kernel_size: int = 3) -> str:
+    """HTML: a simplified Inception module (Fig. 2) with ``towers`` towers of 1x1 -> kxk, each
+    ``width`` channels wide, against ONE regular kxk conv with the same input and output channels.
+    Bars split each tower into its 1x1 part (across channels) and its kxk part (in space)."""
+    k, cout = kernel_size, towers * width
+    pointwise, spatial = cin * width, k * k * width * width
+    module = counting.spectrum(cin, cout, k, towers, (1, 1)).params
+    regular = counting.standard(cin, cout, k, (1, 1)).params
+    assert module == towers * (pointwise + spatial)
+    scale = max(regular, module)
+    rows = "".join(
+        html_bar(pointwise + spatial, scale,
+                 "linear-gradient(90deg,#b2abd2 {0:.0f}%,#fdb863 {0:.0f}%)".format(
+            100 * pointwise / (pointwise + spatial)),
+            text=f"tower {i + 1}: 1x1 {pointwise:,} + {k}x{k} {spatial:,}")
+        for i in range(towers))
+    return (
+        f"<p>{towers} tower{'s' if towers > 1 else ''} × (1x1 conv {cin}→{width}, then {k}x{k} conv "
+        f"{width}→{width}) = {cout} output channels</p>" + rows +
+        html_bar(module, scale, "#5b3f8c", text=f"the whole module: {module:,}") +
+        html_bar(regular, scale, "#999", text=f"one regular {k}x{k} conv {cin}→{cout}: {regular:,}") +
+        f"<p class='xe-params'>parameters: {module:,} ({100 * module / regular:.1f}% of the regular conv)</p>"
+    )
+
+
+def inception_towers(towers: int = 3, width: int = 64, cin: int = 256) -> App:
+    """Notebook 02's widget: number of towers and their width -> parameters of Fig. 2's module."""
+    check_choices(towers=(towers, TOWER_CHOICES), width=(width, WIDTH_CHOICES), cin=(cin, IN_CHANNEL_CHOICES))
+    controls = {
+        "towers": W.SelectionSlider(options=TOWER_CHOICES, value=towers, description="towers"),
+        "width": W.SelectionSlider(options=WIDTH_CHOICES, value=width, description="tower width"),
+        "cin": W.SelectionSlider(options=IN_CHANNEL_CHOICES, value=cin, description="C_in"),
+    }
+    return App(controls, towers_view, title="Simplified Inception module (Fig. 2): towers and widths")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("02.tower_params")
+def _tower_params(fn):
+    for cin, w, k in [(256, 64, 3), (64, 32, 5), (3, 1, 1), (728, 96, 3)]:
+        got = fn(cin, w, k)
+        want = counting.conv(cin, w, 1, (1, 1)).params + counting.conv(w, w, k, (1, 1)).params
+        if got != want:
+            hint = ""
+            if got == k * k * cin * w:
+                hint = (" That is a single kxk conv from cin: the tower's kxk conv sees only the w channels "
+                        "of its 1x1.")
+            elif got == cin * w or got == k * k * w * w:
+                hint = " Count BOTH convs of the tower: the 1x1 (cin -> w) and the kxk (w -> w)."
+            raise Mismatch(f"tower_params({cin}, {w}, {k}) returned {got}, expected {want}.{hint}")
+
+
+@register("02.simplified_params")
+def _simplified_params(fn):
+    for cin, cout, k, n in [(256, 192, 3, 3), (64, 64, 3, 4), (32, 96, 5, 2), (16, 16, 3, 1)]:
+        got, want = fn(cin, cout, k, n), counting.spectrum(cin, cout, k, n, (1, 1)).params
+        if got != want:
+            w = cout // n
+            hint = (" Each tower is cout/towers wide, not cout."
+                    if got == n * (cin * cout + k * k * cout * cout)
+                    else f" {n} towers, each a 1x1 conv {cin}->{w} and a {k}x{k} conv {w}->{w}.")
+            raise Mismatch(f"simplified_params({cin}, {cout}, {k}, {n}) returned {got}, "
+                           f"expected {want}.{hint}")
+
+
+@register("02.build_simplified")
+def _build_simplified(fn):
+    for cin, cout, n in [(16, 24, 3), (8, 8, 2), (4, 12, 1)]:
+        module = fn(cin, cout, n)
+        if not isinstance(module, torch.nn.Module):
+            raise Mismatch(f"build_simplified({cin}, {cout}, {n}) returned a {type(module).__name__}, "
+                           "not an nn.Module")
+        with torch.no_grad():
+            y = module(torch.randn(2, cin, 9, 9))
+        if tuple(y.shape) != (2, cout, 9, 9):
+            raise Mismatch(f"build_simplified({cin}, {cout}, {n}) maps (2, {cin}, 9, 9) to {tuple(y.shape)}, "
+                           f"expected (2, {cout}, 9, 9): concatenate the towers on dim=1 and pad the 3x3 "
+                           "convs (padding=1).")
+        got = sum(p.numel() for p in module.parameters())
+        want = counting.spectrum(cin, cout, 3, n, (1, 1)).params
+        if got != want:
+            hint = " Use bias=False in every conv." if got == want + 2 * cout else \
+                f" Expected {n} towers of 1x1 ({cin}->{cout // n}) then 3x3 ({cout // n}->{cout // n})."
+            raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has {got} parameters, "
+                           f"expected {want}.{hint}")

@@ -1,0 +1,155 @@
+"""Notebook 03, the reformulation (Fig. 3): a simplified Inception module is one 1x1 conv and one grouped
+kxk conv. The two stages drawn, the widget that proves it for any number of towers, the exercise checks."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+import torch.nn as nn
+
+from .. import counting
+from .._validate import divisors
+from ..devices import cpu_threads
+from ..exercises import Mismatch, check, register
+from ..ops import (
+    SimplifiedInception,
+    connectivity_matrix,
+    dense_weight,
+    measured_connectivity,
+    reformulate,
+)
+from .app import App, same_function
+from .svg import svg_matrix
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "connectivity_matrix", "measured_connectivity", "reformulation", "reformulation_numbers",
+    "reformulation_view", "stage_figure",
+]
+
+
+def stage_figure(module: nn.Module, title: str = ""):
+    """The two stages of a Fig. 3/Fig. 4 module (``pointwise`` then ``spatial``) side by side: the 1x1
+    stage's weights (every input channel feeds every output: dense), the kxk stage's weights (|W|
+    summed over the k x k window, zero outside the groups) and its measured connectivity."""
+    import matplotlib.pyplot as plt
+
+    pw = module.pointwise.weight.detach()[:, :, 0, 0].abs().cpu().numpy()
+    sp = dense_weight(module.spatial).abs().sum(dim=(2, 3)).cpu().numpy()
+    conn = measured_connectivity(module.spatial)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6), dpi=80)
+    panels = [(pw, "1x1 stage: |weights|\n(every input feeds every output)", "Purples"),
+              (sp, f"{module.kernel_size}x{module.kernel_size} stage: |weights| summed over space\n"
+                   f"(groups={module.spatial.groups}: zero outside the blocks)", "Oranges"),
+              (conn, f"{module.kernel_size}x{module.kernel_size} stage: measured connectivity\n"
+                     "(which inputs reach which outputs)", "Greys")]
+    step = module.out_channels // module.spatial.groups
+    for ax, (m, name, cmap) in zip(axes, panels):
+        ax.imshow(m, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(float(m.max()), 1e-12))
+        if 1 < module.spatial.groups <= 16:  # segment boundaries: the towers of Fig. 2
+            for b in range(step, module.out_channels, step):
+                ax.axhline(b - 0.5, color="#e66101", lw=0.8, ls="--")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("input channel")
+        ax.set_ylabel("output channel")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --- the reformulation, for any number of towers (Fig. 3) -------------------------------------------------
+
+
+REFORM_CHANNELS, REFORM_IN = 12, 8
+
+
+def reformulation_numbers(towers: int, channels: int = REFORM_CHANNELS, cin: int = REFORM_IN,
+                          seed: int = 0) -> dict:
+    """Build a random Fig. 2 module with ``towers`` towers, turn it into Fig. 3 (``reformulate``) and
+    return the largest output difference on a random input, the measured connectivity of Fig. 3's
+    spatial stage, and both modules' parameter counts."""
+
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    fig2 = SimplifiedInception(cin, channels, towers=towers).eval()
+    fig3 = reformulate(fig2)
+    x = torch.randn(2, cin, 8, 8, generator=g)
+    with torch.no_grad():
+        diff = (fig2(x) - fig3(x)).abs().max().item()
+    return {"max_diff": diff, "connectivity": measured_connectivity(fig3.spatial),
+            "params_fig2": counting.count_params(fig2), "params_fig3": counting.count_params(fig3)}
+
+
+def reformulation_view(towers: int) -> str:
+    """HTML: Fig. 2 with ``towers`` towers equals Fig. 3 with ``groups=towers`` (difference, parameters)
+    and the block-diagonal connectivity of the spatial stage, as inline SVG."""
+    with cpu_threads(1):
+        r = reformulation_numbers(towers)
+    same = same_function(r["max_diff"])
+    return (
+        f"<p>Fig. 2 with {towers} tower{'s' if towers > 1 else ''} of {REFORM_CHANNELS // towers} channels "
+        f"→ Fig. 3: one 1x1 conv {REFORM_IN}→{REFORM_CHANNELS}, then a 3x3 conv with groups={towers}</p>"
+        f"<p>largest output difference: {same}</p>"
+        f"<p class='xe-params'>parameters: {r['params_fig2']:,} (Fig. 2) = {r['params_fig3']:,} (Fig. 3)</p>"
+        + svg_matrix(r["connectivity"], size=180, title=f"3x3 stage, groups={towers}: who feeds whom")
+    )
+
+
+def reformulation(towers: int = 3) -> App:
+    """Notebook 03's widget: towers (divisors of the channel count) -> proof of Fig. 2 == Fig. 3."""
+    options = tuple(divisors(REFORM_CHANNELS))
+    if towers not in options:
+        raise ValueError(f"towers={towers} is not one of {options} (the divisors of {REFORM_CHANNELS})")
+    controls = {"towers": W.SelectionSlider(options=options, value=towers, description="towers")}
+    return App(controls, reformulation_view, title=f"Fig. 2 = Fig. 3, for {REFORM_CHANNELS} output channels")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("03.grouped_params")
+def _grouped_params(fn):
+    for cin, cout, k, g in [(12, 12, 3, 3), (64, 128, 3, 4), (32, 32, 5, 32), (8, 16, 1, 1)]:
+        got, want = fn(cin, cout, k, g), counting.conv(cin, cout, k, (1, 1), groups=g).params
+        if got != want:
+            hint = " Each output channel sees only cin // groups input channels." \
+                if got == k * k * cin * cout else \
+                " Divide by the number of groups once, not twice." if got == want // g else ""
+            raise Mismatch(f"grouped_params({cin}, {cout}, {k}, {g}) returned {got}, expected {want}.{hint}")
+
+
+@register("03.connectivity")
+def _connectivity(fn):
+
+    for c, g in [(6, 3), (12, 1), (12, 12), (8, 2)]:
+        got = torch.as_tensor(fn(c, g)).bool()
+        want = torch.from_numpy(connectivity_matrix(c, g))
+        if got.shape != want.shape:
+            raise Mismatch(f"connectivity({c}, {g}) has shape {tuple(got.shape)}, expected ({c}, {c}): "
+                           "rows = outputs, columns = inputs")
+        if not torch.equal(got, want):
+            raise Mismatch(f"connectivity({c}, {g}) is wrong at {int((got != want).sum())} places: "
+                           f"output o reads input i when o // {c // g} == i // {c // g} "
+                           f"(both in the same segment of {c // g} channels)")
+
+
+@register("03.transplant")
+def _transplant(fn):
+
+    torch.manual_seed(0)
+    fig2 = SimplifiedInception(5, 6, towers=3)
+    want = reformulate(fig2)
+    got = fn(fig2)
+    if not (isinstance(got, tuple) and len(got) == 2):
+        raise Mismatch("return a tuple (pointwise_weight, spatial_weight)")
+    for name, g, w in (("pointwise", got[0], want.pointwise.weight),
+                       ("spatial", got[1], want.spatial.weight)):
+        g = torch.as_tensor(g)
+        if g.shape != w.shape:
+            raise Mismatch(f"the {name} weight has shape {tuple(g.shape)}, expected {tuple(w.shape)}: "
+                           "stack the towers' weights along the output channels (dim 0)")
+        if not torch.equal(g, w.detach()):
+            raise Mismatch(f"the {name} weight has the right shape but not the right values: "
+                           "tower i's filters "
+                           f"must become output channels i*w ... (i+1)*w-1, in tower order")

@@ -1,0 +1,193 @@
+"""Notebook 04, extreme Inception (Fig. 4) and the spectrum of Sec. 1.2: every group count from a regular
+conv to one filter per channel. The spectrum figure and widget, the exercise checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as W
+import torch
+
+from .. import counting
+from .._validate import divisors
+from ..devices import cpu_threads
+from ..exercises import Mismatch, check, register
+from ..ops import SpectrumConv, connectivity_matrix, measured_connectivity
+from .app import App
+from .nb03_reformulation import stage_figure
+from .svg import svg_matrix, svg_plot
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "spectrum", "spectrum_data", "spectrum_figure", "spectrum_point", "spectrum_view",
+    "SpectrumPoint", "stage_figure",
+]
+
+
+def spectrum_data(cin: int, channels: int, kernel_size: int = 3, hw: int = 16) -> dict:
+    """Every valid point of the spectrum (g = each divisor of ``channels``): parameters and
+    multiply-adds of a 1x1 conv then a kxk conv in g groups."""
+    gs = divisors(channels)
+    counts = [counting.spectrum(cin, channels, kernel_size, g, (hw, hw)) for g in gs]
+    return {"groups": gs, "params": [c.params for c in counts], "macs": [c.macs for c in counts]}
+
+
+def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, show=(1, 3, 48)):
+    """The spectrum in one picture: the connectivity of the kxk stage at a few group counts (a regular
+    conv, an Inception-like module as in Fig. 3, extreme Inception as in Fig. 4) and the parameter
+    count at every valid g."""
+    import matplotlib.pyplot as plt
+
+    d = spectrum_data(cin, channels, kernel_size)
+    fig, axes = plt.subplots(1, len(show) + 1, figsize=(3.0 * len(show) + 4, 3.2), dpi=80,
+                             gridspec_kw={"width_ratios": [1] * len(show) + [1.6]})
+    names = {1: "g = 1: regular conv", channels: f"g = {channels}: Fig. 4 (extreme)"}
+    for ax, g in zip(axes, show):
+        ax.imshow(connectivity_matrix(channels, g), cmap="Greys", interpolation="nearest", vmin=0, vmax=1)
+        ax.set_title(names.get(g, f"g = {g}: Fig. 3 ({g} towers)"), fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("input channel", fontsize=8)
+        ax.set_ylabel("output channel", fontsize=8)
+    ax = axes[-1]
+    ax.plot(d["groups"], d["params"], "o-", color="#5b3f8c")
+    for g in show:
+        i = d["groups"].index(g)
+        ax.plot(g, d["params"][i], "o", ms=11, mfc="none", mec="#e66101", mew=2)
+        ax.annotate(f"{d['params'][i]:,}", (g, d["params"][i]), textcoords="offset points", xytext=(6, 6),
+                    fontsize=8)
+    ax.axhline(cin * channels, color="#999", ls="--", lw=0.8)
+    ax.text(1, cin * channels * 1.06, "the 1x1 conv alone", fontsize=8, color="#666")
+    ax.set_ylim(cin * channels * 0.7, max(d["params"]) * 1.6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(d["groups"])
+    ax.set_xticklabels(d["groups"], fontsize=7)
+    ax.minorticks_off()
+    ax.set_xlabel("number of groups g")
+    ax.set_ylabel("parameters")
+    ax.set_title(f"1x1 conv {cin}→{channels}, then {kernel_size}x{kernel_size} conv in g groups", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# --- THE spectrum, from a regular conv to one filter per channel (Figs 3-4) ----------------------------
+
+
+SPECTRUM_CHANNELS, SPECTRUM_IN, SPECTRUM_SIZE = 48, 48, 16
+
+
+@dataclass(frozen=True)
+class SpectrumPoint:
+    """One point of the spectrum: a 1x1 conv then a kxk conv in ``groups`` groups (``SpectrumConv``)."""
+    groups: int
+    params: int
+    macs: int
+    connectivity: object  # (C, C) boolean numpy array: the kxk stage's channel connectivity
+    time_ms: float | None  # median forward time of the module on a small input, or None when not timed
+
+
+def spectrum_point(groups: int, channels: int = SPECTRUM_CHANNELS, cin: int = SPECTRUM_IN,
+                   kernel_size: int = 3, size: int = SPECTRUM_SIZE, time_it: bool = True,
+                   repeats: int = 5) -> SpectrumPoint:
+    """The numbers behind the spectrum widget, without any drawing: parameters and multiply-adds
+    (closed form, per image at size x size), the connectivity of the spatial stage, and the median
+    time of a forward pass on one small image (a few repeats, so the widget stays instant)."""
+
+    c = counting.spectrum(cin, channels, kernel_size, groups, (size, size))
+    t = None
+    if time_it:
+        module = SpectrumConv(cin, channels, kernel_size, groups=groups).eval()
+        x = torch.randn(1, cin, size, size)
+        with torch.no_grad():
+            t = counting.alternating_medians({"forward": lambda: module(x)}, repeats,
+                                             warmup=1)["forward"].median_ms
+    return SpectrumPoint(groups, c.params, c.macs, connectivity_matrix(channels, groups), t)
+
+
+def _spectrum_name(g: int, channels: int) -> str:
+    if g == 1:
+        return "a regular 3x3 conv after a 1x1 conv"
+    if g == channels:
+        return "extreme Inception (Fig. 4): one 3x3 filter per channel"
+    return f"an Inception module with {g} towers of {channels // g} channels (Fig. 3)"
+
+
+def spectrum_view(groups: int, time_it: bool = True) -> str:
+    """HTML for the spectrum widget: the numbers as plain text (stable element text such as
+    ``parameters: 12,345``, read by browser tests), the connectivity of the spatial stage and a plot
+    of parameters against g with the current g marked (inline SVG: redraws in milliseconds)."""
+    C = SPECTRUM_CHANNELS
+    with cpu_threads(1):
+        p = spectrum_point(groups, time_it=time_it)
+    gs = divisors(C)
+    params = [counting.spectrum(SPECTRUM_IN, C, 3, g, (1, 1)).params for g in gs]
+    timing = (f" · <span class='xe-time'>forward pass: {p.time_ms:.2f} ms</span>"
+              if p.time_ms is not None else "")
+    return (
+        f"<p><b>g = {groups}</b>: {_spectrum_name(groups, C)}</p>"
+        f"<p><span class='xe-params'>parameters: {p.params:,}</span> · "
+        f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span>{timing}</p>"
+        f"<p style='color:#555;font-size:90%'>1x1 conv {SPECTRUM_IN}→{C}, then 3x3 conv {C}→{C} in {groups} "
+        f"group{'s' if groups > 1 else ''} of {C // groups} channels, "
+        f"on {SPECTRUM_SIZE}x{SPECTRUM_SIZE} maps</p>"
+        "<div style='display:flex;gap:12px;align-items:flex-start'>"
+        + svg_matrix(p.connectivity, size=200, title="3x3 stage: who feeds whom")
+        + svg_plot(gs, params, mark=groups, width=320, height=236, xlabel="number of groups g (segments)",
+                   ylabel="parameters", title="parameters vs g (log-log)")
+        + "</div>"
+    )
+
+
+def spectrum(groups: int = 1) -> App:
+    """Notebook 04's widget: a slider over the valid group counts (the divisors of C, from 1 to C)."""
+    options = tuple(divisors(SPECTRUM_CHANNELS))
+    if groups not in options:
+        raise ValueError(f"groups={groups} is not one of {options} (the divisors of {SPECTRUM_CHANNELS})")
+    controls = {"groups": W.SelectionSlider(options=options, value=groups, description="groups g",
+                                            continuous_update=False)}
+    return App(controls, spectrum_view, title=f"The spectrum: {SPECTRUM_CHANNELS} channels in g segments")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("04.spectrum_params")
+def _spectrum_params(fn):
+    for cin, c, k, g in [(48, 48, 3, 1), (48, 48, 3, 3), (48, 48, 3, 48), (32, 64, 5, 8)]:
+        got, want = fn(cin, c, k, g), counting.spectrum(cin, c, k, g, (1, 1)).params
+        if got != want:
+            hint = " Don't forget the 1x1 conv (cin*c)." if got == k * k * c * c // g else \
+                " The kxk stage has k*k*(c/g)*c weights." if got == cin * c else ""
+            raise Mismatch(f"spectrum_params({cin}, {c}, {k}, {g}) returned {got}, expected {want}.{hint}")
+
+
+@register("04.valid_groups")
+def _valid_groups(fn):
+    for c in (1, 12, 48, 728, 97):
+        got, want = list(fn(c)), divisors(c)
+        if got != want:
+            raise Mismatch(f"valid_groups({c}) returned {got[:12]}{'...' if len(got) > 12 else ''}, "
+                           f"expected {want}: "
+                           "every g from 1 to c (both included) that divides c, in increasing order")
+
+
+@register("04.build_extreme")
+def _build_extreme(fn):
+
+    for cin, c in [(8, 12), (16, 16)]:
+        module = fn(cin, c)
+        with torch.no_grad():
+            y = module(torch.randn(1, cin, 7, 7))
+        if tuple(y.shape) != (1, c, 7, 7):
+            raise Mismatch(f"build_extreme({cin}, {c}) maps (1, {cin}, 7, 7) to {tuple(y.shape)}, "
+                           f"expected (1, {c}, 7, 7)")
+        got, want = (sum(p.numel() for p in module.parameters()),
+                     counting.spectrum(cin, c, 3, c, (1, 1)).params)
+        if got != want:
+            raise Mismatch(f"build_extreme({cin}, {c}) has {got} parameters, expected {want} "
+                           f"(1x1: {cin}*{c}, then ONE 3x3 filter per channel: 9*{c}; no bias)")
+        spatial = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size[0] == 3]
+        if len(spatial) != 1 or not (measured_connectivity(spatial[0]) == connectivity_matrix(c, c)).all():
+            raise Mismatch("the 3x3 conv must filter each channel on its own: "
+                           "groups equal to its channel count")

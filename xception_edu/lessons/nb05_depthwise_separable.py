@@ -1,0 +1,222 @@
+"""Notebook 05, depthwise separable convolution (Sec. 1.2) and its two differences from Fig. 4: the order of
+the steps (the regrouping widget) and the non-linearity between them (a miniature of Fig. 10)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .. import counting, data
+from ..data import load_photo
+from ..devices import cpu_threads
+from ..exercises import Mismatch, check, register
+from ..experiments.nets import small_net
+from ..ops import (
+    connectivity_matrix,
+    measured_connectivity,
+    pointwise_first_stack,
+    regroup_stack,
+)
+from .app import App, same_function
+from .nb01_standard_convolution import WEIGHT_CMAP
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "depthwise_figure", "fig10_miniature", "load_photo", "miniature_data", "miniature_figure",
+    "regroup", "regroup_numbers", "regroup_view", "train_miniature",
+]
+
+
+def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor):
+    """A depthwise conv (``groups = channels``) applied to C IDENTICAL input channels (one grey image
+    copied C times): top row, its C kernels (one k x k filter per channel, all different); bottom row,
+    the C outputs — different too. A conv that shared one kernel across channels would give C
+    identical outputs."""
+    import matplotlib.pyplot as plt
+
+    c = conv.in_channels
+    x = image.mean(dim=0, keepdim=True).expand(c, -1, -1)[None]
+    with torch.no_grad():
+        out = conv(x)[0]
+    w = conv.weight.detach()[:, 0]
+    lim = float(w.abs().max())
+    fig, axes = plt.subplots(2, c, figsize=(1.5 * c, 3.3), dpi=80)
+    for i in range(c):
+        axes[0, i].imshow(w[i].numpy(), cmap=WEIGHT_CMAP, vmin=-lim, vmax=lim)
+        axes[0, i].set_title(f"kernel {i}", fontsize=8)
+        axes[1, i].imshow(out[i].numpy(), cmap="gray")
+        axes[1, i].set_title(f"output {i}", fontsize=8)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.suptitle(f"depthwise conv, groups={c}: the same input in every channel, "
+                 "a different kernel per channel",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+# --- the order of the two steps matters only at the ends of a stack (Sec. 1.2) --------------------------
+
+
+BLOCK_CHOICES = tuple(range(1, 7))
+
+
+def regroup_numbers(blocks: int, channels: int = 8, seed: int = 0) -> dict:
+    """A stack of ``blocks`` pointwise-first blocks (Fig. 4's order) and the same weights regrouped into
+    depthwise-first separable convs (``regroup_stack``): the largest output difference on a random input."""
+
+    torch.manual_seed(seed)
+    stack = pointwise_first_stack(channels, blocks).eval()
+    regrouped = regroup_stack(stack).eval()
+    x = torch.randn(2, channels, 8, 8, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        diff = (stack(x) - regrouped(x)).abs().max().item()
+    return {"max_diff": diff,
+            "separable_blocks": sum(1 for n, _ in regrouped.named_children() if n.startswith("separable"))}
+
+
+def _op(text: str, color: str) -> str:
+    return (f"<span style='display:inline-block;padding:1px 5px;margin:1px;border-radius:3px;"
+            f"background:{color};font-family:monospace'>{text}</span>")
+
+
+def regroup_view(blocks: int) -> str:
+    """HTML: the sequence of operations of a stack, bracketed two ways — as Fig. 4 blocks (1x1, ReLU,
+    depthwise) and as separable convs (depthwise, 1x1) — with the numerical check that they agree."""
+    pw, dw, act = ((lambda i: _op(f"1x1<sub>{i}</sub>", "#b2abd2")),
+                   (lambda i: _op(f"dw<sub>{i}</sub>", "#fdb863")), _op("ReLU", "#eee"))
+    box = "<span style='border:2px solid {};border-radius:4px;padding:1px;margin:1px 3px'>{}</span>"
+    top = "".join(box.format("#5b3f8c", pw(i) + act + dw(i)) for i in range(1, blocks + 1))
+    bottom = box.format("#999", pw(1) + act) + "".join(
+        box.format("#e66101", dw(i) + pw(i + 1)) + act for i in range(1, blocks)) + \
+        box.format("#999", dw(blocks))
+    with cpu_threads(1):
+        r = regroup_numbers(blocks)
+    same = same_function(r["max_diff"])
+    return (
+        f"<p>{blocks} Fig. 4 block{'s' if blocks > 1 else ''} (1x1 → ReLU → depthwise):</p><p>{top}</p>"
+        f"<p>the same operations, regrouped: a leading 1x1, <b>{r['separable_blocks']} depthwise separable "
+        f"conv{'s' if r['separable_blocks'] != 1 else ''}</b> (depthwise → 1x1), a trailing depthwise:</p>"
+        f"<p>{bottom}</p>"
+        f"<p>largest output difference: {same}</p>"
+    )
+
+
+def regroup(blocks: int = 3) -> App:
+    """Notebook 05's widget: the number of stacked blocks -> the two bracketings, checked numerically."""
+    if blocks not in BLOCK_CHOICES:
+        raise ValueError(f"blocks={blocks} is not one of {BLOCK_CHOICES}")
+    controls = {"blocks": W.SelectionSlider(options=BLOCK_CHOICES, value=blocks, description="blocks")}
+    return App(controls, regroup_view, title="Order of the two steps: the same stack, bracketed two ways")
+
+
+# --- a miniature of Fig. 10: an activation between the two steps, or not ---------------------------------
+
+
+def miniature_data(n: int = 512, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` images of the synthetic set (``data.synthetic``, task 'mixed': 16 classes, each a spatial
+    pattern crossed with a way the colour channels correlate) as tensors (images in [-1, 1], labels)."""
+    return data.synthetic(n, size, task="mixed", seed=seed, materialize=True).tensors()
+
+
+def train_miniature(mid_activation: str | None, seed: int = 0, steps: int = 60, batch: int = 32,
+                    lr: float = 0.05, budget: int = 6_000, data=None) -> list[float]:
+    """Train a small separable net (``experiments.nets.small_net('separable')``, ~``budget`` parameters)
+    with ``mid_activation`` between depthwise and pointwise, and return the training loss of every step.
+    For one ``seed``, every activation gets the same data, initial weights and batches: only the
+    activation differs (Fig. 10's comparison, in miniature)."""
+    x, y = miniature_data() if data is None else data
+    # the same initial weights for every activation
+    torch.manual_seed(seed)
+    model = small_net("separable", budget, classes=int(y.max()) + 1, mid_activation=mid_activation)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    g = torch.Generator().manual_seed(seed)                     # the same batches for every activation
+    losses = []
+    with cpu_threads(1):  # tensors this small run fastest on one thread, above all on a busy machine
+        for _ in range(steps):
+            idx = torch.randint(0, len(x), (batch,), generator=g)  # a random batch
+            loss = F.cross_entropy(model(x[idx]), y[idx])           # forward
+            opt.zero_grad(set_to_none=True)
+            loss.backward()                                          # backward
+            opt.step()                                               # SGD with momentum
+            losses.append(loss.item())
+    return losses
+
+
+def fig10_miniature(activations=(None, "elu", "relu"), seeds=(0, 1, 2), **kwargs) -> dict:
+    """``train_miniature`` for every activation and seed: activation -> (seeds, steps) tensor of losses."""
+    data = miniature_data()
+    return {act: torch.tensor([train_miniature(act, seed, data=data, **kwargs) for seed in seeds])
+            for act in activations}
+
+
+def miniature_figure(runs: dict, smooth: int = 5):
+    """Training loss against step for each activation: the mean over seeds (a running mean over ``smooth``
+    steps) and a band from the lowest to the highest seed."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=80)
+    kernel = torch.ones(1, 1, smooth) / smooth
+    for i, (act, losses) in enumerate(runs.items()):
+        curves = F.conv1d(losses[:, None].float(), kernel)[:, 0]  # each seed's running mean
+        steps = torch.arange(curves.shape[1]) + smooth
+        ax.fill_between(steps, curves.min(0).values, curves.max(0).values, color=f"C{i}", alpha=0.2)
+        ax.plot(steps, curves.mean(0), color=f"C{i}", label=f"between the steps: {act or 'nothing'}")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training loss")
+    ax.set_title(f"a miniature of Fig. 10 ({len(next(iter(runs.values())))} seeds: mean and range)",
+                 fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("05.separable_params")
+def _separable_params(fn):
+    for cin, cout, k in [(728, 728, 3), (64, 128, 3), (32, 16, 5), (1, 1, 1)]:
+        got, want = fn(cin, cout, k), counting.separable(cin, cout, k, (1, 1)).params
+        if got != want:
+            hint = " The depthwise step has ONE k x k filter per input channel: k*k*cin, not k*k*cin*cin." \
+                if got == k * k * cin * cin + cin * cout else \
+                " Depthwise (k*k*cin) plus pointwise (cin*cout)."
+            raise Mismatch(f"separable_params({cin}, {cout}, {k}) returned {got}, expected {want}.{hint}")
+
+
+@register("05.depthwise_conv")
+def _depthwise_conv(fn):
+
+    for c, k in [(6, 3), (16, 5)]:
+        conv = fn(c, k)
+        if not isinstance(conv, torch.nn.Conv2d):
+            raise Mismatch(f"depthwise_conv({c}, {k}) should return an nn.Conv2d, got {type(conv).__name__}")
+        if tuple(conv.weight.shape) != (c, 1, k, k):
+            raise Mismatch(f"the weight has shape {tuple(conv.weight.shape)}, expected ({c}, 1, {k}, {k}): "
+                           f"groups={c} gives each of the {c} filters ONE input channel")
+        if not (measured_connectivity(conv) == connectivity_matrix(c, c)).all():
+            raise Mismatch("each output channel must read only its own input channel")
+        y = conv(torch.zeros(1, c, 9, 9))
+        if y.shape[-2:] != (9, 9):
+            raise Mismatch(f"use padding={k // 2} to keep the 9x9 size, got {tuple(y.shape[-2:])}")
+
+
+@register("05.depthwise_by_hand")
+def _depthwise_by_hand(fn):
+    g = torch.Generator().manual_seed(0)
+    for c in (3, 5):
+        x, w = torch.randn(2, c, 7, 7, generator=g), torch.randn(c, 1, 3, 3, generator=g)
+        want = F.conv2d(x, w, padding=1, groups=c)
+        got = torch.as_tensor(fn(x, w))
+        if got.shape != want.shape:
+            raise Mismatch(f"for x of shape {tuple(x.shape)} you returned shape {tuple(got.shape)}, "
+                           f"expected {tuple(want.shape)}")
+        if not torch.allclose(got, want, atol=1e-5):
+            shared = torch.cat([F.conv2d(x[:, i:i + 1], w[:1], padding=1) for i in range(c)], dim=1)
+            hint = " You used kernel 0 for every channel: channel i has its OWN kernel weight[i]." \
+                if torch.allclose(got, shared, atol=1e-5) else \
+                " Filter channel i with weight[i] only (padding=1)."
+            raise Mismatch(f"wrong values for {c} channels.{hint}")

@@ -1,0 +1,301 @@
+"""Notebook 06, correlations (Sec. 1.1): is the hypothesis true? The figures of the correlation measurements,
+the correlation explorer, the exercise checks. The measures themselves live in ``experiments``
+(correlations.py, separability.py, nets.py, operators.py)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+import torch
+
+from ..data import CHANNEL, PHOTO_REGIONS, SPATIAL, photo_regions, render
+from ..devices import cpu_threads
+from ..exercises import Mismatch, check, register
+from ..experiments import correlations as co
+from ..experiments.correlations import (
+    autocorrelation,
+    channel_correlation,
+    collect_maps,
+    correlation_length,
+    correlation_profile,
+)
+from ..experiments.nets import KIND_NAMES, KINDS, small_net
+from ..experiments.operators import CONTROL, TASKS, which_learns_what
+from ..experiments.separability import (
+    filter_separability,
+    kernel_separability,
+    pointwise_depthwise,
+    random_separability,
+    random_separability_limit,
+    separability_report,
+)
+from .app import App
+from .svg import CORR_CMAP, svg_curves, svg_heatmap
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "autocorrelation", "channel_correlation", "check", "collect_maps", "CONTROL",
+    "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_profile",
+    "correlation_view", "curves_figure", "kernel_separability", "KIND_NAMES", "KINDS",
+    "photo_correlation_figure", "photo_regions", "pointwise_depthwise", "random_separability",
+    "random_separability_limit", "separability_figure", "separability_report", "small_net",
+    "synthetic_factors_figure", "TASKS", "which_learns_what",
+]
+
+
+def photo_correlation_figure(regions: dict, boxes: dict | None = None):
+    """The photograph with its regions outlined, and each region's R, G, B correlation matrix
+    (``correlations.channel_correlation``) with the values written in. ``regions``: name -> (3, H, W)
+    in [0, 1], the first being the whole photo; ``boxes``: name -> (top, bottom, left, right)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+
+    boxes = PHOTO_REGIONS if boxes is None else boxes
+    names = list(regions)
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.9), dpi=80,
+                             gridspec_kw={"width_ratios": [1.4] + [1] * len(names)})
+    axes[0].imshow(regions[names[0]].permute(1, 2, 0).numpy())
+    for k, name in enumerate(names[1:], 1):
+        t, b, left, r = boxes[name]
+        axes[0].add_patch(Rectangle((left, t), r - left, b - t, fill=False, color=f"C{k}", lw=2))
+        axes[0].text(left + 4, t + 22, name, color=f"C{k}", fontsize=7, weight="bold")
+    axes[0].axis("off")
+    for ax, name in zip(axes[1:], names):
+        m = co.channel_correlation(regions[name]).numpy()
+        ax.imshow(m, cmap=CORR_CMAP, vmin=-1, vmax=1)
+        for i in range(3):
+            for j in range(3):
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), ["R", "G", "B"])
+        ax.set_title(name, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str = "autocorrelation",
+                  title: str = "", level: float | None = 0.5):
+    """Lines on one axis (``curves``: label -> (xs, ys)), with a dotted line at ``level`` (the 0.5 that
+    ``correlations.correlation_length`` reads off)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3), dpi=80)
+    for label, (xs, ys) in curves.items():
+        ax.plot(xs, ys, marker=".", label=label)
+    if level is not None:
+        ax.axhline(level, color="#999", ls=":", lw=1)
+    ax.set_xlabel(xlabel), ax.set_ylabel(ylabel), ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def separability_figure(layers, bars: dict, chance, title: str = ""):
+    """Grouped bars, one group per layer: ``bars`` label -> one separability per layer (e.g. trained
+    kernels, or what training added, per task), with the chance level of each layer as a black tick."""
+    import matplotlib.pyplot as plt
+
+    n = len(bars)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(8.5, 3), dpi=80)
+    for k, (label, values) in enumerate(bars.items()):
+        ax.bar([i + (k - (n - 1) / 2) * width for i in range(len(layers))], values, width, label=label,
+               color=f"C{k}")
+    for i, c in enumerate(chance):
+        ax.plot([i - 0.45, i + 0.45], [c, c], color="black", lw=2, label="random kernels" if i == 0 else None)
+    ax.set_xticks(range(len(layers)), layers)
+    ax.set_ylim(0, 1), ax.set_ylabel("energy kept by rank 1"), ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+def synthetic_factors_figure(size: int = 32, seed: int = 0):
+    """One image of the synthetic set (``data.synthetic``) for each pair of factors: rows are the
+    spatial factor, columns the channel factor (how R, G and B are correlated)."""
+    import matplotlib.pyplot as plt
+
+
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(SPATIAL), len(CHANNEL),
+                             figsize=(1.3 * len(CHANNEL) + 0.8, 1.3 * len(SPATIAL)),
+                             dpi=80)
+    for i, s in enumerate(SPATIAL):
+        for j, c in enumerate(CHANNEL):
+            ax = axes[i, j]
+            ax.imshow(render(i, j, size, rng).transpose(1, 2, 0), interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(c, fontsize=8)
+            if j == 0:
+                ax.set_ylabel(s, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- the correlation explorer: between channels and across space, layer by layer -------------------------
+
+
+def _channel_label(channels: int, i: int) -> str:
+    return ("R", "G", "B")[i] if channels == 3 else f"channel {i}"
+
+
+def correlation_numbers(maps: dict, layer: str, image: int, a: int, b: int, max_distance: int = 6) -> dict:
+    """The numbers behind the correlation explorer, without any drawing, for one image of ``maps``
+    (layer name -> (N, C, H, W), e.g. the input then ``correlations.collect_maps``): the layer's C x C
+    channel correlation matrix on that image, the correlation of channels ``a`` and ``b``, the mean
+    |correlation| between different channels, the two maps and their spatial autocorrelation curves."""
+    if layer not in maps:
+        raise ValueError(f"layer={layer!r} is not one of {list(maps)}")
+    m = maps[layer]
+    n, c = m.shape[0], m.shape[1]
+    if not 0 <= image < n:
+        raise ValueError(f"image={image} is out of range: these maps hold {n} images (0..{n - 1})")
+    for name, v in (("a", a), ("b", b)):
+        if not 0 <= v < c:
+            raise ValueError(f"{name}={v} is not a channel of {layer!r}, which has {c} (0..{c - 1})")
+    x = m[image]
+    matrix = co.channel_correlation(x)
+    return {
+        "matrix": matrix, "r": float(matrix[a, b]), "cross_channel": co.mean_abs_offdiagonal(matrix),
+        "dead": int(matrix.diagonal().isnan().sum()), "map_a": x[a], "map_b": x[b],
+        "autocorrelation": co.autocorrelation(x[[a, b]], min(max_distance, x.shape[-1] - 1)),
+        "channels": c, "size": x.shape[-1], "stride": next(iter(maps.values())).shape[-1] / x.shape[-1],
+    }
+
+
+def correlation_view(maps: dict, layer: str, image: int, a: int, b: int) -> str:
+    """HTML for the correlation explorer: the two chosen channel maps, the layer's channel correlation
+    matrix with the pair outlined, and the two channels' autocorrelation against distance (inline SVG
+    with embedded PNGs: a redraw takes a few milliseconds). Stable texts for tests: ``r = 0.83``,
+    ``mean |r| between channels: 0.41``."""
+    with cpu_threads(1):
+        nums = correlation_numbers(maps, layer, image, a, b)
+    c, la, lb = nums["channels"], _channel_label(nums["channels"], a), _channel_label(nums["channels"], b)
+    r = nums["r"]
+    r_text = "undefined (a constant channel)" if r != r else f"{r:.2f}"
+    dead = (f" · {nums['dead']} constant (dead) channel{'s' if nums['dead'] != 1 else ''}"
+            if nums["dead"] else "")
+    auto = nums["autocorrelation"]
+    stride = nums["stride"]
+    distances = [d * stride for d in range(auto.shape[1])]
+    first = next(iter(maps.values()))
+    thumb = (svg_heatmap(first[image].permute(1, 2, 0).numpy(), size=120, vmin=-1, vmax=1, title="the image")
+             if first.shape[1] == 3 else "")  # the input, in colour (values in [-1, 1])
+    maps_html = thumb + "".join(
+        svg_heatmap(nums[key].numpy(), size=120, cmap="gray", vmin=None, vmax=None, title=label)
+        for key, label in (("map_a", la), ("map_b", lb)))
+    return (
+        f"<p><b>{layer}</b> ({c} channels, {nums['size']}x{nums['size']} px), image {image}: "
+        f"<span class='xe-r'>r = {r_text}</span> between {la} and {lb} · "
+        f"<span class='xe-cross'>mean |r| between channels: {nums['cross_channel']:.2f}</span>{dead}</p>"
+        "<div style='display:flex;gap:10px;align-items:flex-start;flex-wrap:wrap'>"
+        + maps_html
+        + svg_heatmap(nums["matrix"].numpy(), size=160, mark=(a, b), title="correlation: purple -1, brown +1",
+                      xlabel="channel", ylabel="channel")
+        + svg_curves(distances, {la: auto[0].tolist(), lb: auto[1].tolist()},
+                     xlabel="distance (input pixels)", ylabel="autocorrelation", title="spatial correlation")
+        + "</div>"
+    )
+
+
+def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a: int = 0, b: int = 1,
+                         image_labels=None) -> App:
+    """Notebook 06's widget: choose a layer, an image and a pair of channels; see the two maps, the
+    layer's channel correlation matrix and the spatial autocorrelation (``correlation_view``).
+    ``maps``: layer name -> (N, C, H, W), in order from the input; ``image_labels``: N names."""
+    if not maps:
+        raise ValueError("maps is empty: pass {layer name: (N, C, H, W) tensor}, e.g. the input then "
+                         "correlations.collect_maps(model, x)")
+    layer = next(iter(maps)) if layer is None else layer
+    correlation_numbers(maps, layer, image, a, b)  # validates every choice, with a clear message
+    n = next(iter(maps.values())).shape[0]
+    labels = list(image_labels) if image_labels is not None else [str(i) for i in range(n)]
+    if len(labels) != n:
+        raise ValueError(f"image_labels has {len(labels)} names for {n} images")
+    c = maps[layer].shape[1]
+    controls = {
+        "layer": W.Dropdown(options=list(maps), value=layer, description="layer"),
+        "image": W.Dropdown(options=[(f"{i}: {s}", i) for i, s in enumerate(labels)], value=image,
+                            description="image"),
+        "a": W.IntSlider(min=0, max=c - 1, value=a, description="channel a", continuous_update=False),
+        "b": W.IntSlider(min=0, max=c - 1, value=b, description="channel b", continuous_update=False),
+    }
+
+    def keep_channels_valid(_change):
+        # Registered BEFORE the App's own observers; sliders clamp their value to the new range.
+        top = maps[controls["layer"].value].shape[1] - 1
+        for name in ("a", "b"):
+            controls[name].max = top
+
+    controls["layer"].observe(keep_channels_valid, names="value")
+
+    def view(layer, image, a, b):
+        top = maps[layer].shape[1] - 1  # a slider may not have been clamped yet while the layer changes
+        return correlation_view(maps, layer, image, min(a, top), min(b, top))
+
+    return App(controls, view, title="Correlations between channels and across space")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("06.channel_correlation")
+def _channel_correlation(fn):
+
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(3, 12, 10, generator=g)
+    image = torch.stack([base[0] + 2, 0.5 * base[0] + base[1] + 1, -base[0] + 0.3 * base[2] - 4])
+    for a, b in [(0, 1), (0, 2), (1, 2), (1, 1)]:
+        got = fn(image, a, b)
+        want = float(co.channel_correlation(image)[a, b])
+        if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
+            raise Mismatch(f"return ONE number, the correlation of channels {a} and {b}; got {got!r}")
+        got = float(got)
+        if abs(got - want) > 1e-4:
+            x, y = image[a].flatten(), image[b].flatten()
+            cosine = float((x @ y) / (x.norm() * y.norm()))
+            hint = (" That is the cosine of the raw channels: subtract each channel's mean first."
+                    if abs(got - cosine) < 1e-4 else
+                    " That is not between -1 and 1: divide by the product of the two standard deviations."
+                    if abs(got) > 1 else
+                    " Pearson: centre both channels, then sum(x*y) / sqrt(sum(x*x) * sum(y*y)).")
+            raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}")
+
+
+@register("06.filter_separability")
+def _filter_separability(fn):
+
+    g = torch.Generator().manual_seed(1)
+    rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
+    for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
+                 torch.randn(5, 5, 5, generator=g)):
+        got = float(fn(filt))
+        want = float(filter_separability(filt[None])[0])
+        if abs(got - want) > 1e-4:
+            s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
+            hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
+                    if abs(got - float(s[0] / s.sum())) < 1e-4 else
+                    " Reshape the (C_in, k, k) filter to a (C_in, k*k) matrix, take torch.linalg.svdvals, "
+                    "and return sigma_1^2 / sum(sigma^2).")
+            raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
+                           f"expected {want:.4f}.{hint}")
+
+
+@register("06.rank1_kernel")
+def _rank1_kernel(fn):
+
+    g = torch.Generator().manual_seed(2)
+    for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:
+        channel, spatial = torch.randn(cout, cin, generator=g), torch.randn(cout, k, k, generator=g)
+        got = fn(channel, spatial)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (cout, cin, k, k):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            raise Mismatch(f"for channel {tuple(channel.shape)} "
+                           f"and spatial {tuple(spatial.shape)} return a conv "
+                           f"weight of shape (C_out, C_in, k, k) = {(cout, cin, k, k)}, got {shape}. "
+                           "Hint: channel[:, :, None, None] * spatial[:, None]")
+        want = channel[:, :, None, None] * spatial[:, None]
+        if not torch.allclose(got, want, atol=1e-5):
+            raise Mismatch(f"weight[o, c, i, j] must be channel[o, c] * spatial[o, i, j]; yours differs "
+                           f"(separability {kernel_separability(got):.3f}, should be 1.000)")

@@ -1,0 +1,169 @@
+"""Notebook 08, Xception dissected (Fig. 5, Table 3): the feature maps and where the parameters go, drawn;
+the depth-and-width widget; the exercise checks. The counting lives in ``model/anatomy.py``."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+
+from .. import counting
+from ..exercises import Mismatch, check, register
+from ..experiments.timing import time_training_steps
+from ..model import Xception, breakdown, xception_counts
+from .app import App, check_choices
+from .svg import html_bar
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "architecture", "architecture_view", "breakdown", "breakdown_figure", "check", "feature_map_figure",
+    "time_training_steps", "xception_counts",
+]
+
+
+def feature_map_figure(shapes):
+    """The map side and the channel count after each stage of Xception (``summary.feature_maps``): the
+    network trades space for channels, flow by flow (Fig. 5)."""
+    import matplotlib.pyplot as plt
+
+    names = [n.replace("_flow", "").replace("stem.conv1", "conv1") for n in shapes]
+    sides = [s[1] for s in shapes.values()]
+    chans = [s[0] for s in shapes.values()]
+    fig, ax = plt.subplots(figsize=(11, 3.4), dpi=80)
+    x = range(len(names))
+    ax.bar(x, sides, color="#b2abd2", label="map side H = W (px)")
+    for i, s in enumerate(sides):
+        ax.text(i, s + 2, str(s), ha="center", fontsize=7)
+    ax.set_ylabel("map side (px)")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
+    ax2 = ax.twinx()
+    ax2.plot(list(x), chans, "o-", color="#e66101", label="channels")
+    ax2.set_ylabel("channels", color="#e66101")
+    ax.set_title("Through Xception: space shrinks, channels grow", fontsize=10)
+    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.86), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def breakdown_figure(parts):
+    """Where the parameters and multiply-adds go, by kind of layer (``savings.breakdown``): two
+    horizontal bars of shares, labelled with the counts."""
+    import matplotlib.pyplot as plt
+
+    colors = ("#fdb863", "#5e3c99", "#999999", "#b2abd2", "#1b9e77")
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.2), dpi=80)
+    for ax, what in zip(axes, ("params", "macs")):
+        values = [getattr(c, what) for c in parts.values()]
+        total = sum(values)
+        left = 0.0
+        for (name, _), v, color in zip(parts.items(), values, colors):
+            share = v / total
+            ax.barh(0, share, left=left, color=color, label=name)
+            if share > 0.04:
+                ax.text(left + share / 2, 0, f"{name}\n{share:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if color in ("#5e3c99", "#999999", "#1b9e77") else "black")
+            left += share
+        ax.set_xlim(0, 1)
+        ax.set_yticks([])
+        ax.set_title(f"{'parameters' if what == 'params' else 'multiply-adds per image'}: {total:,}",
+                     fontsize=9)
+    axes[0].legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+# --- Xception's size as a function of depth and width (Fig. 5) ---------------------------------------------
+
+
+MIDDLE_REPEAT_CHOICES = tuple(range(0, 17))
+
+
+WIDTH_MULTIPLIERS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+
+
+ARCH_IMAGE_SIZES = (71, 128, 160, 224, 299, 331)
+
+
+def architecture_view(middle_repeats: int, width: float, image_size: int = 299) -> str:
+    """HTML for notebook 08's widget: parameters and multiply-adds per flow of ``Xception(middle_repeats,
+    width)`` at ``image_size`` px, in closed form (``savings.xception_counts``: no model is built), with
+    bars relative to the paper's model and the totals in stable spans ``xe-params`` and ``xe-macs``."""
+    parts = xception_counts(middle_repeats, width, image_size)
+    paper = xception_counts()["total"]
+    total = parts["total"]
+    scale = max(total.params, paper.params)
+    mscale = max(total.macs, xception_counts(middle_repeats, width, 299)["total"].macs, paper.macs)
+    colors = {"stem": "#999999", "entry": "#b2abd2", "middle": "#5b3f8c", "exit": "#e66101",
+              "classifier": "#1b9e77"}
+    rows = "".join(
+        f"<tr><td>{name}</td><td style='text-align:right'>{c.params:,}</td>"
+        f"<td>{html_bar(c.params, scale, colors[name], length=200, height=10)}</td>"
+        f"<td style='text-align:right'>{c.macs / 1e9:.3f} G</td>"
+        f"<td>{html_bar(c.macs, mscale, colors[name], length=200, height=10)}</td></tr>"
+        for name, c in parts.items() if name != "total")
+    return (
+        f"<p>Xception with <b>{middle_repeats}</b> middle-flow block{'s' if middle_repeats != 1 else ''} "
+        f"(paper: 8), width × <b>{width:g}</b>, at {image_size}x{image_size} px</p>"
+        "<table><tr><th>flow</th><th>parameters</th><th></th>"
+        "<th>multiply-adds</th><th></th></tr>" + rows + "</table>"
+        f"<p><span class='xe-params'>parameters: {total.params:,}</span> · "
+        f"<span class='xe-macs'>multiply-adds: {total.macs:,}</span> per image</p>"
+        f"<p style='color:#555'>{total.params / paper.params:.2f}x the parameters and "
+        f"{total.macs / paper.macs:.2f}x "
+        f"the multiply-adds of the paper's model (22,855,952; 8.36 G at 299 px)</p>"
+    )
+
+
+def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299) -> App:
+    """Notebook 08's widget: middle-flow repeats, width multiplier and input size -> parameters and
+    multiply-adds per flow, closed form (an update takes well under a millisecond)."""
+    check_choices(middle_repeats=(middle_repeats, MIDDLE_REPEAT_CHOICES), width=(width, WIDTH_MULTIPLIERS),
+                  image_size=(image_size, ARCH_IMAGE_SIZES))
+    controls = {
+        "middle_repeats": W.SelectionSlider(options=MIDDLE_REPEAT_CHOICES, value=middle_repeats,
+                                            description="middle blocks"),
+        "width": W.SelectionSlider(options=WIDTH_MULTIPLIERS, value=width, description="width ×"),
+        "image_size": W.SelectionSlider(options=ARCH_IMAGE_SIZES, value=image_size, description="input px"),
+    }
+    return App(controls, architecture_view, title="Xception's size: depth, width and input")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("08.middle_block_params")
+def _middle_block_params(fn):
+    for c in (728, 182, 64, 8):
+        got = fn(c)
+        want = 3 * (counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params)
+        if got != want:
+            no_bn = 3 * counting.separable(c, c, 3, (1, 1)).params
+            hint = " Each separable conv is followed by a BN with 2·C parameters (scale and shift)." \
+                if got == no_bn else \
+                " Three separable convs C -> C (9·C + C·C each), each followed by BN (2·C)."
+            raise Mismatch(f"middle_block_params({c}) returned {got}, expected {want}.{hint}")
+
+
+@register("08.exit_map_size")
+def _exit_map_size(fn):
+
+    tiny = Xception(num_classes=2, middle_repeats=0, width=0.125)
+    for n in (71, 80, 128, 224, 299, 331):
+        got = fn(n)
+        with torch.no_grad():
+            want = tiny.eval().forward_features(torch.zeros(1, 3, n, n)).shape[-1]
+        if got != want:
+            raise Mismatch(f"exit_map_size({n}) returned {got}, expected {want}: "
+                           "a valid 3x3 conv takes 2 px off (the first also halves: (n - 3) // 2 + 1), "
+                           "each 'same' max-pool halves, rounding UP")
+
+
+@register("08.depthwise_params")
+def _depthwise_params(fn):
+    for kw in (dict(middle_repeats=0, width=0.25), dict(middle_repeats=2, width=0.5)):
+        model = Xception(num_classes=10, **kw)
+        got, want = fn(model), breakdown(model, 71)["depthwise"].params
+        if got != want:
+            raise Mismatch(f"for Xception({kw}) you counted {got:,}, "
+                           f"expected {want:,}: sum the weights of every "
+                           "nn.Conv2d whose groups equal its in_channels (and are more than 1)")

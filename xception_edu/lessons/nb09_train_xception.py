@@ -1,0 +1,222 @@
+"""Notebook 09, training Xception (Sec. 4, Fig. 6): the banner that says which mode runs, the curves drawn
+live while training, the model's guesses, the exercise checks. The training itself lives in ``train/``."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import torch
+import torch.nn as nn
+
+from ..exercises import Mismatch, check, register
+from ..train import recipe
+from ..train.history import FIELDS
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "banner", "check", "LiveCurves", "plot_curves", "predictions", "predictions_figure",
+    "training_figure",
+]
+
+
+def banner(title: str, lines=(), tone: str = "info"):
+    """A boxed message for the top of a notebook section (e.g. which training mode runs and why), as
+    an ``IPython.display.HTML`` whose plain-text form says the same thing. ``tone``: "info" or "warn"."""
+    from IPython.display import HTML
+
+    colors = {"info": ("#5b3f8c", "#f3f0f7"), "warn": ("#b35806", "#fdf3e7")}
+    if tone not in colors:
+        raise ValueError(f"tone={tone!r} is not one of {sorted(colors)}")
+    edge, fill = colors[tone]
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    body = (f'<div style="border-left:6px solid {edge};background:{fill};padding:8px 14px;margin:4px 0">'
+            f'<b>{html.escape(title)}</b>' + (f'<ul style="margin:4px 0">{items}</ul>' if items else "") +
+            "</div>")
+
+    class Banner(HTML):
+        def __repr__(self) -> str:
+            return "\n".join([title] + [f"- {line}" for line in lines])
+
+    return Banner(body)
+
+
+@torch.no_grad()
+def predictions(model: nn.Module, dataset, indices) -> dict:
+    """The model's guesses (eval mode) on ``dataset[i]`` for each index: the images (N, 3, H, W) in
+    [-1, 1], the true and predicted labels, and the probability the model gave its guess."""
+    was_training = model.training
+    model.eval()
+    try:
+        images, labels = zip(*(dataset[i] for i in indices))
+        x = torch.stack(images)
+        device = next(model.parameters()).device
+        probs = model(x.to(device)).float().softmax(dim=1).cpu()
+    finally:
+        model.train(was_training)
+    confidence, predicted = probs.max(dim=1)
+    return {"images": x, "labels": torch.tensor(labels), "predicted": predicted, "confidence": confidence}
+
+
+def predictions_figure(result: dict, classes, columns: int = 4):
+    """A grid of images (``predictions``' result), each titled with the guess, its probability and
+    the truth: green when right, red when wrong."""
+    import matplotlib.pyplot as plt
+
+    n = len(result["labels"])
+    rows = math.ceil(n / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.8 * rows), dpi=80, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        image = ((result["images"][k] + 1) / 2).clamp(0, 1).permute(1, 2, 0).numpy()
+        truth, guess = int(result["labels"][k]), int(result["predicted"][k])
+        ax.imshow(image, interpolation="nearest")
+        ax.set_title(f"guess: {classes[guess]} ({float(result['confidence'][k]):.0%})\n"
+                     f"true: {classes[truth]}",
+                     fontsize=8, color="#1b7837" if guess == truth else "#b2182b")
+    fig.tight_layout()
+    return fig
+
+
+# --- curves in the style of Fig. 6, drawn live while training ----------------------------------------------
+
+
+def plot_curves(histories: dict[str, list[dict]], metric: str = "val_acc", ax=None, x: str = "epoch"):
+    """Accuracy (or loss) against epochs for one or more runs, as the paper draws Fig. 6.
+
+    ``histories`` maps a label ("Xception", "Inception V3", ...) to a history list.
+    """
+    import matplotlib.pyplot as plt
+
+    if metric not in FIELDS:
+        raise ValueError(f"metric={metric!r} is not one of {FIELDS}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    for label, hist in histories.items():
+        points = [(r[x], r[metric]) for r in hist if r.get(metric) is not None]
+        if points:
+            xs, ys = zip(*points)
+            ax.plot(xs, ys, label=label, marker="o" if len(xs) < 20 else None)
+    ax.set_xlabel("epochs" if x == "epoch" else x)
+    ax.set_ylabel({"val_acc": "validation accuracy", "train_acc": "training accuracy",
+                   "val_loss": "validation loss", "train_loss": "training loss"}.get(metric, metric))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax.figure
+
+
+def training_figure(history: list[dict], chance: float | None = None, epochs: int | None = None,
+                    title: str = ""):
+    """Accuracy and loss against epochs for one run, training beside validation, as Fig. 6 draws
+    ImageNet accuracy over the course of training. ``chance`` draws the accuracy of guessing (1 / classes);
+    ``epochs`` fixes the x axis to the whole run, so a figure redrawn each epoch does not jump."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, (acc, loss) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80)
+    for ax, metric in ((acc, "acc"), (loss, "loss")):
+        plot_curves({"training (during the epoch)": history}, f"train_{metric}", ax)
+        plot_curves({"validation (weight average)": history}, f"val_{metric}", ax)
+        ax.set_ylabel("accuracy" if metric == "acc" else "cross-entropy loss")
+        if epochs:
+            ax.set_xlim(0, epochs)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if chance is not None:
+        acc.axhline(chance, color="#999999", ls="--", lw=1, label=f"chance ({chance:.3g})")
+        acc.legend(fontsize=8)
+    acc.set_ylim(0, 1)
+    loss.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+class LiveCurves:
+    """An ``on_epoch_end`` callback for ``engine.Trainer`` that redraws ``training_figure`` after every
+    epoch in ONE notebook output (a display handle updated in place), so the curves grow as the run goes.
+
+        trainer = engine.Trainer(model, train_set, val_set, cfg, on_epoch_end=LiveCurves(chance=1 / 16))
+
+    Outside a notebook the figure is drawn but not shown. ``figure`` is the latest one (for tests).
+    """
+    def __init__(self, chance: float | None = None, title: str = "", epochs: int | None = None):
+        self.chance, self.title, self.epochs = chance, title, epochs
+        self.handle = None
+        self.figure = None
+        self.updates = 0
+
+    def __call__(self, trainer) -> None:
+        import matplotlib.pyplot as plt
+
+        epochs = self.epochs or trainer.cfg.epochs
+        last = trainer.history[-1]
+        title = f"{self.title} — epoch {last['epoch']:g} of {epochs}".lstrip(" —")
+        self.figure = training_figure(trainer.history, chance=self.chance, epochs=epochs, title=title)
+        self._show(self.figure)
+        plt.close(self.figure)
+        self.updates += 1
+
+    def _show(self, fig) -> None:
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:
+            return
+        if get_ipython() is None:
+            return
+        if self.handle is None:
+            self.handle = display(fig, display_id=True)
+        else:
+            self.handle.update(fig)
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("09.scaled_lr")
+def _scaled_lr(fn):
+
+    for batch, gpus in ((32, 8), (64, 1), (128, 8), (256, 1), (16, 4)):
+        got = fn(batch, gpus)
+        want = recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
+        if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
+            if isinstance(got, (int, float)) and math.isclose(got, 0.045 * batch / 256, rel_tol=1e-9):
+                hint = " Each GPU sees batch_per_gpu images, but one step averages the gradient " \
+                       "of ALL of them: the global batch is batch_per_gpu x gpus."
+            elif isinstance(got, (int, float)) and math.isclose(got, 0.045, rel_tol=1e-9):
+                hint = (" 0.045 is the rate for a global batch of 256: scale it in proportion to the "
+                        "global batch.")
+            else:
+                hint = " lr = 0.045 x (batch_per_gpu x gpus) / 256."
+            raise Mismatch(f"scaled_lr({batch}, {gpus}) returned {got!r}, expected {want:g}.{hint}")
+
+
+@register("09.lr_at_epoch")
+def _lr_at_epoch(fn):
+
+
+    cfg = recipe("paper")
+    for lr0 in (0.045, 0.18):
+        param = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([param], lr=lr0)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.decay_every, gamma=cfg.lr_decay)
+        for epoch in range(100):
+            want = opt.param_groups[0]["lr"]  # the rate used during this epoch (counted from 0)
+            if epoch in (0, 1, 2, 3, 4, 5, 9, 30, 99):
+                got = fn(lr0, epoch)
+                if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
+                    if isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** epoch, rel_tol=1e-9):
+                        hint = " The rate is multiplied by 0.94 every 2 epochs, not every epoch."
+                    elif isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** (epoch / 2),
+                                                                        rel_tol=1e-9):
+                        hint = " The rate drops in steps: count only completed 2-epoch periods (epoch // 2)."
+                    else:
+                        hint = (" Epochs count from 0, which trains at lr0; epochs 2 and 3 at lr0 x 0.94; "
+                                "and so on.")
+                    raise Mismatch(f"lr_at_epoch({lr0}, {epoch}) returned {got!r}, "
+                                   f"expected {want:.6g}.{hint}")
+            opt.step()
+            sched.step()

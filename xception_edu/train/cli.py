@@ -1,0 +1,179 @@
+"""Train Xception from the terminal, on one device or several (``python -m xception_edu.train``).
+
+    python -m xception_edu.train --preset small --data synthetic --epochs 3           # a laptop, ~1 min
+    python -m xception_edu.train --preset paper --data folder --data-dir /data/imagenet
+    torchrun --nproc_per_node=8 -m xception_edu.train --preset paper --data folder --data-dir ...
+
+Every option is listed by ``--help``. The defaults follow the paper's recipe (engine.py) for the
+paper preset, and a quick CPU recipe for the small one.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+import torch
+
+from .. import data
+from .._validate import ACTIVATIONS
+from ..devices import PRECISIONS
+from ..model import presets
+from . import checkpoint, distributed, engine
+from .config import TrainConfig, recipe
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m xception_edu.train",
+        description="Train Xception (Chollet, CVPR 2017) with the paper's recipe: SGD momentum 0.9, "
+                    "lr 0.045 per 256 images decayed x0.94 every 2 epochs, weight decay 1e-5, dropout 0.5, "
+                    "weight averaging for evaluation. Several GPUs: launch with torchrun.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    d = p.add_argument_group("data")
+    d.add_argument("--data", choices=data.SOURCES, default="synthetic",
+                   help="synthetic: generated offline; folder: ImageNet layout "
+                        "(DIR/train/<class>/*.jpg, DIR/val/...); "
+                        "cifar10 / imagenette: torchvision's datasets in --data-dir")
+    d.add_argument("--data-dir", default=None,
+                   help="folder of the dataset (needed for folder, cifar10, imagenette)")
+    d.add_argument("--download", action="store_true",
+                   help="download cifar10/imagenette into --data-dir if missing")
+    d.add_argument("--image-size", type=int, default=None,
+                   help="input size in pixels (>= 71; default: the preset's)")
+    d.add_argument("--synthetic-task", choices=("spatial", "channel", "joint", "mixed"), default="mixed",
+                   help="which synthetic classes: by spatial pattern, by channel correlation, "
+                        "by both (joint), or every combination (mixed, 16 classes)")
+    d.add_argument("--synthetic-train", type=int, default=4096, help="synthetic training images")
+    d.add_argument("--synthetic-val", type=int, default=512, help="synthetic validation images")
+    d.add_argument("--workers", type=int, default=None,
+                   help="data-loading processes per GPU (default: 4 on GPU, 0 on CPU)")
+
+    m = p.add_argument_group("model")
+    m.add_argument("--preset", choices=("small", "paper"), default="small",
+                   help="paper: full Xception of Fig. 5 (299 px); "
+                        "small: a CPU-sized Xception with every kind of block")
+    m.add_argument("--width", type=float, default=None, help="width multiplier on every channel count")
+    m.add_argument("--middle-repeats", type=int, default=None, help="number of middle-flow blocks (paper: 8)")
+    m.add_argument("--no-residual", action="store_true", help="remove the shortcuts (the ablation of Fig. 9)")
+    m.add_argument("--mid-activation", choices=[a for a in ACTIVATIONS if a], default="none",
+                   help="activation between depthwise and pointwise convs (the ablation of Fig. 10)")
+    m.add_argument("--dropout", type=float, default=0.5, help="dropout before the classifier")
+
+    t = p.add_argument_group("training")
+    t.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's)")
+    t.add_argument("--steps", type=int, default=None, help="stop after this many optimizer steps")
+    t.add_argument("--batch-size", type=int, default=None, help="images per process per step")
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default: 0.045 x global batch / 256 for paper)")
+    t.add_argument("--weight-decay", type=float, default=None)
+    t.add_argument("--ema-decay", type=float, default=None,
+                   help="weight-average decay (paper recipe: 0.9999)")
+    t.add_argument("--no-ema", action="store_true", help="evaluate the raw weights, no averaging")
+    t.add_argument("--precision", choices=PRECISIONS, default="bf16",
+                   help="autocast dtype on GPU (fp16 uses a GradScaler); the CPU always trains in fp32")
+    t.add_argument("--compile", action="store_true",
+                   help="torch.compile the model (GPU; first steps are slow)")
+    t.add_argument("--no-channels-last", action="store_true", help="keep NCHW memory format")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", default=None, help="cuda, cuda:1, mps or cpu (default: the best available)")
+
+    c = p.add_argument_group("checkpoints")
+    c.add_argument("--checkpoint-dir", default=None, help="where last.pt and history.json/csv are written")
+    c.add_argument("--checkpoint-every", type=int, default=0,
+                   help="steps between checkpoints (0: each epoch)")
+    c.add_argument("--resume", action="store_true",
+                   help="continue exactly from --checkpoint-dir/last.pt if present")
+    c.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
+    c.add_argument("--save-every-rank", action="store_true",
+                   help="each process also writes its final weights to rank<N>.pt, "
+                        "to check that replicas agree")
+    return p
+
+
+def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    if a.data in ("folder", "cifar10", "imagenette") and not a.data_dir:
+        p.error(f"--data {a.data} needs --data-dir (the folder that holds or will hold the dataset)")
+    if a.data == "synthetic" and (a.data_dir or a.download):
+        p.error("--data synthetic is generated offline: drop --data-dir/--download")
+    if a.download and a.data == "folder":
+        p.error("--download works for cifar10 and imagenette; an ImageNet folder must be prepared by hand")
+    if a.no_ema and a.ema_decay is not None:
+        p.error("--no-ema and --ema-decay contradict each other: choose one")
+    if a.resume and not a.checkpoint_dir:
+        p.error("--resume needs --checkpoint-dir")
+    if a.image_size is not None and a.image_size < 71:
+        p.error(f"--image-size {a.image_size} is too small: Xception needs at least 71 px")
+    for name in ("epochs", "steps", "batch_size"):
+        v = getattr(a, name)
+        if v is not None and v < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+    if a.middle_repeats is not None and a.middle_repeats < 0:
+        p.error(f"--middle-repeats must be 0 or more, got {a.middle_repeats}")
+    if a.width is not None and a.width <= 0:
+        p.error(f"--width must be positive, got {a.width}")
+    if not 0 <= a.dropout < 1:
+        p.error(f"--dropout must be in [0, 1), got {a.dropout}")
+
+
+def config(a: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig these options describe: the preset's recipe, then every explicit option."""
+    name = "paper" if a.preset == "paper" else "cpu"
+    overrides = dict(seed=a.seed, precision=a.precision, compile=a.compile,
+                     channels_last=not a.no_channels_last, checkpoint_dir=a.checkpoint_dir,
+                     checkpoint_every=a.checkpoint_every, resume=a.resume, device=a.device,
+                     progress=not a.no_progress)
+    for opt, field in (("epochs", "epochs"), ("steps", "max_steps"), ("batch_size", "batch_size"),
+                       ("lr", "lr"), ("weight_decay", "weight_decay"), ("ema_decay", "ema_decay"),
+                       ("workers", "workers")):
+        if getattr(a, opt) is not None:
+            overrides[field] = getattr(a, opt)
+    if a.no_ema:
+        overrides["ema_decay"] = None
+    return recipe(name, **overrides)
+
+
+def build(a: argparse.Namespace):
+    """Model, training set and validation set for these options."""
+    size = a.image_size or presets.image_size(a.preset)
+    train_set, val_set = data.datasets(a.data, a.data_dir, size, download=a.download, task=a.synthetic_task,
+                                       train_size=a.synthetic_train, val_size=a.synthetic_val, seed=a.seed)
+    torch.manual_seed(a.seed)  # the initial weights depend on --seed only (resume and DDP rely on it)
+    model = presets.model(a.preset, num_classes=len(train_set.classes), width=a.width,
+                          middle_repeats=a.middle_repeats, residual=not a.no_residual,
+                          mid_activation=None if a.mid_activation == "none" else a.mid_activation,
+                          dropout=a.dropout)
+    return model, train_set, val_set
+
+
+def main(argv: list[str] | None = None) -> int:
+    # In a terminal a warning is one line, not a source listing.
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
+    p = parser()
+    a = p.parse_args(argv)
+    _check_args(p, a)
+    try:
+        cfg = config(a)
+    except ValueError as e:
+        p.error(str(e))
+    model, train_set, val_set = build(a)
+    trainer = engine.Trainer(model, train_set, val_set, cfg)
+    try:
+        trainer.fit()
+        if a.save_every_rank and a.checkpoint_dir:
+            checkpoint.save_atomic(trainer.model.state_dict(),
+                                   f"{a.checkpoint_dir}/rank{trainer.ctx.rank}.pt")
+    except engine.NonFiniteLoss as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
+    finally:
+        distributed.teardown()
+    if trainer.ctx.is_main and trainer.history:
+        last = trainer.history[-1]
+        acc = "" if last["val_acc"] is None else f", validation accuracy {last['val_acc']:.3f}"
+        mem = ""
+        if trainer.ctx.device.type == "cuda":
+            mem = f", peak GPU memory {torch.cuda.max_memory_allocated(trainer.ctx.device) / 2**30:.1f} GiB"
+        print(f"done: {trainer.global_step} steps{acc}{mem}")
+    return 0

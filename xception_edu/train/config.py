@@ -1,0 +1,85 @@
+"""What a training run needs besides the model and the data: the paper's recipe (Sec. 4.3) as a dataclass.
+
+SGD with momentum 0.9, initial learning rate 0.045 decayed by 0.94 every 2 epochs, weight decay 1e-5,
+dropout 0.5 (in the model), and Polyak averaging of the weights for evaluation. The paper does not state
+its batch size: 0.045 is taken as the rate for a global batch of 256 and scaled linearly with the global
+batch (lr = 0.045 x B/256, Goyal et al. 2017), which is what ``TrainConfig.learning_rate`` computes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..devices import PRECISIONS
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run needs besides the model and the data. Defaults: the paper's recipe."""
+
+    epochs: int = 100
+    max_steps: int | None = None      # stop after this many optimizer steps in all (None: run all epochs)
+    batch_size: int = 32              # per process; the global batch is batch_size x processes
+    lr: float | None = None           # None: base_lr scaled by the global batch
+    base_lr: float = 0.045
+    base_batch: int = 256
+    momentum: float = 0.9
+    weight_decay: float = 1e-5
+    lr_decay: float = 0.94
+    decay_every: int = 2              # epochs
+    ema_decay: float | None = 0.9999  # Polyak averaging; None turns it off
+    ema_bn_batches: int = 20          # training batches that re-estimate BN statistics for the average
+    label_smoothing: float = 0.0
+    precision: str = "bf16"           # on the CPU, fp32 is used whatever this says (see Trainer)
+    channels_last: bool = True
+    compile: bool = False
+    workers: int = 4
+    seed: int = 0
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only
+    resume: bool = False
+    device: str | None = None
+    log_every: int = 10               # steps between progress updates (each one syncs the GPU)
+    progress: bool = True
+
+    def __post_init__(self):
+        for name in ("epochs", "batch_size", "base_batch", "decay_every", "log_every", "ema_bn_batches"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be a positive integer or None, got {self.max_steps!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r} is not one of {PRECISIONS}")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay}")
+        if self.lr is not None and self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.resume and not self.checkpoint_dir:
+            raise ValueError("resume=True needs a checkpoint_dir to resume from")
+        if self.checkpoint_every < 0 or self.workers < 0:
+            raise ValueError("checkpoint_every and workers must be >= 0")
+
+    def learning_rate(self, world_size: int = 1) -> float:
+        """The paper's 0.045 at a global batch of 256, scaled linearly with the global batch."""
+        if self.lr is not None:
+            return self.lr
+        return self.base_lr * self.batch_size * world_size / self.base_batch
+
+
+# The paper's recipe, and one that makes a small model learn in about a minute on a laptop CPU.
+RECIPES = {
+    "paper": dict(),
+    "cpu": dict(epochs=3, batch_size=64, lr=0.05, lr_decay=0.7, decay_every=1, ema_decay=0.99,
+                weight_decay=5e-5, workers=0, precision="fp32", log_every=5),
+}
+
+
+def recipe(name: str, **overrides) -> TrainConfig:
+    if name not in RECIPES:
+        raise ValueError(f"recipe {name!r} is not one of {sorted(RECIPES)}")
+    return TrainConfig(**{**RECIPES[name], **overrides})
+
+
+# Settings that change the trajectory: resuming with different ones cannot continue "exactly".
+_MUST_MATCH = ("batch_size", "lr", "base_lr", "base_batch", "momentum", "weight_decay", "lr_decay",
+               "decay_every", "ema_decay", "ema_bn_batches", "label_smoothing", "seed", "channels_last")

@@ -1,0 +1,75 @@
+"""Several GPUs through PyTorch's own runtime: ``torchrun --nproc_per_node=N -m xception_edu.train``.
+
+torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; without them we are a single process. NCCL on CUDA,
+gloo on the CPU (which is how the tests run two processes on a laptop).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from ..devices import best_device
+
+
+@dataclass(frozen=True)
+class Context:
+    rank: int
+    world_size: int
+    local_rank: int
+    device: torch.device
+
+    @property
+    def is_main(self) -> bool:
+        """Only rank 0 logs, draws progress bars and writes files."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def setup(device: str | None = None) -> Context:
+    """Join the process group if torchrun started us; pick this process's device."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    dev = torch.device(device) if device else best_device()
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", local if world > 1 else torch.cuda.current_device())
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
+    return Context(rank, world, local, dev)
+
+
+def teardown() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def all_sum(values: list[float], ctx: Context) -> list[float]:
+    """Sum a few numbers over all ranks (one small all-reduce); identity on one process."""
+    if not ctx.distributed:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=ctx.device)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def barrier(ctx: Context) -> None:
+    if ctx.distributed:
+        dist.barrier()
+
+
+def sync_buffers(module: torch.nn.Module, ctx: Context) -> None:
+    """Copy rank 0's buffers (BN running statistics) to every rank.
+
+    DDP averages gradients, so parameters stay identical, but each rank's BN statistics follow its own
+    batches; after training, evaluation on every rank should use one model, so rank 0's buffers win."""
+    if ctx.distributed:
+        for b in module.buffers():
+            dist.broadcast(b, src=0)
