@@ -152,3 +152,29 @@ def test_instructor_edition_passes_nbval(built):
                           str(ROOT / "tests" / "nbval_sanitize.cfg"),
                           *paths], capture_output=True, text=True, cwd=built, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:]
+
+
+def test_editions_refuse_an_output_folder_that_overlaps_the_notebooks(tmp_path):
+    source = tmp_path / "course" / "student"  # the notebooks inside what would be --out
+    source.mkdir(parents=True)
+    nb = NOTEBOOKS[0]
+    (source / nb.name).write_text(nb.read_text())
+    for out in (tmp_path / "course", source, source / "editions"):
+        with pytest.raises(SystemExit) as e:
+            editions.main(["--notebooks", str(source), "--out", str(out), "--notes", str(tmp_path)])
+        assert e.value.code == 2
+        assert (source / nb.name).read_text() == nb.read_text()  # nothing deleted or overwritten
+    with pytest.raises(ValueError, match="overlap"):
+        editions.build(source, tmp_path / "course", tmp_path)
+
+
+def test_editions_delete_only_the_notebooks_they_wrote(tmp_path):
+    out = tmp_path / "out"
+    (out / "student").mkdir(parents=True)
+    mine = out / "student" / "99_my_own.ipynb"
+    mine.write_text(NOTEBOOKS[0].read_text())  # an instructor's own notebook, not written by editions
+    stale = out / "student" / "98_removed.ipynb"
+    old = editions.student(_nb(NOTEBOOKS[0]))  # what an earlier build wrote for a notebook since removed
+    stale.write_text(json.dumps(old))
+    editions.build(ROOT / "notebooks", out, ROOT / "docs" / "instructor-notes")
+    assert mine.exists() and not stale.exists()

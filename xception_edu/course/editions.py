@@ -68,13 +68,20 @@ def instructor(nb: dict, notes: str | None) -> dict:
 def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
     """Write ``out/student/`` and ``out/instructor/``; returns the files written per edition."""
     written: dict[str, list[Path]] = {"student": [], "instructor": []}
+    src, dst = Path(notebooks).resolve(), Path(out).resolve()
+    if src == dst or src.is_relative_to(dst) or dst.is_relative_to(src):
+        raise ValueError(f"the output folder {out} and the notebooks folder {notebooks} overlap: the "
+                         "editions would overwrite or delete the source notebooks; use another --out")
     sources = sorted(notebooks.glob(NOTEBOOK_GLOB))
     if not sources:
         raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks}")
     for edition in written:
         (out / edition).mkdir(parents=True, exist_ok=True)
         for old in (out / edition).glob("*.ipynb"):
-            old.unlink()  # a notebook removed from the source must not linger in the edition
+            # A notebook removed from the source must not linger in the edition; but delete only what
+            # an earlier build wrote (it says so in its metadata), never a file someone put there.
+            if _edition_of(old) == edition:
+                old.unlink()
     for path in sources:
         nb = nbformat.read(path, as_version=4)
         notes_file = notes_path(path, notes_dir)
@@ -85,6 +92,13 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
             written[edition].append(target)
     _write_readmes(out)
     return written
+
+
+def _edition_of(path: Path) -> str | None:
+    try:
+        return nbformat.read(path, as_version=4).metadata.get("xception_edu_edition")
+    except Exception:  # not a notebook we can read: certainly not one we wrote
+        return None
 
 
 def _write_readmes(out: Path) -> None:
@@ -105,7 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=root / "editions")
     parser.add_argument("--notes", type=Path, default=root / "docs" / "instructor-notes")
     args = parser.parse_args(argv)
-    written = build(args.notebooks, args.out, args.notes)
+    try:
+        written = build(args.notebooks, args.out, args.notes)
+    except (ValueError, FileNotFoundError) as e:
+        parser.exit(2, f"error: {e}\n")
     for edition, files in written.items():
         print(f"{edition}: {len(files)} notebooks in {args.out / edition}")
     missing = [p.name for p in sorted(args.notebooks.glob(NOTEBOOK_GLOB))
