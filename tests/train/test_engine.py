@@ -156,6 +156,44 @@ def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_good_chec
     assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
 
 
+class Blowing(nn.Module):
+    """Finite losses, but from the 5th step on its BN statistics are inf, as at lr 1e3 in a real run."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = tiny_model()
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls >= 5 and self.training:
+            self.body[1].running_var.fill_(float("inf"))
+        return self.body(x)
+
+
+def test_non_finite_weights_stop_the_run_and_are_never_saved(tmp_path):
+    with pytest.raises(engine.NonFiniteLoss, match=r"\d+ weight or statistics tensors became inf or NaN "
+                                                   r"\(body\.1\.running_var.*last good checkpoint is kept"):
+        engine.fit(Blowing(), tiny_data(), None, cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
+    s = checkpoint.load(tmp_path / checkpoint.LATEST)
+    assert s["position"]["global_step"] == 4
+    assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
+
+
+def test_an_exploding_loss_stops_the_run_and_says_there_is_no_checkpoint():
+    class Huge(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = tiny_model()
+
+        def forward(self, x):
+            return self.body(x) * 1e6  # finite, but a cross-entropy of about 1e6
+
+    with pytest.raises(engine.NonFiniteLoss, match=r"the loss reached .* \(limit 1000\).*"
+                                                   r"No checkpoint was written.*another --checkpoint-dir"):
+        engine.fit(Huge(), tiny_data(), None, cfg(None, epochs=1, log_every=1, ema_decay=None))
+
+
 def test_atomic_save_leaves_the_old_checkpoint_when_writing_fails(tmp_path):
     path = tmp_path / "last.pt"
     checkpoint.save_atomic({"x": torch.ones(2)}, path)

@@ -58,7 +58,11 @@ _KEEP_BARS = tqdm.__module__ == "tqdm.notebook"  # without importing tqdm.notebo
 
 
 class NonFiniteLoss(RuntimeError):
-    pass
+    """Training diverged: a non-finite or exploding loss, or non-finite weights or BN statistics."""
+
+
+# A cross-entropy starts near ln(classes) (6.9 for 1000 classes) and falls; one this large means divergence.
+LOSS_LIMIT = 1e3
 
 
 class Trainer:
@@ -128,6 +132,9 @@ class Trainer:
         }
 
     def save(self) -> None:
+        bad = self._bad_tensors()
+        if bad:  # never write a state that cannot be resumed from
+            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
         if self.dir is not None and self.ctx.is_main:
             checkpoint.save_atomic(self.state(), self.dir / checkpoint.LATEST)
         distributed.barrier(self.ctx)
@@ -258,15 +265,35 @@ class Trainer:
             self._ema_bn_fresh = False
         return loss, (logits.argmax(1) == y).sum()
 
+    def _diverged(self, what: str) -> NonFiniteLoss:
+        last = self.dir / checkpoint.LATEST if self.dir else None
+        kept = (f"The last good checkpoint is kept in {last} (every checkpoint is checked finite before "
+                "it is written)" if last is not None and last.is_file() else "No checkpoint was written")
+        return NonFiniteLoss(f"{what} at step {self.global_step}: training diverged. {kept}. Start a new run "
+                             f"(another --checkpoint-dir) with a lower learning rate (now {self.lr:g}) or "
+                             "--precision fp32; --resume continues only with the same settings.")
+
+    def _bad_tensors(self) -> list[str]:
+        """Names of the model's (and the weight average's) weights and buffers that are not finite."""
+        states = {"": self.model.state_dict(), "ema.": self.ema.state_dict() if self.ema else {}}
+        tensors = [(prefix + k, v) for prefix, state in states.items() for k, v in state.items()
+                   if v.is_floating_point()]
+        if bool(torch.stack([torch.isfinite(v).all() for _, v in tensors]).all()):  # one device sync
+            return []
+        return [name for name, v in tensors if not bool(torch.isfinite(v).all())]
+
     def _check_finite(self, sums: torch.Tensor) -> tuple[float, float]:
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), self.ctx)
+        loss = loss_sum / max(n, 1)
         if not math.isfinite(loss_sum):
-            where = f" in {self.dir / checkpoint.LATEST}" if self.dir else ""
-            raise NonFiniteLoss(f"the loss became {loss_sum / max(n, 1)} at step {self.global_step}: "
-                                f"training diverged. The last good checkpoint is kept{where}; "
-                                "lower the learning rate "
-                                f"(now {self.lr:g}) or use --precision fp32, then resume.")
-        return loss_sum / max(n, 1), correct / max(n, 1)
+            raise self._diverged(f"the loss became {loss}")
+        if loss > LOSS_LIMIT:
+            raise self._diverged(f"the loss reached {loss:.3g}, far above any cross-entropy of a learning "
+                                 f"classifier (limit {LOSS_LIMIT:g})")
+        bad = self._bad_tensors()
+        if bad:
+            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
+        return loss, correct / max(n, 1)
 
     @torch.no_grad()
     def refresh_ema_bn(self) -> None:
