@@ -133,48 +133,38 @@ def test_history_files_are_written_and_plotted(tmp_path):
         nb09.plot_curves({"tiny": rows}, "top5")
 
 
-class Exploding(nn.Module):
-    """Returns NaN logits from the 5th call on, as a diverging run would."""
+class Diverging(nn.Module):
+    """A tiny model that goes wrong from its 5th call on, as a diverging run would: NaN logits
+    (``what='loss'``), or finite losses but inf BN statistics (``what='weights'``, as at lr 1e3)."""
 
-    def __init__(self):
+    def __init__(self, what="loss"):
         super().__init__()
         self.body = tiny_model()
-        self.calls = 0
+        self.calls, self.what = 0, what
 
     def forward(self, x):
         self.calls += 1
+        if self.calls >= 5 and self.what == "weights" and self.training:
+            self.body[1].running_var.fill_(float("inf"))
         out = self.body(x)
-        return out * float("nan") if self.calls >= 5 else out
+        return out * float("nan") if self.calls >= 5 and self.what == "loss" else out
 
 
 def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(tmp_path):
     with pytest.raises(engine.NonFiniteLoss, match=(r"the loss became nan at step \d+"
                                                     r".*last good checkpoint is kept")):
-        engine.fit(Exploding(), tiny_data(), None, cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
+        engine.fit(Diverging("loss"), tiny_data(), None,
+                   cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
     s = checkpoint.load(tmp_path / checkpoint.LATEST)
     assert s["position"]["global_step"] == 4  # saved before the first NaN step, never after
     assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
 
 
-class Blowing(nn.Module):
-    """Finite losses, but from the 5th step on its BN statistics are inf, as at lr 1e3 in a real run."""
-
-    def __init__(self):
-        super().__init__()
-        self.body = tiny_model()
-        self.calls = 0
-
-    def forward(self, x):
-        self.calls += 1
-        if self.calls >= 5 and self.training:
-            self.body[1].running_var.fill_(float("inf"))
-        return self.body(x)
-
-
 def test_non_finite_weights_stop_the_run_and_are_never_saved(tmp_path):
     with pytest.raises(engine.NonFiniteLoss, match=r"\d+ weight or statistics tensors became inf or NaN "
                                                    r"\(body\.1\.running_var.*last good checkpoint is kept"):
-        engine.fit(Blowing(), tiny_data(), None, cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
+        engine.fit(Diverging("weights"), tiny_data(), None,
+                   cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
     s = checkpoint.load(tmp_path / checkpoint.LATEST)
     assert s["position"]["global_step"] == 4
     assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
