@@ -244,3 +244,33 @@ def test_on_epoch_end_is_called_after_each_history_row(tmp_path):
                              on_epoch_end=callback)
     stopped.fit()  # a run stopped mid-epoch by max_steps still reports its last, partial row
     assert len(seen) == 3 and seen[-1][0]["step"] == 4
+
+
+def _curve(history):
+    """What a run computes, per epoch (not how fast)."""
+    return [{k: r[k] for k in ("epoch", "step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")}
+            for r in history]
+
+
+@pytest.mark.parametrize("crash_at", [4, 9])  # mid-epoch 1 and mid-epoch 2 (6 steps per epoch)
+def test_a_run_killed_mid_epoch_resumes_with_the_history_of_an_uninterrupted_one(tmp_path, monkeypatch,
+                                                                                 crash_at):
+    full = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=3))
+    step = engine.Trainer._step
+    calls = []
+
+    def dying(self, x, y):
+        calls.append(1)
+        if len(calls) == crash_at:
+            raise KeyboardInterrupt  # the process dies here, after the checkpoint of the step before
+        return step(self, x, y)
+
+    monkeypatch.setattr(engine.Trainer, "_step", dying)
+    with pytest.raises(KeyboardInterrupt):
+        engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1),
+                   cfg(tmp_path, epochs=3, checkpoint_every=1))
+    monkeypatch.setattr(engine.Trainer, "_step", step)
+    resumed = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1),
+                         cfg(tmp_path, epochs=3, checkpoint_every=1, resume=True))
+    assert _curve(resumed.history) == _curve(full.history)
+    assert_same(weights(resumed.model), weights(full.model))

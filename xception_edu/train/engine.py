@@ -109,6 +109,7 @@ class Trainer:
             raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
                              f"{cfg.batch_size} per process; lower batch_size")
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
+        self._progress: dict | None = None
         self.history: list[dict] = []
         self.dir = pathlib.Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
         if cfg.resume:
@@ -127,6 +128,7 @@ class Trainer:
             "position": {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch,
                          "global_step": self.global_step},
             "history": self.history,
+            "progress": self._progress,  # the current epoch's sums when saved mid-epoch
             "config": {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH},
             "world_size": self.ctx.world_size,
         }
@@ -165,6 +167,7 @@ class Trainer:
         self.epoch, self.step_in_epoch, self.global_step = (
             pos["epoch"], pos["step_in_epoch"], pos["global_step"])
         self.history = s["history"]
+        self._progress = s.get("progress")
         if self.ctx.is_main:
             print(f"Resumed from {path}: epoch {self.epoch}, step {self.global_step}.")
 
@@ -198,7 +201,12 @@ class Trainer:
                    disable=not (cfg.progress and ctx.is_main), leave=_KEEP_BARS)
         self.net.train()
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss*n, correct, n
-        seen = torch.zeros(3, dtype=torch.float64, device=ctx.device)
+        # A run resumed mid-epoch carries the epoch's sums so far (summed over ranks; rank 0 holds them),
+        # so its history row is the one an uninterrupted run writes.
+        carried, self._progress = self._progress or {"sums": [0.0] * 3, "images": 0, "seconds": 0.0}, None
+        if ctx.is_main:
+            sums += torch.tensor(carried["sums"], dtype=torch.float64, device=ctx.device)
+        seen = sums.clone()
         t0, images = time.perf_counter(), 0
         for x, y in loader:
             loss, correct = self._step(x, y)
@@ -218,13 +226,16 @@ class Trainer:
                                 lr=f"{self.optimizer.param_groups[0]['lr']:.4g}")
             if cfg.checkpoint_every and self.global_step % cfg.checkpoint_every == 0 and not last:
                 self._check_finite(sums)
+                self._progress = self._epoch_progress(sums, carried, images, t0)
                 self.save()
+                self._progress = None
             if last and self.step_in_epoch < steps_per_epoch:
                 break  # max_steps reached mid-epoch
         bar.close()
-        seconds = time.perf_counter() - t0
+        progress = self._epoch_progress(sums, carried, images, t0)
+        seconds = progress["seconds"]
         distributed.sync_buffers(self.model, ctx)  # one model on every rank before evaluating and saving
-        loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
+        loss_sum, correct, n = progress["sums"]
         epoch_done = self.step_in_epoch >= steps_per_epoch
         if epoch_done:
             self.scheduler.step()
@@ -235,7 +246,7 @@ class Trainer:
                "step": self.global_step, "lr": self.optimizer.param_groups[0]["lr"],
                "train_loss": loss_sum / max(n, 1), "train_acc": correct / max(n, 1),
                "val_loss": val_loss, "val_acc": val_acc,
-               "images_per_s": images * ctx.world_size / seconds, "seconds": seconds}
+               "images_per_s": progress["images"] / seconds, "seconds": seconds}
         self.history.append(row)
         if ctx.is_main:
             msg = f"epoch {row['epoch']:g}: train loss {row['train_loss']:.3f} acc {row['train_acc']:.3f}"
@@ -244,9 +255,17 @@ class Trainer:
             (tqdm.write if cfg.progress else print)(msg + f" | {row['images_per_s']:.0f} img/s")
             if self.dir is not None:
                 history_io.save(self.history, self.dir)
+        self._progress = None if epoch_done else progress  # stopped by max_steps: the epoch goes on later
         self.save()
+        self._progress = None
         if self.on_epoch_end is not None and ctx.is_main:
             self.on_epoch_end(self)
+
+    def _epoch_progress(self, sums: torch.Tensor, carried: dict, images: int, t0: float) -> dict:
+        """The epoch so far, over all ranks: loss and accuracy sums, images, seconds (for checkpoints)."""
+        return {"sums": distributed.all_sum(sums.tolist(), self.ctx),
+                "images": carried["images"] + images * self.ctx.world_size,
+                "seconds": carried["seconds"] + time.perf_counter() - t0}
 
     def _step(self, x: torch.Tensor, y: torch.Tensor):
         dev = self.ctx.device
