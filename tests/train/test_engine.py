@@ -192,7 +192,7 @@ def test_atomic_save_leaves_the_old_checkpoint_when_writing_fails(tmp_path):
         def __reduce__(self):
             raise RuntimeError("disk full, say")
 
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(OSError, match=r"could not write .*last.pt: disk full, say \(is the disk full"):
         checkpoint.save_atomic({"x": Unpicklable()}, path)
     assert torch.equal(checkpoint.load(path)["x"], torch.ones(2))
     assert os.listdir(tmp_path) == ["last.pt"]
@@ -274,3 +274,37 @@ def test_a_run_killed_mid_epoch_resumes_with_the_history_of_an_uninterrupted_one
                          cfg(tmp_path, epochs=3, checkpoint_every=1, resume=True))
     assert _curve(resumed.history) == _curve(full.history)
     assert_same(weights(resumed.model), weights(full.model))
+
+
+@pytest.mark.parametrize("content,what", [(b"", "is empty"), (b"not a checkpoint", "is corrupt or truncated"),
+                                          ("half", "is corrupt or truncated")])
+def test_a_broken_checkpoint_is_named_and_called_broken(tmp_path, content, what):
+    path = tmp_path / "last.pt"
+    checkpoint.save_atomic({"x": torch.ones(1000)}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2] if content == "half" else content)
+    with pytest.raises(checkpoint.CorruptCheckpoint, match=f"the checkpoint {path} {what}"):
+        checkpoint.load(path)
+    with pytest.raises(checkpoint.CorruptCheckpoint, match=what):  # and so does --resume
+        engine.fit(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=1, resume=True))
+
+
+def test_a_full_disk_is_said_plainly_and_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "last.pt"
+    checkpoint.save_atomic({"x": torch.ones(2)}, path)
+
+    def full(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing")
+
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(OSError, match=r"could not write .*is the disk full.*the previous file is kept"):
+        checkpoint.save_atomic({"x": torch.zeros(2)}, path)
+    monkeypatch.undo()
+    assert torch.equal(checkpoint.load(path)["x"], torch.ones(2)) and os.listdir(tmp_path) == ["last.pt"]
+
+
+def test_orphan_temp_files_of_killed_writes_are_cleaned_at_start(tmp_path):
+    orphan = tmp_path / ".last.pt.abc123.tmp"  # what a kill during save_atomic leaves behind
+    orphan.write_bytes(b"half a checkpoint")
+    engine.fit(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=1))
+    assert not orphan.exists() and (tmp_path / "last.pt").is_file()

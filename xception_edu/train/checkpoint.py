@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import os
 import pathlib
+import pickle
 import random
 import tempfile
+import zipfile
 
 import numpy as np
 import torch
 
 LATEST = "last.pt"
+
+
+class CorruptCheckpoint(ValueError):
+    """A checkpoint file that cannot be read back: empty, truncated, or not a checkpoint at all."""
 
 
 def _write_atomic(path, write) -> pathlib.Path:
@@ -27,10 +33,36 @@ def _write_atomic(path, write) -> pathlib.Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         pathlib.Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, (OSError, RuntimeError)):  # torch.save reports a full disk as a RuntimeError
+            raise OSError(f"could not write {path}: {e} (is the disk full, or the folder read-only?); "
+                          "the previous file is kept") from e
         raise
+    _fsync_dir(path.parent)
     return path
+
+
+def _fsync_dir(folder: pathlib.Path) -> None:
+    """Make the rename itself durable: a crash right after it must not bring the old file back."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms (Windows) cannot open a folder; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def clean_orphans(folder) -> list[pathlib.Path]:
+    """Delete the temporary files that killed writes left in ``folder`` (``.<name>.*.tmp``); returns them.
+    Call it only where no other process is writing (the trainer does, on the main rank, at start)."""
+    folder = pathlib.Path(folder)
+    orphans = sorted(folder.glob(".*.tmp")) if folder.is_dir() else []
+    for p in orphans:
+        p.unlink(missing_ok=True)
+    return orphans
 
 
 def save_atomic(obj, path) -> pathlib.Path:
@@ -47,7 +79,15 @@ def load(path, map_location="cpu") -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}; train first, or point --checkpoint-dir at "
                                 f"the folder that holds {LATEST}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    if path.stat().st_size == 0:
+        raise CorruptCheckpoint(f"the checkpoint {path} is empty (0 bytes): it was not written by this "
+                                "trainer, or its disk filled up; delete it to start again")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as e:
+        raise CorruptCheckpoint(f"the checkpoint {path} is corrupt or truncated ({type(e).__name__}: "
+                                f"{str(e).split('. ')[0]}); delete it to start again, "
+                                "or put back a copy") from e
 
 
 # RNG states are kept as tensors and plain Python values, which weights_only loading accepts.

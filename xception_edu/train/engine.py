@@ -112,6 +112,8 @@ class Trainer:
         self._progress: dict | None = None
         self.history: list[dict] = []
         self.dir = pathlib.Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
+        if self.dir is not None and self.ctx.is_main:
+            checkpoint.clean_orphans(self.dir)  # temp files of writes a kill interrupted
         if cfg.resume:
             self._resume()
 
