@@ -2,6 +2,7 @@
 import csv
 import math
 import os
+import re
 
 import pytest
 import torch
@@ -308,3 +309,33 @@ def test_orphan_temp_files_of_killed_writes_are_cleaned_at_start(tmp_path):
     orphan.write_bytes(b"half a checkpoint")
     engine.fit(tiny_model(), tiny_data(), None, cfg(tmp_path, epochs=1))
     assert not orphan.exists() and (tmp_path / "last.pt").is_file()
+
+
+def _xception_run(tmp_path, resume=False, data=None, **model):
+    from xception_edu import data as data_mod
+    from xception_edu.model import Xception
+
+    train, _ = data or data_mod.datasets("synthetic", None, 71, task="spatial", train_size=32, val_size=8)
+    torch.manual_seed(0)
+    net = Xception(**{"num_classes": 4, "width": 0.125, "middle_repeats": 0, **model})
+    return engine.fit(net, train, None, cfg(tmp_path, epochs=1, batch_size=16, resume=resume))
+
+
+@pytest.mark.parametrize("change,named", [
+    (dict(model=dict(mid_activation="relu")), "model.mid_activation was None, now 'relu'"),
+    (dict(model=dict(dropout=0.2)), "model.dropout was 0.5, now 0.2"),
+    (dict(model=dict(width=0.25)), "model.width was 0.125, now 0.25"),
+    (dict(data=dict(task="channel")), "data.task was 'spatial', now 'channel'"),
+    (dict(data=dict(train_size=48)), "data.length was 32, now 48"),
+    (dict(data=dict(image_size=80)), "data.image_size was 71, now 80"),
+])
+def test_resume_refuses_another_model_or_other_data_and_names_the_difference(tmp_path, change, named):
+    from xception_edu import data as data_mod
+
+    _xception_run(tmp_path)
+    kw = {**dict(task="spatial", train_size=32, val_size=8, image_size=71), **change.get("data", {})}
+    size = kw.pop("image_size")
+    other = data_mod.datasets("synthetic", None, size, **kw)
+    with pytest.raises(ValueError, match=re.escape(named)):
+        _xception_run(tmp_path, resume=True, data=other, **change.get("model", {}))
+    assert _xception_run(tmp_path, resume=True).global_step == 2  # the same model and data: it resumes

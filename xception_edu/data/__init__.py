@@ -18,10 +18,16 @@ def datasets(source: str, root, image_size: int, download: bool = False, task: s
     source in ``root`` with the paper's preprocessing (``real.real``)."""
     if source == "synthetic":
         kw = dict(image_size=image_size, task=task, seed=seed, materialize=True)
-        return synthetic(train_size, split="train", **kw), synthetic(val_size, split="val", **kw)
-    if source not in SOURCES:
+        sets = synthetic(train_size, split="train", **kw), synthetic(val_size, split="val", **kw)
+        identity = dict(source=source, task=task, image_size=image_size, seed=seed)
+    elif source in SOURCES:
+        sets = _real.real(source, root, image_size, download=download)
+        identity = dict(source=source, image_size=image_size)
+    else:
         raise ValueError(f"unknown data source {source!r}; choose one of {SOURCES}")
-    return _real.real(source, root, image_size, download=download)
+    for ds in sets:  # what a checkpoint records of its data, so that resume can refuse other data
+        ds.identity = identity
+    return sets
 
 
 __all__ = ["CHANNEL", "PHOTO_REGIONS", "SOURCES", "SPATIAL", "TASKS", "SyntheticCorrelations", "TensorImages",

@@ -264,6 +264,12 @@ class Xception(nn.Module):
         self.width, self.residual, self.mid_activation = width, residual, mid_activation
         self.spatial_groups, self.pool_padding = spatial_groups, pool_padding
         self.block_table = blocks  # Fig. 5 as data: what anatomy and the drawing read
+        # What this model is, as plain data: checkpoints record it, and resume compares it.
+        self.config = dict(num_classes=num_classes, in_channels=in_channels, middle_repeats=middle_repeats,
+                           width=width, residual=residual, mid_activation=mid_activation,
+                           spatial_groups=spatial_groups, dropout=dropout, bn_eps=bn_eps,
+                           bn_momentum=bn_momentum, pool_padding=pool_padding,
+                           channel_divisor=channel_divisor)
         self.num_features = blocks[-1].out_channels
 
         bn = dict(eps=bn_eps, momentum=bn_momentum)
@@ -335,7 +341,7 @@ class Xception(nn.Module):
                                  dtype=old.weight.dtype)
         nn.init.xavier_uniform_(self.head.fc.weight)
         nn.init.zeros_(self.head.fc.bias)
-        self.num_classes = num_classes
+        self.num_classes = self.config["num_classes"] = num_classes
 
     @classmethod
     def from_timm(cls, source, **overrides) -> Xception:

@@ -115,3 +115,14 @@ def set_rng_state(state: dict) -> None:
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
+
+def differences(saved: dict, now: dict) -> dict:
+    """``{'model.width': (0.25, 0.5), ...}``: the entries of two identities that differ (nested one level).
+    An empty ``saved`` (a checkpoint from before identities were recorded) differs in nothing."""
+    out = {}
+    for part in saved:
+        a, b = saved.get(part, {}), now.get(part, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                out[f"{part}.{key}"] = (a.get(key), b.get(key))
+    return out

@@ -22,35 +22,14 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import StepLR
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from ..devices import autocast_dtype
 from . import checkpoint, distributed
 from . import history as history_io
 from .config import _MUST_MATCH, TrainConfig, recipe
-
-
-class EpochSampler(Sampler[int]):
-    """Shuffles with a permutation that depends only on (seed, epoch), shards it over ranks like
-    ``DistributedSampler`` (drop_last), and can skip the samples already used, for exact resume."""
-
-    def __init__(self, n: int, seed: int, epoch: int, rank: int = 0, world_size: int = 1, skip: int = 0):
-        self.n, self.seed, self.epoch, self.rank, self.world, self.skip = (
-            n, seed, epoch, rank, world_size, skip)
-        self.per_rank = n // world_size
-
-    def indices(self) -> list[int]:
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        order = torch.randperm(self.n, generator=g)[: self.per_rank * self.world]
-        return order[self.rank :: self.world].tolist()[self.skip :]
-
-    def __iter__(self):
-        return iter(self.indices())
-
-    def __len__(self) -> int:
-        return max(self.per_rank - self.skip, 0)
-
+from .sampler import EpochSampler
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
 # the bars are widgets, and a cleared one leaves an empty reference in the saved notebook, so they stay.
@@ -119,6 +98,16 @@ class Trainer:
 
     # --- checkpoints ---------------------------------------------------------------------------
 
+    def identity(self) -> dict:
+        """What the run trains and on what, as plain data: the model's configuration (its ``config``,
+        else its parameter shapes) and the training set's (type, length, classes, and where it came from)."""
+        model = getattr(self.model, "config", None) or {
+            "shapes": {k: list(v.shape) for k, v in self.model.state_dict().items()}}
+        ds = self.train_set
+        data = {"type": type(ds).__name__, "length": len(ds),
+                "classes": len(getattr(ds, "classes", ()) or ()), **getattr(ds, "identity", {})}
+        return {"model": {"class": type(self.model).__name__, **model}, "data": data}
+
     def state(self) -> dict:
         return {
             "model": self.model.state_dict(),
@@ -133,6 +122,7 @@ class Trainer:
             "progress": self._progress,  # the current epoch's sums when saved mid-epoch
             "config": {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH},
             "world_size": self.ctx.world_size,
+            "identity": self.identity(),
         }
 
     def save(self) -> None:
@@ -150,6 +140,12 @@ class Trainer:
                 print(f"No checkpoint at {path} yet: starting from scratch.")
             return
         s = checkpoint.load(path, map_location=self.ctx.device)
+        changed = checkpoint.differences(s.get("identity") or {}, self.identity())
+        if changed:
+            raise ValueError(f"cannot resume: the checkpoint in {self.dir} was made for another "
+                             f"{' and '.join(sorted({k.split('.')[0] for k in changed}))}: "
+                             + "; ".join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in changed.items())
+                             + "; use the same model and data, or a new --checkpoint-dir")
         saved = s["config"]
         now = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH}
         diff = {k: (saved[k], now[k]) for k in now if saved.get(k) != now[k]}
