@@ -1,5 +1,6 @@
 """Counting: the paper-and-pencil formulas == sum(p.numel()) == torchinfo, over a grid of shapes."""
 import itertools
+import re
 
 import pytest
 import torch
@@ -63,6 +64,34 @@ def test_separable_ratio_is_one_over_cout_plus_one_over_k_squared(c, k):
 def test_spectrum_params_fall_monotonically_with_more_groups():
     params = [counting.spectrum(32, 64, 3, g, (1, 1)).params for g in xe.divisors(64)]
     assert params == sorted(params, reverse=True) and len(set(params)) == len(params)
+
+
+@pytest.mark.parametrize("hw", [(0, 5), (-1, 3), (4,), (2, 3, 4), (2.0, 3), "77"])
+def test_map_sizes_must_be_pairs_of_positive_ints(hw):
+    # A zero or negative side used to give plausible-looking numbers (negative multiply-adds for (-1, 3)).
+    pair = rf"must be a \(height, width\) pair of positive integers, got {re.escape(repr(hw))}"
+    for name, call in (("out_hw", lambda: counting.conv(3, 8, 3, hw)),
+                       ("out_hw", lambda: counting.standard(3, 8, 3, hw)),
+                       ("out_hw", lambda: counting.separable(3, 8, 3, hw)),
+                       ("in_hw", lambda: counting.separable(3, 8, 3, (4, 4), in_hw=hw)),
+                       ("hw", lambda: counting.spectrum(3, 8, 3, 2, hw)),
+                       ("hw", lambda: counting.inception_v3(10, (4, 6, 8, 6), (3, 5), 3, hw))):
+        with pytest.raises(ValueError, match=f"^{name} {pair}$"):
+            call()
+
+
+def test_module_counts_refuse_an_empty_map():
+    with pytest.raises(ValueError, match=r"got \(0, 5\)"):
+        xe.SeparableConv2d(3, 8, 3).counts(0, 5)
+
+
+@pytest.mark.parametrize("cout,k,msg", [(0, 3, "cout must be a positive integer, got 0"),
+                                         (-4, 3, "cout must be a positive integer, got -4"),
+                                         (8, 0, "k must be a positive integer, got 0"),
+                                         (8, 1.5, "k must be a positive integer, got 1.5")])
+def test_separable_ratio_refuses_nonpositive_sizes(cout, k, msg):
+    with pytest.raises(ValueError, match=msg):
+        counting.separable_ratio(cout, k)
 
 
 def test_counts_add():

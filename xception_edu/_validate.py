@@ -20,6 +20,15 @@ def positive_int(name: str, value) -> int:
     return value
 
 
+def size_pair(name: str, value) -> tuple[int, int]:
+    """A map size ``(height, width)`` of positive ints: a 0 or negative side would give plausible-looking
+    but meaningless counts (a negative number of multiply-adds), so it is refused."""
+    ok = isinstance(value, (tuple, list)) and len(value) == 2
+    if not ok or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
+        raise ValueError(f"{name} must be a (height, width) pair of positive integers, got {value!r}")
+    return tuple(value)
+
+
 def non_negative_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")

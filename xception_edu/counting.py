@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from ._validate import groups_divide, non_negative_int, positive_int
+from ._validate import groups_divide, non_negative_int, positive_int, size_pair
 from .devices import sync
 
 
@@ -45,19 +45,22 @@ def conv(cin: int, cout: int, k: int, out_hw: tuple[int, int], groups: int = 1, 
     for name, v in (("cin", cin), ("cout", cout), ("k", k)):
         positive_int(name, v)
     groups_divide(groups, ("in_channels", cin), ("out_channels", cout))
-    h, w = out_hw
+    h, w = size_pair("out_hw", out_hw)
     weights = k * k * (cin // groups) * cout
     params = weights + (cout if bias else 0)
     return Counts(params, params * h * w)
 
 
 def linear(cin: int, cout: int, bias: bool = True) -> Counts:
+    positive_int("cin", cin)
+    positive_int("cout", cout)
     params = cin * cout + (cout if bias else 0)
     return Counts(params, params)
 
 
 def batchnorm(channels: int) -> Counts:
     """BN's learnable scale and shift (its running statistics are buffers, not parameters)."""
+    positive_int("channels", channels)
     return Counts(2 * channels, 0)
 
 
@@ -72,6 +75,7 @@ def spectrum(cin: int, cout: int, k: int, groups: int, hw, bias: bool = False) -
     g=1 is a regular conv after a 1x1, g=n is the reformulated Inception module of Fig. 3,
     g=Cout is the "extreme" Inception of Fig. 4.
     """
+    size_pair("hw", hw)  # checked here too, so the error names this function's argument
     return conv(cin, cout, 1, hw, bias=bias) + conv(cout, cout, k, hw, groups=groups, bias=bias)
 
 
@@ -84,7 +88,8 @@ def separable(cin: int, cout: int, k: int, out_hw, in_hw=None, order: str = "dep
     ``groups`` replaces the depthwise stage with a g-group conv (None: depthwise).
     With stride 1 ``in_hw`` equals ``out_hw``.
     """
-    in_hw = out_hw if in_hw is None else in_hw
+    size_pair("out_hw", out_hw)
+    in_hw = out_hw if in_hw is None else size_pair("in_hw", in_hw)
     if order == "depthwise_first":
         g = cin if groups is None else groups
         return conv(cin, cin, k, out_hw, groups=g, bias=bias) + conv(cin, cout, 1, out_hw, bias=bias)
@@ -96,11 +101,14 @@ def separable(cin: int, cout: int, k: int, out_hw, in_hw=None, order: str = "dep
 
 def separable_ratio(cout: int, k: int) -> float:
     """Cost of a depthwise separable conv relative to a regular one with Cin=Cout: 1/Cout + 1/k**2."""
+    positive_int("cout", cout)
+    positive_int("k", k)
     return 1 / cout + 1 / k**2
 
 
 def inception_v3(cin: int, widths, reduce, k: int, hw) -> Counts:
     """Fig. 1: 1x1 | 1x1 -> kxk | 1x1 -> kxk -> kxk | pool -> 1x1, every conv followed by BN."""
+    size_pair("hw", hw)
     c1, c2, c3, c4 = widths
     r2, r3 = reduce
     convs = [

@@ -49,10 +49,39 @@ def best_device() -> torch.device:
     """The fastest device PyTorch can use on this machine."""
     if torch.cuda.is_available():
         return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
+    if _has_mps():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _has_mps() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and mps.is_available()
+
+
+def available_devices() -> list[str]:
+    """The devices this machine can compute on, by name: cpu, then cuda:0 ... cuda:N-1, then mps."""
+    cuda = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    return ["cpu", *cuda, *(["mps"] if _has_mps() else [])]
+
+
+def check_device(name: str) -> torch.device:
+    """``torch.device(name)`` if this machine has that device, else a ValueError listing the ones it has
+    (asked for before any work starts, so a typo does not surface as a traceback deep inside training)."""
+    here = f"this machine has {', '.join(available_devices())}"
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {name!r} is not cpu, cuda, cuda:N or mps; {here}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: CUDA is not available; {here}")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device {name!r}: there is no CUDA device {dev.index}; {here}")
+    if dev.type == "mps" and not _has_mps():
+        raise ValueError(f"device {name!r}: Apple's MPS is not available; {here}")
+    return dev
 
 
 @dataclass(frozen=True)

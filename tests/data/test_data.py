@@ -221,6 +221,16 @@ def test_train_and_val_must_have_the_same_classes(tmp_path):
         data.datasets("folder", tmp_path, 71)
 
 
+def test_one_class_folder_is_refused(tmp_path):
+    # One class "trains" to 100% accuracy and means nothing: say so instead.
+    for split in ("train", "val"):
+        (tmp_path / split / "cat").mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / split / "cat" / "a.png")
+    with pytest.raises(ValueError, match=(f"{tmp_path / 'train'} has one class sub-folder \\('cat'\\); "
+                                          "a classifier needs at least two")):
+        data.datasets("folder", tmp_path, 71)
+
+
 def test_folder_without_class_subfolders(tmp_path):
     (tmp_path / "train").mkdir()
     Image.new("RGB", (8, 8)).save(tmp_path / "train" / "a.jpg")

@@ -133,3 +133,36 @@ def test_plots_and_summary_text(tmp_path):
 def test_cli_needs_data_dir_for_real_data():
     with pytest.raises(SystemExit):
         experiments_cli.main(["--grid", "fig9", "--data", "cifar10"])
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--seeds", "0"], "--seeds must be at least 1, got 0"),
+    (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
+    (["--train-size", "0"], "--train-size must be at least 1, got 0"),
+    (["--lr", "nan"], "--lr must be a positive, finite number, got nan"),
+    (["--lr", "inf"], "--lr must be a positive, finite number, got inf"),
+    (["--lr", "-1"], "--lr must be a positive, finite number, got -1.0"),
+    (["--width", "0"], "--width must be a positive, finite number, got 0.0"),
+    (["--middle-repeats", "-1"], "--middle-repeats must be 0 or more, got -1"),
+    (["--grid", "spectrum", "--groups", "1,two"], "--groups '1,two' is not a comma-separated list"),
+])
+def test_cli_refuses_nonsense_before_training(args, msg, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        experiments_cli.main(["--grid", "fig9", "--results", str(tmp_path), *args])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_cli_error_while_running_is_one_line_and_exit_code_1(tmp_path, capsys):
+    args = ["--grid", "fig9", "--results", str(tmp_path), "--image-size", "10", "--seeds", "1",
+            "--epochs", "1", "--train-size", "16", "--device", "cpu"]
+    with pytest.raises(SystemExit) as e:
+        experiments_cli.main(args)
+    assert e.value.code == 1
+    assert capsys.readouterr().err.splitlines() == ["error: image_size=10 is outside the synthetic dataset's "
+                                                    "range 32..299 px"]
+    with pytest.raises(ValueError, match="image_size=10"):  # --debug: the exception, with its traceback
+        experiments_cli.main([*args, "--debug"])

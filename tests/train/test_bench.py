@@ -40,3 +40,19 @@ def test_bench_bad_options(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--only", "resnet", "--device", "cpu"])
     assert "matches no model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--batch", "0"], "--batch must be at least 1, got 0"),  # was silently replaced by the default 4
+    (["--batch", "-2"], "--batch must be at least 1, got -2"),
+    (["--rounds", "0"], "--rounds must be at least 1, got 0"),
+    (["--steps", "0"], "--steps must be at least 1, got 0"),
+    (["--warmup", "-1"], "--warmup must be at least 0, got -1"),
+    (["--device", "gpu"], "--device 'gpu' is not cpu, cuda, cuda:N or mps; this machine has cpu"),
+])
+def test_bench_refuses_nonsense_sizes(args, msg, capsys):
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--device", "cpu", *args])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err

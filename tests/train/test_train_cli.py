@@ -1,4 +1,5 @@
 """The command line as a user runs it: real subprocesses for SIGKILL + resume and for 2-process DDP."""
+import datetime
 import os
 import signal
 import subprocess
@@ -7,8 +8,9 @@ import time
 
 import pytest
 import torch
+from PIL import Image
 
-from xception_edu.train import checkpoint, cli
+from xception_edu.train import checkpoint, cli, distributed
 
 # A tiny run: narrow small preset at the smallest input, a few synthetic images.
 TINY = ["--preset", "small", "--width", "0.25", "--middle-repeats", "1", "--image-size", "71",
@@ -30,7 +32,8 @@ def test_help_documents_every_option():
     out = run(["--help"]).stdout
     for opt in ("--data", "--data-dir", "--preset", "--no-residual", "--mid-activation", "--width",
                 "--middle-repeats", "--epochs", "--steps", "--batch-size", "--lr", "--precision", "--compile",
-                "--no-channels-last", "--workers", "--seed", "--checkpoint-dir", "--resume"):
+                "--no-channels-last", "--workers", "--seed", "--checkpoint-dir", "--resume", "--ddp-timeout",
+                "--debug"):
         assert opt in out, opt
 
 
@@ -43,12 +46,128 @@ def test_help_documents_every_option():
     (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
     (["--precision", "fp8"], "invalid choice: 'fp8'"),
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["--lr", "nan"], "--lr must be a finite number, got nan"),
+    (["--lr", "inf"], "--lr must be a finite number, got inf"),
+    (["--lr", "0"], "--lr must be positive, got 0.0"),
+    (["--weight-decay=-inf"], "--weight-decay must be a finite number, got -inf"),
+    (["--ema-decay", "nan"], "--ema-decay must be a finite number, got nan"),
+    (["--dropout", "nan"], "--dropout must be a finite number, got nan"),
+    (["--width", "inf"], "--width must be a finite number, got inf"),
+    (["--workers", "-1"], "--workers must be 0 or more, got -1"),
+    (["--checkpoint-every", "-5"], "--checkpoint-every must be 0 or more, got -5"),
+    (["--ddp-timeout", "0"], "--ddp-timeout must be positive, got 0.0"),
+    (["--device", "gpu"], "--device 'gpu' is not cpu, cuda, cuda:N or mps; this machine has cpu"),
+    (["--device", "cuda:99"], "--device 'cuda:99': "),  # no CUDA here, or no 100th GPU
 ])
 def test_bad_options_get_a_clear_error(args, msg, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main(args)
     assert e.value.code == 2
-    assert msg in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert msg in err and "Traceback" not in err
+    if "--device" in args:  # a device refused says which ones there are
+        assert "this machine has cpu" in err
+
+
+def test_cuda_asked_for_without_cuda_lists_the_devices(monkeypatch, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(SystemExit) as e:
+        cli.main(["--device", "cuda"])
+    assert e.value.code == 2
+    assert "--device 'cuda': CUDA is not available; this machine has cpu" in capsys.readouterr().err
+
+
+def test_checkpoint_dir_that_is_a_file_is_refused_before_training(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    for folder, msg in ((taken, f"--checkpoint-dir {taken} is a file, not a folder"),
+                        (taken / "run", f"{taken / 'run'} cannot be created: {taken} is a file")):
+        with pytest.raises(SystemExit) as e:
+            cli.main([*TINY, "--checkpoint-dir", str(folder)])
+        assert e.value.code == 2 and msg in capsys.readouterr().err
+    (tmp_path / "odd" / checkpoint.LATEST).mkdir(parents=True)
+    with pytest.raises(SystemExit) as e:
+        cli.main([*TINY, "--checkpoint-dir", str(tmp_path / "odd")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"{tmp_path / 'odd' / checkpoint.LATEST} is not a file" in err
+
+
+def _refused_as_read_only(folder, capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main([*TINY, "--checkpoint-dir", str(folder / "run")])
+    assert e.value.code == 2
+    assert f"--checkpoint-dir {folder / 'run'}: {folder} is not writable" in capsys.readouterr().err
+
+
+def test_read_only_checkpoint_parent_is_refused_before_training(tmp_path, capsys):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as root: a read-only folder is writable anyway")
+        _refused_as_read_only(ro, capsys)
+    finally:
+        ro.chmod(0o755)
+
+
+def test_unwritable_checkpoint_parent_is_refused_even_as_root(tmp_path, monkeypatch, capsys):
+    # As root the chmod test above skips; the same check, with os.access saying what it says to a user.
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: str(path) != str(tmp_path) and real(path, mode))
+    _refused_as_read_only(tmp_path, capsys)
+
+
+def test_missing_data_folder_is_one_line_and_exit_code_1(tmp_path):
+    out = run(["--data", "folder", "--data-dir", str(tmp_path / "nowhere"), "--device", "cpu"])
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [f"error: no folder {tmp_path / 'nowhere' / 'train'}: expected the "
+                                       f"ImageNet layout {tmp_path / 'nowhere'}/train/<class>/*.jpg and "
+                                       f"{tmp_path / 'nowhere'}/val/<class>/*.jpg (one sub-folder per class, "
+                                       "the same classes in both)"]
+
+
+def test_debug_shows_the_exception_itself(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        cli.main(["--data", "folder", "--data-dir", str(tmp_path), "--device", "cpu", "--debug"])
+
+
+def test_one_class_image_folder_is_refused(tmp_path, capsys):
+    for split in ("train", "val"):
+        (tmp_path / split / "cat").mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / split / "cat" / "a.png")
+    assert cli.main(["--data", "folder", "--data-dir", str(tmp_path), "--device", "cpu"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"error: {tmp_path / 'train'} has one class sub-folder ('cat'); "
+                             "a classifier needs at least two")
+
+
+def test_ddp_timeout_option_reaches_the_process_group_setup(tmp_path, monkeypatch):
+    monkeypatch.setenv(distributed.TIMEOUT_ENV, "1")  # restored after the test
+    cli.main(["--ddp-timeout", "5", "--data", "folder", "--data-dir", str(tmp_path), "--device", "cpu"])
+    assert os.environ[distributed.TIMEOUT_ENV] == "5.0"
+    assert distributed.timeout() == datetime.timedelta(seconds=5)
+
+
+def test_ddp_setup_passes_a_timeout_that_the_environment_overrides(monkeypatch):
+    seen = []
+    monkeypatch.setattr(torch.distributed, "init_process_group", lambda **kw: seen.append(kw))
+    for name, value in (("WORLD_SIZE", "2"), ("RANK", "0"), ("LOCAL_RANK", "0")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv(distributed.TIMEOUT_ENV, raising=False)
+    ctx = distributed.setup(device="cpu")
+    assert ctx.world_size == 2 and seen == [dict(backend="gloo", timeout=datetime.timedelta(seconds=600))]
+    monkeypatch.setenv(distributed.TIMEOUT_ENV, "42")
+    distributed.setup(device="cpu")
+    assert seen[-1]["timeout"] == datetime.timedelta(seconds=42)
+    distributed.setup(device="cpu", timeout_s=7)  # an explicit argument beats the environment
+    assert seen[-1]["timeout"] == datetime.timedelta(seconds=7)
+    for bad, msg in (("soon", "XE_DDP_TIMEOUT='soon' is not a number of seconds"),
+                     ("0", r"XE_DDP_TIMEOUT \(the DDP timeout\) must be a positive, finite number")):
+        monkeypatch.setenv(distributed.TIMEOUT_ENV, bad)
+        with pytest.raises(ValueError, match=msg):
+            distributed.setup(device="cpu")
 
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):

@@ -74,6 +74,9 @@ def image_folder(root, split: str, image_size: int, train: bool | None = None) -
     classes = sorted(e.name for e in os.scandir(folder) if e.is_dir())
     if not classes:
         raise FileNotFoundError(f"{folder} has no class sub-folders: {_layout_hint(root)}")
+    if len(classes) == 1:  # one class "trains" to a meaningless 100%: every answer is right
+        raise ValueError(f"{folder} has one class sub-folder ({classes[0]!r}); a classifier needs at least "
+                         f"two: {_layout_hint(root)}")
     for c in classes:
         has_image = any(name.lower().endswith(IMG_EXTENSIONS)
                         for _, _, names in os.walk(folder / c) for name in names)

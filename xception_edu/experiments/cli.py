@@ -3,12 +3,47 @@ resumably (``ablations.run_grid``)."""
 from __future__ import annotations
 
 import argparse
+import math
 import pathlib
+import sys
 
 import torch
 
+from ..devices import check_device
+from ..train.cli import one_line
 from . import ablations
 from .ablations import DATA_SOURCES, GRIDS, RESULTS, TABLE, format_summary, run_grid, summarize
+
+
+def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.data != "synthetic" and not args.data_dir:
+        p.error(f"--data {args.data} needs --data-dir (download once with python -m xception_edu.train "
+                f"--data {args.data} --download, or torchvision)")
+    for name in ("seeds", "epochs", "batch_size", "train_size"):
+        v = getattr(args, name)
+        if v < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+    for name in ("middle_repeats", "workers"):
+        v = getattr(args, name)
+        if v < 0:
+            p.error(f"--{name.replace('_', '-')} must be 0 or more, got {v}")
+    for name in ("lr", "width"):  # type=float takes "nan" and "inf"; nan > 0 is False, inf > 0 is not
+        v = getattr(args, name)
+        if not 0 < v < math.inf:
+            p.error(f"--{name} must be a positive, finite number, got {v}")
+    if args.device is not None:
+        try:
+            check_device(args.device)
+        except ValueError as e:  # "device 'cuda:3': ..." -> "--device 'cuda:3': ..."
+            p.error(f"--{e}")
+
+
+def _groups(p: argparse.ArgumentParser, text: str) -> tuple[int | None, ...]:
+    try:
+        return tuple(None if g.strip().upper() == "C" else int(g) for g in text.split(","))
+    except ValueError:
+        p.error(f"--groups {text!r} is not a comma-separated list of group counts and C (depthwise), "
+                "e.g. 1,2,4,8,C")
 
 
 def main(argv=None) -> list[dict]:
@@ -31,10 +66,9 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--groups", default="1,2,4,8,C", help="spectrum only: comma-separated, C for depthwise")
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--device", default=None)
+    p.add_argument("--debug", action="store_true", help="on an error, show Python's traceback, not one line")
     args = p.parse_args(argv)
-    if args.data != "synthetic" and not args.data_dir:
-        p.error(f"--data {args.data} needs --data-dir (download once with python -m xception_edu.train "
-                f"--data {args.data} --download, or torchvision)")
+    _check_args(p, args)
     size = args.image_size or (71 if args.data == "synthetic" else 128)
     data = (dict(source="synthetic", image_size=size, train_size=args.train_size,
                  val_size=args.train_size // 4)
@@ -45,11 +79,14 @@ def main(argv=None) -> list[dict]:
     model = dict(width=args.width, middle_repeats=args.middle_repeats, bn_momentum=0.1)
     kw = dict(model=model, data=data, train=train)
     if args.grid == "spectrum":
-        kw["groups"] = tuple(None if g.strip().upper() == "C" else int(g) for g in args.groups.split(","))
-    configs = GRIDS[args.grid](**kw)
-    rows = run_grid(configs, range(args.seeds), args.results)
+        kw["groups"] = _groups(p, args.groups)
+    try:
+        rows = run_grid(GRIDS[args.grid](**kw), range(args.seeds), args.results)
+    except (ValueError, OSError, RuntimeError) as e:
+        if args.debug:
+            raise
+        print(f"error: {one_line(e)}", file=sys.stderr)
+        raise SystemExit(1) from None
     print(format_summary(summarize(rows)))
     print(f"results: {pathlib.Path(args.results) / RESULTS} (curves) and {TABLE} (table)")
     return rows
-
-

@@ -20,7 +20,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..counting import alternating_medians
-from ..devices import PRECISIONS, autocast_dtype, best_device, sync
+from ..devices import PRECISIONS, autocast_dtype, best_device, check_device, sync
 from ..model import presets
 
 
@@ -147,11 +147,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="steps per model per round (default: 1 CPU, 20 GPU)")
     p.add_argument("--only", default=None, help="comma-separated substrings: keep only matching models")
     a = p.parse_args(argv)
-    device = torch.device(a.device) if a.device else best_device()
+    try:
+        device = check_device(a.device) if a.device else best_device()
+    except ValueError as e:  # "device 'cuda:3': ..." -> "--device 'cuda:3': ..."
+        p.error(f"--{e}")
     gpu = device.type == "cuda"
     if a.size < 71:
         p.error(f"--size {a.size} is too small: Xception needs at least 71 px")
-    batch = a.batch or (64 if gpu else 4)
+    # "is None", not "or": --batch 0 must be refused, not silently replaced by the default.
+    for name, v, least in (("batch", a.batch, 1), ("rounds", a.rounds, 1), ("steps", a.steps, 1),
+                           ("warmup", a.warmup, 0)):
+        if v is not None and v < least:
+            p.error(f"--{name} must be at least {least}, got {v}")
+    batch = a.batch if a.batch is not None else (64 if gpu else 4)
     precision = a.precision or ("bf16" if gpu else "fp32")
     cs = contenders(device, compile_too=gpu and not a.no_compile)
     if a.only:
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     name = torch.cuda.get_device_name(device) if gpu else f"CPU ({torch.get_num_threads()} threads)"
     res = run(cs, batch, a.size, precision, device,
               warmup=a.warmup if a.warmup is not None else (10 if gpu else 2),
-              rounds=a.rounds, steps=a.steps or (20 if gpu else 1))
+              rounds=a.rounds, steps=a.steps if a.steps is not None else (20 if gpu else 1))
     print(report(res, f"training throughput on {name}, torch {torch.__version__}, batch {batch}, "
                       f"{a.size}x{a.size}, {precision}"))
     return 0

@@ -10,6 +10,9 @@ paper preset, and a quick CPU recipe for the small one.
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import pathlib
 import sys
 import warnings
 
@@ -17,7 +20,7 @@ import torch
 
 from .. import data
 from .._validate import ACTIVATIONS
-from ..devices import PRECISIONS
+from ..devices import PRECISIONS, check_device
 from ..model import presets
 from . import checkpoint, distributed, engine
 from .config import TrainConfig, recipe
@@ -89,10 +92,22 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--save-every-rank", action="store_true",
                    help="each process also writes its final weights to rank<N>.pt, "
                         "to check that replicas agree")
+    c.add_argument("--ddp-timeout", type=float, default=None, metavar="SECONDS",
+                   help="several processes: how long one waits for the others in a collective before the "
+                        "run stops with an error, so a stalled process cannot hang the rest forever "
+                        f"(default: ${distributed.TIMEOUT_ENV} or {distributed.DEFAULT_TIMEOUT_S:.0f}; "
+                        "raise it if a first --compile step or a checkpoint write takes longer)")
+    c.add_argument("--debug", action="store_true",
+                   help="on an error, show Python's traceback instead of one line")
     return p
 
 
 def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    # type=float takes "nan" and "inf", and every comparison with nan is False: refuse them first.
+    for name in ("lr", "weight_decay", "ema_decay", "dropout", "width", "ddp_timeout"):
+        v = getattr(a, name)
+        if v is not None and not math.isfinite(v):
+            p.error(f"--{name.replace('_', '-')} must be a finite number, got {v}")
     if a.data in ("folder", "cifar10", "imagenette") and not a.data_dir:
         p.error(f"--data {a.data} needs --data-dir (the folder that holds or will hold the dataset)")
     if a.data == "synthetic" and (a.data_dir or a.download):
@@ -115,6 +130,35 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         p.error(f"--width must be positive, got {a.width}")
     if not 0 <= a.dropout < 1:
         p.error(f"--dropout must be in [0, 1), got {a.dropout}")
+    for name, v in (("lr", a.lr), ("ddp_timeout", a.ddp_timeout)):
+        if v is not None and v <= 0:
+            p.error(f"--{name.replace('_', '-')} must be positive, got {v}")
+    for name in ("weight_decay", "workers", "checkpoint_every"):
+        v = getattr(a, name)
+        if v is not None and v < 0:
+            p.error(f"--{name.replace('_', '-')} must be 0 or more, got {v}")
+    if a.device is not None:
+        try:
+            check_device(a.device)
+        except ValueError as e:  # "device 'cuda:3': ..." -> "--device 'cuda:3': ..."
+            p.error(f"--{e}")
+    if a.checkpoint_dir:
+        _check_checkpoint_dir(p, pathlib.Path(a.checkpoint_dir))
+
+
+def _check_checkpoint_dir(p: argparse.ArgumentParser, folder: pathlib.Path) -> None:
+    """Fail now, not after an epoch of training, if the checkpoints could not be written."""
+    if folder.exists() and not folder.is_dir():
+        p.error(f"--checkpoint-dir {folder} is a file, not a folder: give a folder (created if missing)")
+    last = folder / checkpoint.LATEST
+    if last.exists() and not last.is_file():
+        p.error(f"--checkpoint-dir {folder}: {last} is not a file; move it away or give another folder")
+    # The folder, or the nearest parent that exists (the folder is created there on the first save).
+    existing = next(d for d in (folder.absolute(), *folder.absolute().parents) if d.exists())
+    if not existing.is_dir():
+        p.error(f"--checkpoint-dir {folder} cannot be created: {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        p.error(f"--checkpoint-dir {folder}: {existing} is not writable; give a folder you can write to")
 
 
 def config(a: argparse.Namespace) -> TrainConfig:
@@ -147,6 +191,11 @@ def build(a: argparse.Namespace):
     return model, train_set, val_set
 
 
+def one_line(e: BaseException) -> str:
+    """An exception's message on one line (PyTorch's often span several), or its type if it has none."""
+    return " ".join(str(e).split()) or type(e).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     # In a terminal a warning is one line, not a source listing.
     warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
@@ -157,16 +206,23 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config(a)
     except ValueError as e:
         p.error(str(e))
-    model, train_set, val_set = build(a)
-    trainer = engine.Trainer(model, train_set, val_set, cfg)
+    if a.ddp_timeout is not None:  # the Trainer joins the process group; it reads the wait from here
+        os.environ[distributed.TIMEOUT_ENV] = repr(a.ddp_timeout)
     try:
+        model, train_set, val_set = build(a)
+        trainer = engine.Trainer(model, train_set, val_set, cfg)
         trainer.fit()
         if a.save_every_rank and a.checkpoint_dir:
             checkpoint.save_atomic(trainer.model.state_dict(),
                                    f"{a.checkpoint_dir}/rank{trainer.ctx.rank}.pt")
-    except engine.NonFiniteLoss as e:
+    except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
         print(f"error: {e}", file=sys.stderr)
         return 3
+    except (ValueError, OSError, RuntimeError) as e:
+        if a.debug:
+            raise
+        print(f"error: {one_line(e)}", file=sys.stderr)
+        return 1
     finally:
         distributed.teardown()
     if trainer.ctx.is_main and trainer.history:

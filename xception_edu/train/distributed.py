@@ -2,9 +2,16 @@
 
 torchrun sets RANK / WORLD_SIZE / LOCAL_RANK; without them we are a single process. NCCL on CUDA,
 gloo on the CPU (which is how the tests run two processes on a laptop).
+
+A rank that stalls (a hung data loader, a dead disk) keeps the others waiting in their next collective;
+PyTorch's default wait is 30 minutes on gloo (10 on NCCL). We set one wait for both, ``DEFAULT_TIMEOUT_S``
+(10 minutes: far above any step, checkpoint write or evaluation here), or ``$XE_DDP_TIMEOUT`` seconds
+(``--ddp-timeout`` on the command line); then the collective fails and the run stops with an error.
 """
 from __future__ import annotations
 
+import datetime
+import math
 import os
 from dataclasses import dataclass
 
@@ -31,8 +38,29 @@ class Context:
         return self.world_size > 1
 
 
-def setup(device: str | None = None) -> Context:
-    """Join the process group if torchrun started us; pick this process's device."""
+DEFAULT_TIMEOUT_S = 600.0
+TIMEOUT_ENV = "XE_DDP_TIMEOUT"
+
+
+def timeout(timeout_s: float | None = None) -> datetime.timedelta:
+    """How long a collective waits for the other ranks: ``timeout_s``, else $XE_DDP_TIMEOUT, else 600 s."""
+    source = "timeout_s"
+    if timeout_s is None:
+        source, env = TIMEOUT_ENV, os.environ.get(TIMEOUT_ENV)
+        try:
+            timeout_s = float(env) if env else DEFAULT_TIMEOUT_S
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_ENV}={env!r} is not a number of seconds") from None
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or not 0 < timeout_s < math.inf:
+        raise ValueError(f"{source} (the DDP timeout) must be a positive, finite number of seconds, "
+                         f"got {timeout_s!r}")
+    return datetime.timedelta(seconds=timeout_s)
+
+
+def setup(device: str | None = None, timeout_s: float | None = None) -> Context:
+    """Join the process group if torchrun started us; pick this process's device.
+
+    ``timeout_s``: see ``timeout`` (the Trainer passes none, so $XE_DDP_TIMEOUT is how to set it)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
@@ -42,7 +70,7 @@ def setup(device: str | None = None) -> Context:
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
+        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo", timeout=timeout(timeout_s))
     return Context(rank, world, local, dev)
 
 
