@@ -211,3 +211,33 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["history.csv", "history.json", "last.pt",
                                                                     "rank0.pt", "rank1.pt"]
     assert out.stdout.count("done:") == 1
+
+
+STALL = """
+# Loaded at start-up (sitecustomize) by both DDP processes of the test: rank 1 stops responding at its
+# 2nd step, as a process stuck on a bad disk or a hung data worker would.
+import os, time
+if os.environ.get("RANK") == "1":
+    from xception_edu.train import engine
+    step, calls = engine.Trainer._step, []
+
+    def stalled(self, x, y):
+        calls.append(1)
+        if len(calls) == 2:
+            time.sleep(600)
+        return step(self, x, y)
+
+    engine.Trainer._step = stalled
+"""
+
+
+def test_a_stalled_ddp_rank_ends_the_run_with_a_message_instead_of_a_hang(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(STALL)
+    env = {**ENV, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), ENV.get("PYTHONPATH")]))}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "xception_edu.train", *TINY, "--steps", "6", "--ddp-timeout", "5"]
+    t0 = time.monotonic()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode != 0
+    assert time.monotonic() - t0 < 120  # well before rank 1 wakes up (600 s), let alone 30 minutes
+    assert "error:" in out.stderr, out.stderr[-3000:]  # rank 0's one line (torchrun then reports the exit)
