@@ -178,3 +178,17 @@ def test_editions_delete_only_the_notebooks_they_wrote(tmp_path):
     stale.write_text(json.dumps(old))
     editions.build(ROOT / "notebooks", out, ROOT / "docs" / "instructor-notes")
     assert mine.exists() and not stale.exists()
+
+
+def test_the_colab_tool_refuses_what_is_not_a_notebook(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        colab.main([str(tmp_path / "missing.ipynb")])
+    assert e.value.code == 2 and "missing.ipynb is not a file" in capsys.readouterr().err
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{ not json")
+    with pytest.raises(SystemExit) as e:
+        colab.main([str(bad)])
+    assert e.value.code == 1 and "bad.ipynb is not a readable notebook" in capsys.readouterr().err
+    good = tmp_path / "00_x.ipynb"
+    good.write_text(NOTEBOOKS[0].read_text())
+    assert colab.main([str(good)]) == 0 and "unchanged" in capsys.readouterr().out

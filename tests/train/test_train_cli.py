@@ -241,3 +241,20 @@ def test_a_stalled_ddp_rank_ends_the_run_with_a_message_instead_of_a_hang(tmp_pa
     assert out.returncode != 0
     assert time.monotonic() - t0 < 120  # well before rank 1 wakes up (600 s), let alone 30 minutes
     assert "error:" in out.stderr, out.stderr[-3000:]  # rank 0's one line (torchrun then reports the exit)
+
+
+def test_resume_from_a_truncated_checkpoint_names_it_in_one_line(tmp_path):
+    ckpt = tmp_path / "run"
+    assert run([*TINY, "--steps", "2", "--checkpoint-dir", str(ckpt)]).returncode == 0
+    last = ckpt / checkpoint.LATEST
+    last.write_bytes(last.read_bytes()[:1000])  # what a disk that filled up mid-copy leaves
+    out = run([*TINY, "--steps", "4", "--checkpoint-dir", str(ckpt), "--resume"])
+    assert out.returncode == 1
+    lines = [line for line in out.stderr.splitlines() if not line.startswith("warning:")]
+    assert len(lines) == 1 and lines[0].startswith(f"error: the checkpoint {last} is corrupt or truncated")
+
+
+def test_a_diverging_run_exits_3_and_names_no_checkpoint_it_did_not_write(tmp_path):
+    out = run([*TINY, "--steps", "6", "--lr", "1e6"])
+    assert out.returncode == 3, out.stderr[-2000:]
+    assert "training diverged. No checkpoint was written" in out.stderr

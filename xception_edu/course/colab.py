@@ -48,8 +48,22 @@ def add_first_cell(path: Path) -> bool:
     return True
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv: list[str] | None = None) -> int:
+    """``python -m xception_edu.course.colab NOTEBOOK...``: add or refresh the cell in each notebook."""
+    import argparse
 
-    for p in sys.argv[1:]:
-        print(p, "updated" if add_first_cell(Path(p)) else "unchanged")
+    parser = argparse.ArgumentParser(prog="python -m xception_edu.course.colab", description=main.__doc__)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    for p in args.notebooks:
+        if not p.is_file():
+            parser.error(f"{p} is not a file: give stored notebooks (notebooks/NN_*.ipynb)")
+        try:
+            print(p, "updated" if add_first_cell(p) else "unchanged")
+        except (ValueError, OSError) as e:  # nbformat's NotJSONError is a ValueError
+            parser.exit(1, f"error: {p} is not a readable notebook: {' '.join(str(e).split())[:300]}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
