@@ -23,8 +23,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 # JupyterLab refuses to run as root (containers, CI boxes) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The server's root is the repository, so a notebook's link to the lesson module behind it
+# (../xception_edu/lessons/nbNN_*.py) opens; the browser starts in notebooks/.
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 # ruff (configured in pyproject.toml) first, then pytest over the package tests and nbval (strict: stored
 # outputs must match) over every notebook.
