@@ -71,3 +71,50 @@ def test_notebooks_with_widgets_store_widget_state():
         if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):
             state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
             assert state["state"], f"{path.name} shows widgets but stores no widget state"
+
+
+def test_lab_settings_silence_the_news_question_with_keys_the_installed_jupyterlab_knows():
+    """lab-settings/overrides.json: `make lab`, Binder (postBuild) and the browser test use it. Each key
+    must exist in this JupyterLab's own schema, with a value the schema allows, or Lab ignores it."""
+    import jupyterlab
+
+    overrides = json.loads((ROOT / "lab-settings" / "overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
+    schemas = pathlib.Path(jupyterlab.__file__).parent.parent
+    schema_file = next(schemas.glob("**/schemas/@jupyterlab/apputils-extension/notification.json"), None)
+    if schema_file is None:  # an editable JupyterLab keeps its schemas under sys.prefix
+        import sys
+
+        schema_file = next(pathlib.Path(sys.prefix).glob(
+            "share/jupyter/lab/schemas/@jupyterlab/apputils-extension/notification.json"))
+    properties = json.loads(schema_file.read_text())["properties"]
+    assert "false" in [choice["const"] for choice in properties["fetchNews"]["oneOf"]]
+    assert properties["fetchNews"]["default"] == "none"  # "ask": the pop-up the override turns off
+    assert properties["checkForUpdates"]["type"] == "boolean"
+
+
+def test_make_lab_and_binder_use_the_lab_settings():
+    makefile = (ROOT / "Makefile").read_text()
+    lab_recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "--LabApp.app_settings_dir=$(CURDIR)/lab-settings" in lab_recipe
+    post_build = (ROOT / "postBuild").read_text()
+    assert "cp lab-settings/overrides.json" in post_build and "share/jupyter/lab/settings" in post_build
+
+
+def test_make_lab_cpu_1_installs_the_cpu_only_pytorch_wheels_first(tmp_path):
+    import shutil
+    import subprocess
+
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+
+    def dry_run(*args):
+        out = subprocess.run(["make", "-n", "lab", *args], cwd=tmp_path, capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+        return [line for line in out if "pip install" in line]
+
+    cpu = dry_run("CPU=1")
+    assert "install --quiet torch torchvision --index-url https://download.pytorch.org/whl/cpu" in cpu[1]
+    assert cpu[2].endswith("install --quiet -e .")  # the package after: pip keeps the CPU torch
+    assert not any("download.pytorch.org" in line for line in dry_run())

@@ -77,17 +77,14 @@ class Lab:
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, home: Path, timeout: float = 90.0):
-    """JupyterLab serving ``root`` on 127.0.0.1; everything it writes (config, runtime, data,
-    workspaces, IPython profile, its log) stays under ``home``."""
+def jupyter_lab(root: Path, home: Path, app_settings: Path, timeout: float = 90.0):
+    """JupyterLab serving ``root`` on 127.0.0.1 with the settings overrides in ``app_settings`` (the
+    folder `make lab` passes); everything it writes (config, runtime, data, workspaces, IPython
+    profile, its log) stays under ``home``."""
     port, token = free_port(), secrets.token_hex(16)
     dirs = {name: home / name for name in ("config", "data", "runtime", "ipython", "workspaces", "settings")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
-    # No "news" pop-up and no update check: nothing but the notebook on the page.
-    (dirs["config"] / "labconfig").mkdir(exist_ok=True)
-    (dirs["config"] / "labconfig" / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     # Every cell in the DOM (no virtual scrolling), so a widget far down the notebook can be found.
     tracker = dirs["settings"] / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True, exist_ok=True)
@@ -100,8 +97,9 @@ def jupyter_lab(root: Path, home: Path, timeout: float = 90.0):
            "--ServerApp.open_browser=False",
            f"--ServerApp.root_dir={root}", f"--LabApp.workspaces_dir={dirs['workspaces']}",
            f"--LabApp.user_settings_dir={dirs['settings']}",
-           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           # The settings `make lab` uses (no news pop-up, no update check): the test checks they work.
+           f"--LabApp.app_settings_dir={app_settings}",
+           "--LabApp.expose_app_in_browser=True",
            "--MappingKernelManager.cull_idle_timeout=0", "--ServerApp.terminals_enabled=False"]
     if os.name == "posix" and os.geteuid() == 0:
         cmd.append("--allow-root")

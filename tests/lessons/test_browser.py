@@ -86,7 +86,7 @@ def lab(browser, tmp_path_factory):
                 cell["outputs"], cell["execution_count"] = [], None
         nb["metadata"].pop("widgets", None)
         (root / path.name).write_text(json.dumps(nb))
-    with jupyter_lab(root, home) as server:
+    with jupyter_lab(root, home, ROOT / "lab-settings") as server:
         yield server
 
 
@@ -161,6 +161,8 @@ def test_spectrum_widget_in_the_browser(browser, lab):
     with notebook_page(browser, lab, name) as lp:
         lp.open(name)
         lp.run_all()
+        # lab-settings/overrides.json (what `make lab` uses) keeps JupyterLab's news question off the page.
+        assert lp.page.get_by_text("official Jupyter news").count() == 0, "the news pop-up is on the page"
         app = lp.widget(f"The spectrum: {nb04.SPECTRUM_CHANNELS} channels in g segments")
         _check_spectrum(lp, app, 1)
         _screenshot_for_docs(app, "spectrum-before.png")
