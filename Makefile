@@ -5,11 +5,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test notebooks editions clean
+.PHONY: lab test notebooks runs editions clean
+
+# CPU=1: PyTorch's CPU-only wheels (a Linux laptop without an NVIDIA GPU; PyPI's default Linux wheel pulls
+# several GB of CUDA libraries). Only on the first install: the venv keeps what it has.
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(CPU),$(BIN)/python -m pip install --quiet torch torchvision --index-url $(TORCH_CPU_INDEX))
 
 # One stamp per extra, so `make lab` never installs the test tools.
 $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
@@ -25,8 +30,11 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The server's root is the repository, so a notebook's link to the lesson module behind it
 # (../xception_edu/lessons/nbNN_*.py) opens; the browser starts in notebooks/.
+# lab-settings/overrides.json: a classroom-clean Lab (no "get notified about news?" pop-up, no update
+# check) for this server only; the user's own JupyterLab settings are not touched.
 lab: $(VENV)/.installed-lab
-	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	  --LabApp.app_settings_dir=$(CURDIR)/lab-settings $(ROOT_FLAG) $(LAB_ARGS)
 
 # ruff (configured in pyproject.toml) first, then pytest over the package tests and nbval (strict: stored
 # outputs must match) over every notebook.
@@ -34,12 +42,20 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check xception_edu tests
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
-# For maintainers: re-execute every notebook in place, storing outputs and widget state.
+# For maintainers: fold the solutions (course/folding.py), then re-execute every notebook in place,
+# storing outputs and widget state (nbconvert keeps the folding metadata).
 notebooks: $(VENV)/.installed-test
+	$(BIN)/python -m xception_edu.course.folding notebooks/[0-9]*.ipynb
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=True \
 	  --ExecutePreprocessor.kernel_name=python3 \
 	  --ExecutePreprocessor.timeout=600 notebooks/[0-9]*.ipynb
+
+# For maintainers, after `make notebooks` on a quiet machine: measure each notebook's run time and peak
+# memory (docs/notebook-runs.json) and copy the numbers into the course guide, the instructor notes and
+# each notebook's opening cell (tests/course/test_runs.py checks they agree).
+runs: $(VENV)/.installed-test
+	$(BIN)/python -m xception_edu.course.runs --write
 
 # For instructors: editions/student (solutions removed) and editions/instructor (with notes).
 editions: $(VENV)/.installed-lab

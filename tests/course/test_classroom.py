@@ -5,11 +5,12 @@ import subprocess
 import sys
 import types
 
+import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
 from xception_edu import exercises
-from xception_edu.course import colab, editions
+from xception_edu.course import colab, editions, folding
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -30,10 +31,18 @@ def _first_code(nb):
 
 # --- Colab ---------------------------------------------------------------------------------------
 
+def _slug(url):
+    return url.removeprefix("https://github.com/")
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_opens_with_the_colab_cell(path):
+    """The same cell everywhere, installing from the repository the README's links open (ours, or an
+    instructor's fork after `python -m xception_edu.course.colab --repo-url ... --readme README.md`)."""
     cell = _first_code(_nb(path))
-    assert _src(cell) == colab.FIRST_CELL and cell["outputs"] == []
+    repo = colab.repo_of(_src(cell))
+    assert _src(cell) == colab.first_cell(repo) and cell["outputs"] == []
+    assert f"colab.research.google.com/github/{_slug(repo)}/blob/" in (ROOT / "README.md").read_text()
 
 
 class _Recorder:
@@ -69,10 +78,28 @@ def test_colab_cell_installs_the_suite_and_enables_widgets_on_colab(monkeypatch)
 
 def test_readme_links_every_notebook_to_colab_and_has_a_binder_badge():
     readme = (ROOT / "README.md").read_text()
+    slug = _slug(colab.repo_of(_src(_first_code(_nb(NOTEBOOKS[0])))))
     for path in NOTEBOOKS:
-        url = f"https://colab.research.google.com/github/xception-edu/xception-edu/blob/main/notebooks/{path.name}"
+        url = f"https://colab.research.google.com/github/{slug}/blob/main/notebooks/{path.name}"
         assert url in readme, path.name
-    assert "mybinder.org/v2/gh/xception-edu/xception-edu" in readme
+    assert f"mybinder.org/v2/gh/{slug}/main" in readme
+
+
+def test_the_colab_tool_points_notebooks_and_readme_at_a_fork(tmp_path, capsys):
+    readme, nb = tmp_path / "README.md", tmp_path / "00_x.ipynb"
+    readme.write_text((ROOT / "README.md").read_text())
+    nb.write_text(NOTEBOOKS[0].read_text())
+    fork = "https://github.com/prof-x/xception-course"
+    assert colab.main(["--repo-url", fork, "--branch", "fall", "--readme", str(readme), str(nb)]) == 0
+    text = readme.read_text()
+    assert "xception-edu/xception-edu" not in text
+    assert "colab.research.google.com/github/prof-x/xception-course/blob/fall/notebooks/00_start_here.ipynb" \
+        in text and "mybinder.org/v2/gh/prof-x/xception-course/fall?" in text and f"({fork})" in text
+    cell = _src(_first_code(_nb(nb)))
+    assert colab.repo_of(cell) == fork and cell == colab.first_cell(fork)
+    with pytest.raises(SystemExit) as e:
+        colab.main(["--repo-url", "gitlab.com/x/y", str(nb)])
+    assert e.value.code == 2 and "https://github.com/OWNER/REPO" in capsys.readouterr().err
 
 
 # --- GitHub rendering ----------------------------------------------------------------------------
@@ -112,9 +139,12 @@ def test_student_edition_has_no_solution_text(built):
             assert exercises.BEGIN not in text and stu_cell["outputs"] == []
             leaked = [line for line in editions.solution_lines(_src(src_cell)) if line in text]
             assert not leaked, f"{path.name}: {leaked}"
-        # every other cell is untouched
-        others = [c for c in source["cells"] if not editions.is_exercise(c)]
-        assert others == [c for c in student["cells"] if not editions.is_exercise(c)]
+        # every other cell is untouched, but for the written answers (removed) and the task cells (worded
+        # for a stub)
+        def others(nb, answers=lambda text: text):
+            return [(c["cell_type"], answers(_src(c)), c.get("outputs")) for c in nb["cells"]
+                    if not editions.is_exercise(c) and folding.TAG not in c["metadata"].get("tags", [])]
+        assert others(source, folding.remove_answers) == others(student)
 
 
 def test_student_stubs_fail_their_checks_cleanly(built, capsys):
@@ -137,7 +167,10 @@ def test_student_stubs_fail_their_checks_cleanly(built, capsys):
 def test_instructor_edition_is_the_notebook_with_notes_on_top(built):
     for path in NOTEBOOKS:
         source, inst = _nb(path), _nb(built / "instructor" / path.name)
-        assert inst["cells"][1:] == source["cells"] and editions.NOTES_MARKER in _src(inst["cells"][0])
+        unfolded = json.loads(json.dumps(folding.fold(nbformat.read(path, as_version=4), "instructor")))
+        assert [_src(c) for c in inst["cells"][1:]] == [_src(c) for c in unfolded["cells"]]
+        assert [c.get("outputs") for c in inst["cells"][1:]] == [c.get("outputs") for c in source["cells"]]
+        assert editions.NOTES_MARKER in _src(inst["cells"][0])
         notes = ROOT / "docs" / "instructor-notes" / f"{path.name[:2]}.md"
         if notes.exists():
             assert notes.read_text().strip() in _src(inst["cells"][0])

@@ -6,33 +6,68 @@ and the tests check that every notebook opens with exactly this cell and that it
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 
 REPO_URL = "https://github.com/xception-edu/xception-edu"
 
-FIRST_CELL = f"""\
+
+def first_cell(repo_url: str = REPO_URL) -> str:
+    """The cell, installing from ``repo_url`` (an instructor's fork: see ``retarget``)."""
+    return f"""\
 # On Colab: install this suite and enable widgets. Anywhere else this cell does nothing.
 import sys
 if "google.colab" in sys.modules:
-    %pip install --quiet "xception-edu @ git+{REPO_URL}"
+    %pip install --quiet "xception-edu @ git+{repo_url}"
     from google.colab import output
     output.enable_custom_widget_manager()"""
 
+
+FIRST_CELL = first_cell()
 MARKER = FIRST_CELL.splitlines()[0]
+_GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")
+# Where the README names the repository: its Colab links, the Binder badge, the plain link.
+_README_LINKS = re.compile(r"(colab\.research\.google\.com/github/|mybinder\.org/v2/gh/|https://github\.com/)"
+                           r"xception-edu/xception-edu(/blob/main/|/main\b|\b)")
 
 
-def add_first_cell(path: Path) -> bool:
+def repo_of(cell_source: str) -> str:
+    """The repository URL a Colab cell installs from."""
+    found = re.search(r'git\+(\S+?)"', cell_source)
+    if not cell_source.startswith(MARKER) or found is None:
+        raise ValueError(f"not the Colab cell: {cell_source[:120]!r}")
+    return found.group(1)
+
+
+def retarget(readme: str, repo_url: str, branch: str = "main") -> str:
+    """The README with its Colab links, Binder badge and repository link pointing at ``repo_url``'s
+    ``branch`` (a fork: https://github.com/OWNER/REPO)."""
+    found = _GITHUB.match(repo_url)
+    if found is None:
+        raise ValueError(f"--repo-url must be a GitHub repository, https://github.com/OWNER/REPO, "
+                         f"not {repo_url!r}")
+    slug = f"{found['owner']}/{found['repo']}"
+
+    def link(m):
+        tail = {"/blob/main/": f"/blob/{branch}/", "/main": f"/{branch}"}.get(m.group(2), m.group(2))
+        return f"{m.group(1)}{slug}{tail}"
+
+    return _README_LINKS.sub(link, readme)
+
+
+def add_first_cell(path: Path, repo_url: str = REPO_URL) -> bool:
     """Maintainers: put (or refresh) the Colab cell as the first code cell of a stored notebook, shifting
     the stored execution counts so the outputs stay valid. Returns True if the file changed."""
     nb = nbformat.read(path, as_version=4)
     cells = nb.cells
     code = [c for c in cells if c.cell_type == "code"]
+    wanted = first_cell(repo_url)
     if code and code[0].source.startswith(MARKER):
-        if code[0].source == FIRST_CELL:
+        if code[0].source == wanted:
             return False
-        code[0].source = FIRST_CELL
+        code[0].source = wanted
     else:
         for c in code:
             if c.get("execution_count") is not None:
@@ -40,7 +75,7 @@ def add_first_cell(path: Path) -> bool:
                 for out in c.get("outputs", []):
                     if out.get("execution_count") is not None:
                         out.execution_count += 1
-        cell = nbformat.v4.new_code_cell(FIRST_CELL, execution_count=1, id="colab-setup")
+        cell = nbformat.v4.new_code_cell(wanted, execution_count=1, id="colab-setup")
         first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
         first_code = cells.index(code[0]) if code else len(cells)
         cells.insert(first_md + 1 if 0 <= first_md < first_code else 0, cell)
@@ -49,17 +84,33 @@ def add_first_cell(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xception_edu.course.colab NOTEBOOK...``: add or refresh the cell in each notebook."""
+    """``python -m xception_edu.course.colab [--repo-url URL --readme README.md] NOTEBOOK...``: add or
+    refresh the cell in each notebook; with --repo-url (an instructor's fork), the cells install from
+    that repository and the README's Colab links and Binder badge open it."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m xception_edu.course.colab", description=main.__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--repo-url", default=REPO_URL,
+                        help="https://github.com/OWNER/REPO (default: %(default)s)")
+    parser.add_argument("--branch", default="main", help="the branch the README's links open")
+    parser.add_argument("--readme", type=Path, help="also point this README's links at --repo-url")
     args = parser.parse_args(argv)
+    if _GITHUB.match(args.repo_url) is None:
+        parser.error(f"--repo-url must be a GitHub repository, https://github.com/OWNER/REPO, "
+                     f"not {args.repo_url!r}")
+    if args.readme is not None:
+        if not args.readme.is_file():
+            parser.error(f"--readme {args.readme} is not a file")
+        text = args.readme.read_text()
+        new = retarget(text, args.repo_url, args.branch)
+        args.readme.write_text(new)
+        print(args.readme, "updated" if new != text else "unchanged")
     for p in args.notebooks:
         if not p.is_file():
             parser.error(f"{p} is not a file: give stored notebooks (notebooks/NN_*.ipynb)")
         try:
-            print(p, "updated" if add_first_cell(p) else "unchanged")
+            print(p, "updated" if add_first_cell(p, args.repo_url) else "unchanged")
         except (ValueError, OSError) as e:  # nbformat's NotJSONError is a ValueError
             parser.exit(1, f"error: {p} is not a readable notebook: {' '.join(str(e).split())[:300]}\n")
     return 0

@@ -1,9 +1,10 @@
 """Student and instructor editions of the notebooks, generated from the one source in notebooks/.
 
 * **student**: every exercise cell keeps its header, its stub and its check, loses its solution
-  (``exercises.strip_solution``) and its stored outputs; every other cell is unchanged.
-* **instructor**: the notebooks as they are (solutions and outputs), with the instructor notes of
-  ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
+  (``exercises.strip_solution``) and its stored outputs; the written answers (``<details>`` blocks) are
+  removed; nothing is folded (``course/folding.py``); every other cell is unchanged.
+* **instructor**: the notebooks as they are (solutions and outputs, unfolded), with the instructor notes
+  of ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
 
 Run ``make editions`` (or ``python -m xception_edu.course.editions``); the result lands in ``editions/``,
 which git ignores. Notebooks are read and written with nbformat.
@@ -11,12 +12,12 @@ which git ignores. Notebooks are read and written with nbformat.
 from __future__ import annotations
 
 import argparse
-import copy
 from pathlib import Path
 
 import nbformat
 
 from .. import exercises
+from . import folding
 
 NOTES_MARKER = "<!-- xception-edu: instructor notes -->"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -36,8 +37,10 @@ def solution_lines(source: str) -> list[str]:
 
 def student(nb: dict) -> dict:
     """The student edition of one notebook (a new dict; ``nb`` is not changed)."""
-    nb = nbformat.from_dict(copy.deepcopy(nb))
+    nb = folding.fold(nb, edition="student")  # a copy: task cells worded for a stub, nothing folded
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = folding.remove_answers(cell.source)
         if is_exercise(cell):
             cell.source = exercises.strip_solution(cell.source)
             cell.outputs, cell.execution_count = [], None
@@ -53,8 +56,9 @@ def notes_path(notebook: Path, notes_dir: Path) -> Path:
 
 
 def instructor(nb: dict, notes: str | None) -> dict:
-    """The instructor edition: the notebook with its notes as a markdown cell at the top."""
-    nb = nbformat.from_dict(copy.deepcopy(nb))
+    """The instructor edition: the notebook with its notes as a markdown cell at the top, and its
+    solutions unfolded."""
+    nb = folding.fold(nb, edition="instructor")
     text = notes.strip() if notes else ("*No instructor notes for this notebook yet: add them to "
                                         "`docs/instructor-notes/` (one `NN.md` per notebook).*")
     cell = nbformat.v4.new_markdown_cell(f"{NOTES_MARKER}\n{text}\n", id="instructor-notes",
