@@ -145,7 +145,8 @@ def test_channel_task_classes_have_the_same_spatial_statistics():
     groups = _images_by_class("channel")
     stats = torch.stack([_spatial_statistics(g) for g in groups])  # class x channel x statistic
     assert ((stats - stats.mean(0)).abs() / stats.mean(0)).max() < 0.1, stats
-    # ...while their channel correlations differ: gray R=G=B, independent, red-green G=-R, yellow-blue R=G=-B
+    # ...while their channel correlations differ as built (data.synthetic_set.CHANNEL_CORRELATIONS): positive
+    # (every pair +0.5), independent, red-green (R,G -0.5), yellow-blue (R,G +0.5, both -0.5 with B)
     corr = torch.stack([_channel_correlations(g) for g in groups])
     sign = torch.tensor([[1, 1, 1], [0, 0, 0], [-1, 0, 0], [1, -1, -1]], dtype=torch.float32)
     assert ((corr - 0.5 * sign).abs() < 0.4).all() and (corr[sign != 0].abs() > 0.4).all(), corr
@@ -302,3 +303,18 @@ def test_unknown_source_and_folder_download():
         data.datasets("mnist", "/tmp", 71)
     with pytest.raises(ValueError, match="an image folder cannot be downloaded"):
         data.datasets("folder", "/tmp", 71, download=True)
+
+
+def test_real_images_accept_torchvisions_extensions_without_importing_it_at_package_import():
+    import subprocess
+    import sys
+
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    from xception_edu.data import real
+
+    assert real.IMG_EXTENSIONS == IMG_EXTENSIONS
+    # `import xception_edu` (every notebook's first import) leaves torchvision unloaded: 2 s saved
+    code = "import sys, xception_edu; print('torchvision' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

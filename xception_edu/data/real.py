@@ -1,6 +1,6 @@
-"""Real images with the paper's preprocessing, through torchvision.
+"""Real images with Keras's preprocessing, through torchvision.
 
-The paper trains on ImageNet with Inception-style augmentation (Sec. 4.2 follows the Inception V3 setup):
+The paper does not describe its ImageNet augmentation; we use the usual Inception-style one:
 a random crop of 8%-100% of the area with aspect ratio 3/4-4/3, resized to the input size, and a random
 horizontal flip; evaluation resizes to size / 0.875 and takes the centre crop. Pixels go to [-1, 1]
 (Keras' ``xception.preprocess_input``), not to ImageNet mean/std.
@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from PIL import Image, UnidentifiedImageError
-from torchvision import datasets
-from torchvision.datasets.folder import IMG_EXTENSIONS
-from torchvision.transforms import v2
+
+if TYPE_CHECKING:
+    from torchvision import datasets
+    from torchvision.transforms import v2
+
+# torchvision is imported where real images are read, not at `import xception_edu`: it costs about 2 s
+# in every notebook, and only training on real images uses it. Its folder.IMG_EXTENSIONS (a test checks):
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 SOURCES = ("folder", "cifar10", "imagenette")
 EVAL_CROP = 0.875  # Inception's evaluation: resize to size / 0.875, keep the central 87.5%
@@ -30,6 +36,7 @@ class UnreadableImageError(OSError):
 
 
 def _to_model_input() -> list:
+    from torchvision.transforms import v2
     # uint8 HWC -> float CHW in [0, 1] -> [-1, 1]; ToPureTensor so batches are plain tensors.
     return [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize([0.5] * 3, [0.5] * 3),
             v2.ToPureTensor()]
@@ -37,12 +44,14 @@ def _to_model_input() -> list:
 
 def train_transform(image_size: int) -> v2.Compose:
     """Inception-style augmentation: random resized crop (8-100% of the area) and horizontal flip."""
+    from torchvision.transforms import v2
     return v2.Compose([v2.RandomResizedCrop(image_size, scale=(0.08, 1.0), antialias=True),
                        v2.RandomHorizontalFlip(), *_to_model_input()])
 
 
 def eval_transform(image_size: int) -> v2.Compose:
     """Resize the short side to image_size / 0.875 and take the centre crop."""
+    from torchvision.transforms import v2
     return v2.Compose([v2.Resize(int(image_size / EVAL_CROP), antialias=True), v2.CenterCrop(image_size),
                        *_to_model_input()])
 
@@ -67,7 +76,8 @@ def _layout_hint(root) -> str:
 
 
 def image_folder(root, split: str, image_size: int, train: bool | None = None) -> datasets.ImageFolder:
-    """``root/split/<class>/*`` as an ``ImageFolder`` with the paper's preprocessing (train: augmented)."""
+    """``root/split/<class>/*`` as an ``ImageFolder`` with Keras's preprocessing (train: augmented)."""
+    from torchvision import datasets
     folder = Path(root) / split
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}: {_layout_hint(root)}")
@@ -95,6 +105,7 @@ def _not_downloaded(name: str, source: str, root, extra: str = "") -> FileNotFou
 
 def cifar10(root, image_size: int):
     """CIFAR-10 (train, test) from ``root``, as torchvision stores it; 32 px images resized up."""
+    from torchvision import datasets
     folder = Path(root) / datasets.CIFAR10.base_folder
     if not folder.is_dir():
         raise _not_downloaded("CIFAR-10", "cifar10", root)
@@ -114,6 +125,7 @@ def imagenette_variant(image_size: int) -> str:
 
 def imagenette(root, image_size: int, variant: str | None = None):
     """Imagenette (train, val): 10 easy ImageNet classes, through ``torchvision.datasets.Imagenette``."""
+    from torchvision import datasets
     variant = variant or imagenette_variant(image_size)
     folder = Path(root) / IMAGENETTE_FOLDERS[variant]
     if not folder.is_dir():
@@ -130,6 +142,7 @@ def imagenette(root, image_size: int, variant: str | None = None):
 
 
 def _download(source: str, root, image_size: int) -> None:
+    from torchvision import datasets
     if source == "cifar10":
         datasets.CIFAR10(str(root), train=True, download=True)
         datasets.CIFAR10(str(root), train=False, download=True)
@@ -142,7 +155,7 @@ def _download(source: str, root, image_size: int) -> None:
 
 
 def real(source: str, root, image_size: int, download: bool = False):
-    """(train, validation) datasets of a real source with the paper's preprocessing.
+    """(train, validation) datasets of a real source with Keras's preprocessing.
 
     ``source``: ``"folder"`` (an ImageNet-layout folder: ``root/train/<class>/`` and ``root/val/<class>/``),
     ``"cifar10"`` or ``"imagenette"`` (torchvision's, kept in ``root``; fetched only if ``download``).
