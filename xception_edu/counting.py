@@ -1,6 +1,7 @@
 """Exact parameter and multiply-add counts: in closed form, traced on a module, and timed.
 
-The closed forms are the ones a learner writes on paper (Sec. 1.2 of the paper): a k x k convolution
+The closed forms are the ones a learner writes by hand (the paper states none; they count the operators
+of its Sec. 1.2 and the sizes of its Table 3): a k x k convolution
 from Cin to Cout channels in g groups has k*k*(Cin/g)*Cout weights, and spends that many multiply-adds
 at every output pixel. Everything else is sums of that.
 

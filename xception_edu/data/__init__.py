@@ -1,4 +1,4 @@
-"""Data: an offline synthetic set of controlled correlations, real images with the paper's preprocessing,
+"""Data: an offline synthetic set of controlled correlations, real images with Keras's preprocessing,
 and the one colour photograph. Nothing here downloads unless asked (``download=True``)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def datasets(source: str, root, image_size: int, download: bool = False, task: s
              train_size: int = 4096, val_size: int = 512, seed: int = 0):
     """(train, validation) datasets of one of ``SOURCES``: the synthetic set rendered into memory
     (``train_size``/``val_size`` images of ``task``, deterministic in ``seed``; ``root`` unused), or a real
-    source in ``root`` with the paper's preprocessing (``real.real``)."""
+    source in ``root`` with Keras's preprocessing (``real.real``)."""
     if source == "synthetic":
         kw = dict(image_size=image_size, task=task, seed=seed, materialize=True)
         sets = synthetic(train_size, split="train", **kw), synthetic(val_size, split="val", **kw)

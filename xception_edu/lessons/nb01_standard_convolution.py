@@ -1,4 +1,4 @@
-"""Notebook 01, the standard convolution (Sec. 1): one kernel maps cross-channel and spatial correlations
+"""Notebook 01, the standard convolution (Sec. 1.1): one kernel maps cross-channel and spatial correlations
 jointly, and what that costs. The photograph, the hand-made kernels, the cost widget, the exercise checks."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ WEIGHT_CMAP = "PuOr_r"
 
 def demo_kernels() -> dict[str, torch.Tensor]:
     """Four hand-made 3x3 kernels over the R, G, B channels (shape ``Cin x k x k = 3 x 3 x 3``),
-    chosen to show what one kernel of a regular convolution can do (Sec. 1):
+    chosen to show what one kernel of a regular convolution can do (Sec. 1.1):
     * ``edges in all channels``: a vertical edge detector, the same in R, G and B (space, all channels);
     * ``red minus blue``: only the centre tap, +R -B (channels only, no spatial pattern);
     * ``edges in red only``: a horizontal edge detector in R, zero in G and B;
@@ -95,8 +95,9 @@ def photo_channels_figure(image: torch.Tensor):
 
 def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
     """Each kernel of a regular conv as a 3-D volume (Cin x k x k cubes, colour = weight) above the
-    output map it produces from ALL input channels at once (Sec. 1: cross-channel and spatial
-    correlations mapped jointly)."""
+    output map it produces from ALL input channels at once (Sec. 1.1: cross-channel and spatial
+    correlations mapped jointly). Weights share one colour bar; each output map is grey, scaled to its
+    own largest magnitude (white positive, black negative)."""
     import matplotlib.pyplot as plt
 
     outs = conv_outputs(image, kernels)
@@ -113,12 +114,12 @@ def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
         ax2.set_title(f"output channel {i}", fontsize=8)
         ax2.axis("off")
     sm = plt.cm.ScalarMappable(cmap=WEIGHT_CMAP, norm=plt.Normalize(-vmax, vmax))
-    fig.colorbar(sm, ax=fig.axes, shrink=0.5, location="right", label="kernel weight (output: grey)",
+    fig.colorbar(sm, ax=fig.axes, shrink=0.5, location="right", label="kernel weight",
                  pad=0.02)
     return fig
 
 
-# --- what a regular convolution costs (Sec. 1.2's formulas) ----------------------------------------------
+# --- what a regular convolution costs (the closed forms of counting.py) ----------------------------
 
 
 CONV_CHANNEL_CHOICES = (1, 3, 16, 32, 64, 128, 256, 512, 728, 1024, 2048)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipywidgets as W
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .. import counting
 from ..exercises import Mismatch, check, register
@@ -184,3 +185,37 @@ def _build_simplified(fn):
                 f" Expected {n} towers of 1x1 ({cin}->{cout // n}) then 3x3 ({cout // n}->{cout // n})."
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has {got} parameters, "
                            f"expected {want}.{hint}")
+        _check_simplified_function(module, cin, cout, n)
+
+
+def _simplified_reference(convs: list[nn.Conv2d], x: torch.Tensor, mid_relu: bool = True) -> torch.Tensor:
+    """Fig. 2 computed from the learner's own conv weights: per tower 1x1 -> ReLU -> 3x3 -> ReLU."""
+    outs = []
+    for pw, sp in zip(convs[0::2], convs[1::2]):
+        h = F.conv2d(x, pw.weight, pw.bias)
+        outs.append(F.relu(F.conv2d(F.relu(h) if mid_relu else h, sp.weight, sp.bias, padding=1)))
+    return torch.cat(outs, dim=1)
+
+
+def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int) -> None:
+    """The right parameter count is not enough (a module without its ReLUs has it too): run the learner's
+    module and Fig. 2 built from the same weights on one input, and compare."""
+    convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+    if len(convs) != 2 * n or any(c.kernel_size != (1, 1) for c in convs[0::2]) \
+            or any(c.kernel_size != (3, 3) for c in convs[1::2]):
+        raise Mismatch(f"build_simplified({cin}, {cout}, {n}) should hold {n} tower(s), each "
+                       "nn.Sequential(1x1 conv, ReLU, 3x3 conv, ReLU); found the convs "
+                       f"{[c.kernel_size[0] for c in convs]} (kernel sizes, in order)")
+    x = torch.randn(2, cin, 9, 9, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        y, want = module(x), _simplified_reference(convs, x)
+        if torch.allclose(y, want, atol=1e-5):
+            return
+        if (y < 0).any():
+            hint = "it has negative outputs: put a ReLU after each tower's 3x3 conv."
+        elif torch.allclose(y, _simplified_reference(convs, x, mid_relu=False), atol=1e-5):
+            hint = "put a ReLU between each tower's 1x1 conv and its 3x3 conv."
+        else:
+            hint = "each tower must be 1x1 conv -> ReLU -> 3x3 conv -> ReLU, concatenated in order."
+    raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has the right size but computes something "
+                   f"else than Fig. 2: {hint}")

@@ -31,8 +31,10 @@ __all__ = [
 def stage_figure(module: nn.Module, title: str = ""):
     """The two stages of a Fig. 3/Fig. 4 module (``pointwise`` then ``spatial``) side by side: the 1x1
     stage's weights (every input channel feeds every output: dense), the kxk stage's weights (|W|
-    summed over the k x k window, zero outside the groups) and its measured connectivity."""
+    summed over the k x k window, zero outside the groups) and its measured connectivity, each with its
+    colour bar (drawn inside its panel's axes, so the figure still has one axes per panel)."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
 
     pw = module.pointwise.weight.detach()[:, :, 0, 0].abs().cpu().numpy()
     sp = dense_weight(module.spatial).abs().sum(dim=(2, 3)).cpu().numpy()
@@ -42,10 +44,13 @@ def stage_figure(module: nn.Module, title: str = ""):
               (sp, f"{module.kernel_size}x{module.kernel_size} stage: |weights| summed over space\n"
                    f"(groups={module.spatial.groups}: zero outside the blocks)", "Oranges"),
               (conn, f"{module.kernel_size}x{module.kernel_size} stage: measured connectivity\n"
-                     "(which inputs reach which outputs)", "Greys")]
+                     "(which inputs reach which outputs)", ListedColormap(["white", "black"]))]
     step = module.out_channels // module.spatial.groups
     for ax, (m, name, cmap) in zip(axes, panels):
-        ax.imshow(m, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(float(m.max()), 1e-12))
+        im = ax.imshow(m, cmap=cmap, interpolation="nearest", vmin=0, vmax=max(float(m.max()), 1e-12))
+        bar = fig.colorbar(im, cax=ax.inset_axes([1.04, 0.0, 0.05, 1.0]))
+        if m.dtype == bool:  # connected or not: two colours, two ticks
+            bar.set_ticks([0.25, 0.75], labels=["no", "yes"])
         if 1 < module.spatial.groups <= 16:  # segment boundaries: the towers of Fig. 2
             for b in range(step, module.out_channels, step):
                 ax.axhline(b - 0.5, color="#e66101", lw=0.8, ls="--")
@@ -71,9 +76,10 @@ def reformulation_numbers(towers: int, channels: int = REFORM_CHANNELS, cin: int
     spatial stage, and both modules' parameter counts."""
 
     g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    fig2 = SimplifiedInception(cin, channels, towers=towers).eval()
-    fig3 = reformulate(fig2)
+    with torch.random.fork_rng(devices=[]):  # seed the weights without resetting the notebook's RNG
+        torch.manual_seed(seed)
+        fig2 = SimplifiedInception(cin, channels, towers=towers).eval()
+        fig3 = reformulate(fig2)  # builds a module too: its (overwritten) init also draws numbers
     x = torch.randn(2, cin, 8, 8, generator=g)
     with torch.no_grad():
         diff = (fig2(x) - fig3(x)).abs().max().item()

@@ -1,4 +1,4 @@
-"""Xception, the network of Fig. 5 (Sec. 4), layer by layer as in the author's Keras reference.
+"""Xception, the network of Fig. 5 (Sec. 3), layer by layer as in the author's Keras reference.
 
     stem         Conv 3x3/2 32 -> Conv 3x3 64 (valid padding), each + BN + ReLU                  149, 147 px
     entry_flow   block2..block4: two SeparableConv + BN, max-pool 3x3/2, 1x1/2 conv shortcut   74, 37, 19

@@ -4,7 +4,7 @@ Every operator takes ``(in_channels, out_channels, kernel_size, ...)`` and keeps
 ("same" padding, stride 1) unless told otherwise, so any two can be swapped in an experiment.
 Each has ``counts(height, width)``: its closed-form parameters and multiply-adds (``counting``).
 
-    StandardConv          standard.py   one kernel maps channels and space jointly (Sec. 1)
+    StandardConv          standard.py   one kernel maps channels and space jointly (Sec. 1.1)
     InceptionV3Module     inception.py  Fig. 1: four towers, concatenated
     SimplifiedInception   inception.py  Fig. 2: n towers of 1x1 -> kxk
     ReformulatedInception spectrum.py   Fig. 3: one big 1x1, then kxk on n channel segments (groups=n)

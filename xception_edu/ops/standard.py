@@ -1,4 +1,4 @@
-"""The regular convolution (Sec. 1): one kernel maps cross-channel and spatial correlations jointly."""
+"""The regular convolution (Sec. 1.1): one kernel maps cross-channel and spatial correlations jointly."""
 from __future__ import annotations
 
 import torch.nn as nn
@@ -8,7 +8,7 @@ from .._validate import in_out, odd_kernel, positive_int
 
 
 class StandardConv(nn.Conv2d):
-    """A regular convolution (Sec. 1): each of the Cout kernels has shape Cin x k x k, so a single
+    """A regular convolution (Sec. 1.1): each of the Cout kernels has shape Cin x k x k, so a single
     kernel maps cross-channel and spatial correlations jointly.
 
     ``padding='same'`` (odd k) keeps the size; ``'valid'`` shrinks it by k-1, as in Xception's stem.

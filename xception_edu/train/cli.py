@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m xception_edu.train",
         description="Train Xception (Chollet, CVPR 2017) with the paper's recipe: SGD momentum 0.9, "
-                    "lr 0.045 per 256 images decayed x0.94 every 2 epochs, weight decay 1e-5, dropout 0.5, "
+                    "lr 0.045 decayed x0.94 every 2 epochs (taken as the rate for 256 images: the paper "
+                    "states no batch size), weight decay 1e-5, dropout 0.5, "
                     "weight averaging for evaluation. Several GPUs: launch with torchrun.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -72,7 +73,8 @@ def parser() -> argparse.ArgumentParser:
                    help="learning rate (default: 0.045 x global batch / 256 for paper)")
     t.add_argument("--weight-decay", type=float, default=None)
     t.add_argument("--ema-decay", type=float, default=None,
-                   help="weight-average decay (paper recipe: 0.9999)")
+                   help="weight-average decay (the paper uses Polyak averaging but states no decay; "
+                        "default: 0.9999)")
     t.add_argument("--no-ema", action="store_true", help="evaluate the raw weights, no averaging")
     t.add_argument("--precision", choices=PRECISIONS, default="bf16",
                    help="autocast dtype on GPU (fp16 uses a GradScaler); the CPU always trains in fp32")

@@ -1,6 +1,7 @@
 """One training engine for a laptop CPU, one GPU, or several through torchrun, with the paper's recipe
-(Sec. 4.3; ``config.TrainConfig``): SGD with momentum, a stepped learning rate, Polyak averaging of the
-weights (``swa_utils.AveragedModel``) for evaluation.
+(Sec. 4, its optimization and regularization configurations; ``config.TrainConfig``): SGD with
+momentum, a stepped learning rate, Polyak averaging of the weights (``swa_utils.AveragedModel``) for
+evaluation.
 
 Exact resume: the order of the samples in an epoch depends only on (seed, epoch); a checkpoint
 stores model, optimizer, scheduler, EMA, grad scaler, RNG states and the position inside the epoch,
