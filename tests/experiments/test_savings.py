@@ -301,6 +301,9 @@ def test_savings_curves_figure_draws_the_closed_forms():
     assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 3
     width, ratio, spectrum = fig.axes
     assert len(width.lines) == 3                               # standard, extreme, separable
+    extreme = width.lines[2]                                   # drawn dashed over the equal separable line
+    assert extreme.get_linestyle() == "--" and "= separable" in extreme.get_label()
+    assert list(extreme.get_ydata()) == list(width.lines[1].get_ydata())
     assert list(width.lines[0].get_ydata()) == [9 * c * c for c in channels]
     assert len(ratio.lines) == 2 * len(kernels)                # a curve and its floor 1/k² per k
     assert list(ratio.lines[2].get_ydata()) == pytest.approx([1 / c + 1 / 9 for c in channels])

@@ -12,6 +12,14 @@ def test_savings_view_shows_both_counts_and_the_ratio():
     assert f"{36864 / 4672:.1f}x fewer" in html
 
 
+def test_savings_view_says_fewer_or_more_in_the_right_direction():
+    assert "8.9x fewer" in nb00.savings_view(728, 3)
+    larger = nb00.savings_view(16, 1)  # k = 1: 16 + 16*16 = 272 > 16*16 = 256
+    assert "1.06x more" in larger and "fewer" not in larger and "106.2%" in larger
+    assert "1.001x more" in nb00.savings_view(728, 1)
+    assert "same number" in nb00.savings_sentence(10, 10)
+
+
 def test_moving_a_slider_updates_the_view_and_the_stored_output():
     app = nb00.savings_teaser()
     before = app.output.outputs[0]["data"]["text/html"]
@@ -26,7 +34,8 @@ def test_moving_a_slider_updates_the_view_and_the_stored_output():
 @pytest.mark.parametrize("k", [xe_app.KERNEL_CHOICES[0], xe_app.KERNEL_CHOICES[-1]])
 def test_slider_ends_do_not_crash(channels, k):
     app = nb00.savings_teaser().set(channels=channels, kernel_size=k)
-    assert "fewer" in app.output.outputs[0]["data"]["text/html"]
+    html = app.output.outputs[0]["data"]["text/html"]
+    assert ("fewer" in html) != ("more" in html)
 
 
 def test_sliders_offer_only_valid_values():

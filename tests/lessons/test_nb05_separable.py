@@ -51,3 +51,16 @@ def test_fig10_miniature_runs_every_activation_and_seed():
     runs = nb05.fig10_miniature(activations=(None, "elu"), seeds=(0, 1), steps=4)
     assert list(runs) == [None, "elu"] and all(r.shape == (2, 4) for r in runs.values())
     assert len(nb05.miniature_figure(runs, smooth=2).axes[0].lines) == 2
+
+
+@pytest.mark.parametrize("blocks", [2, 4])
+def test_regrouping_full_fig4_modules_moves_a_relu_between_the_steps(blocks):
+    r = nb05.regroup_fig4(blocks, channels=8)
+    assert r["relu_between"] < 1e-5          # the same function, with a ReLU between depthwise and 1x1
+    assert r["xception_separable"] > 0.1     # Xception's separable convs (nothing between): another one
+
+
+def test_miniature_figure_title_is_a_miniature_not_fig10_itself():
+    runs = nb05.fig10_miniature(activations=(None, "relu"), seeds=(0, 1), steps=6)
+    title = nb05.miniature_figure(runs, smooth=2).axes[0].get_title()
+    assert "miniature of the Fig. 10 comparison: 2 seeds, 6 steps" in title

@@ -71,7 +71,7 @@ def all_counts(cin: int, cout: int, k: int, groups: int = 1, hw=(1, 1)) -> Order
 
 def build_variant(variant: str, cin: int, cout: int, k: int, groups: int = 1) -> nn.Module:
     """The module whose counts ``variant_counts`` gives ("same" padding, no bias, no activation except
-    Fig. 4's ReLU between its two steps)."""
+    Fig. 4's own: a ReLU after each of its two steps, Sec. 1.2)."""
     odd_kernel(k)  # 'same' padding keeps the map size (and so the closed-form MACs) only for odd k
     if variant == "standard":
         return StandardConv(cin, cout, k)
@@ -79,7 +79,7 @@ def build_variant(variant: str, cin: int, cout: int, k: int, groups: int = 1) ->
         groups_divide(groups, ("cin", cin), ("cout", cout))
         return nn.Conv2d(cin, cout, k, padding=k // 2, groups=groups, bias=False)
     if variant == "extreme":
-        return ExtremeInception(cin, cout, k, mid_activation="relu", out_activation=None)
+        return ExtremeInception(cin, cout, k, mid_activation="relu", out_activation="relu")
     if variant == "separable":
         return SeparableConv2d(cin, cout, k)
     if variant == "depthwise":

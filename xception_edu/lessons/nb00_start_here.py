@@ -10,7 +10,7 @@ from .app import KERNEL_CHOICES, App
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "savings_teaser", "savings_view",
+    "check", "savings_sentence", "savings_teaser", "savings_view",
 ]
 
 
@@ -30,9 +30,22 @@ def savings_view(channels: int, kernel_size: int) -> str:
                    for n, f, p in rows)
     return (
         "<table><tr><th>operator</th><th>parameters</th><th>count</th></tr>" + body + "</table>"
-        f"<p>The separable conv needs <b>{regular / separable:.1f}x fewer</b> parameters "
-        f"({100 * separable / regular:.1f}% of the regular conv).</p>"
+        f"<p>{savings_sentence(regular, separable)}</p>"
     )
+
+
+def savings_sentence(regular: int, separable: int) -> str:
+    """HTML: "The separable conv needs 8.9x fewer parameters ..." or, when it is the larger one (k = 1:
+    the depthwise step adds C weights and replaces none), "... 1.06x more ..."."""
+    share = f"({100 * separable / regular:.1f}% of the regular conv)"
+    if separable < regular:
+        return f"The separable conv needs <b>{regular / separable:.1f}x fewer</b> parameters {share}."
+    if separable > regular:
+        more = separable / regular
+        digits = 2 if more >= 1.01 else 3  # 728 channels, k = 1: "1.001x", not "1.00x more"
+        return (f"The separable conv needs <b>{more:.{digits}f}x more</b> parameters {share}: "
+                "its depthwise step costs more than it saves.")
+    return f"Both need the same number of parameters {share}."
 
 
 def savings_teaser(channels: int = 728, kernel_size: int = 3) -> App:

@@ -12,7 +12,7 @@ from .. import counting
 from .._validate import divisors
 from ..devices import cpu_threads
 from ..exercises import Mismatch, check, register
-from ..ops import SpectrumConv, connectivity_matrix, measured_connectivity
+from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
 from .nb03_reformulation import stage_figure
 from .svg import svg_matrix, svg_plot
@@ -37,6 +37,7 @@ def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, sho
     conv, an Inception-like module as in Fig. 3, extreme Inception as in Fig. 4) and the parameter
     count at every valid g."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     d = spectrum_data(cin, channels, kernel_size)
     fig, axes = plt.subplots(1, len(show) + 1, figsize=(3.0 * len(show) + 4, 3.2), dpi=80,
@@ -54,8 +55,9 @@ def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, sho
     for g in show:
         i = d["groups"].index(g)
         ax.plot(g, d["params"][i], "o", ms=11, mfc="none", mec="#e66101", mew=2)
-        ax.annotate(f"{d['params'][i]:,}", (g, d["params"][i]), textcoords="offset points", xytext=(6, 6),
-                    fontsize=8)
+        last = g == d["groups"][-1]  # the right-most label goes to the left of its point, inside the axes
+        ax.annotate(f"{d['params'][i]:,}", (g, d["params"][i]), textcoords="offset points",
+                    xytext=(-8, 8) if last else (6, 6), ha="right" if last else "left", fontsize=8)
     ax.axhline(cin * channels, color="#999", ls="--", lw=0.8)
     ax.text(1, cin * channels * 1.06, "the 1x1 conv alone", fontsize=8, color="#666")
     ax.set_ylim(cin * channels * 0.7, max(d["params"]) * 1.6)
@@ -64,6 +66,9 @@ def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, sho
     ax.set_xticks(d["groups"])
     ax.set_xticklabels(d["groups"], fontsize=7)
     ax.minorticks_off()
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))   # 2,000 5,000 10,000 20,000 ...
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("number of groups g")
     ax.set_ylabel("parameters")
     ax.set_title(f"1x1 conv {cin}→{channels}, then {kernel_size}x{kernel_size} conv in g groups", fontsize=9)
@@ -172,9 +177,40 @@ def _valid_groups(fn):
                            "every g from 1 to c (both included) that divides c, in increasing order")
 
 
+def _fig4_reference(module: torch.nn.Module, cin: int, c: int) -> ExtremeInception:
+    """``xe.ExtremeInception`` (Fig. 4: 1x1 -> ReLU -> depthwise 3x3 -> ReLU) carrying the weights of a
+    learner's module: its 1x1 conv and its 3x3 conv with one filter per channel."""
+    convs = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    pw = [m for m in convs if m.kernel_size == (1, 1) and (m.in_channels, m.out_channels) == (cin, c)]
+    dw = [m for m in convs if m.kernel_size == (3, 3) and m.groups == c == m.in_channels == m.out_channels]
+    if len(pw) != 1 or len(dw) != 1 or len(convs) != 2:
+        raise Mismatch(f"build_extreme({cin}, {c}) should hold exactly two nn.Conv2d: "
+                       f"a 1x1 conv {cin} -> {c} and a 3x3 conv {c} -> {c} with groups={c}; "
+                       f"found {len(convs)} conv(s)")
+    ref = ExtremeInception(cin, c, 3).eval()
+    with torch.no_grad():
+        ref.pointwise.weight.copy_(pw[0].weight)
+        ref.spatial.weight.copy_(dw[0].weight)
+    return ref
+
+
+def _fig4_wrong_answers(ref: ExtremeInception, x: torch.Tensor) -> dict:
+    """What common wrong answers compute with the same weights, each with the message that names it."""
+    pw, dw, relu = ref.pointwise, ref.spatial, torch.relu
+    return {
+        "there is no ReLU after the 3x3 depthwise conv: in Fig. 4 (as in every Inception module) BOTH "
+        "operations are followed by a ReLU": dw(relu(pw(x))),
+        "there is no ReLU between the 1x1 conv and the 3x3 conv": relu(dw(pw(x))),
+        "there is no ReLU at all: Fig. 4 has one after the 1x1 conv and one after the 3x3 conv": dw(pw(x)),
+        "the ReLU comes before the 1x1 conv, not after it": relu(dw(pw(relu(x)))),
+    }
+
+
+_NOT_AN_ACTIVATION = (torch.nn.Conv2d, torch.nn.ReLU, torch.nn.Identity, torch.nn.Sequential)
+
+
 @register("04.build_extreme")
 def _build_extreme(fn):
-
     for cin, c in [(8, 12), (16, 16)]:
         module = fn(cin, c)
         with torch.no_grad():
@@ -191,3 +227,23 @@ def _build_extreme(fn):
         if len(spatial) != 1 or not (measured_connectivity(spatial[0]) == connectivity_matrix(c, c)).all():
             raise Mismatch("the 3x3 conv must filter each channel on its own: "
                            "groups equal to its channel count")
+        # behaviour, not only counts: the learner's weights in the reference, inputs of both signs
+        ref = _fig4_reference(module, cin, c)
+        x = torch.randn(4, cin, 7, 7, generator=torch.Generator().manual_seed(cin + c))
+        with torch.no_grad():
+            got, want = module(x), ref(x)
+            if torch.allclose(got, want, atol=1e-5):
+                continue
+            for why, wrong in _fig4_wrong_answers(ref, x).items():
+                if torch.allclose(got, wrong, atol=1e-5):
+                    raise Mismatch("with your weights copied into xe.ExtremeInception the outputs "
+                                   f"differ: {why}.")
+        others = sorted({type(m).__name__ for m in module.modules() if not isinstance(m, _NOT_AN_ACTIVATION)
+                         and not list(m.children())})
+        if others or (got.min() > 0 and got.max() < 1):
+            used = f"your module uses {', '.join(others)}" if others else "your outputs all lie in (0, 1)"
+            raise Mismatch(f"with your weights copied into xe.ExtremeInception the outputs differ: {used}; "
+                           "Fig. 4 follows each of its two convs with a ReLU.")
+        raise Mismatch("with your weights copied into xe.ExtremeInception the outputs differ "
+                       f"(largest difference {(got - want).abs().max().item():.3g}): Fig. 4 is "
+                       "1x1 conv -> ReLU -> 3x3 depthwise conv -> ReLU, in that order.")

@@ -14,6 +14,8 @@ from ..devices import cpu_threads
 from ..exercises import Mismatch, check, register
 from ..experiments.nets import small_net
 from ..ops import (
+    ExtremeInception,
+    SeparableConv2d,
     connectivity_matrix,
     measured_connectivity,
     pointwise_first_stack,
@@ -25,7 +27,7 @@ from .nb01_standard_convolution import WEIGHT_CMAP
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "check", "depthwise_figure", "fig10_miniature", "load_photo", "miniature_data", "miniature_figure",
-    "regroup", "regroup_numbers", "regroup_view", "train_miniature",
+    "regroup", "regroup_fig4", "regroup_numbers", "regroup_view", "train_miniature",
 ]
 
 
@@ -77,14 +79,39 @@ def regroup_numbers(blocks: int, channels: int = 8, seed: int = 0) -> dict:
             "separable_blocks": sum(1 for n, _ in regrouped.named_children() if n.startswith("separable"))}
 
 
+@torch.no_grad()
+def regroup_fig4(blocks: int, channels: int = 16, seed: int = 0) -> dict:
+    """The regrouping of ``regroup_stack`` applied to full Fig. 4 modules (``xe.ExtremeInception``: a ReLU
+    after BOTH steps, as in Inception, Sec. 1.2): the cut gives separable convs with a ReLU BETWEEN their
+    two steps. Largest output difference from the Fig. 4 stack, relative to its largest output, of the
+    regrouped stack built with Xception's separable convs (nothing between the steps) and with a ReLU
+    between them."""
+    torch.manual_seed(seed)
+    stack = nn.Sequential(*(ExtremeInception(channels, channels) for _ in range(blocks))).eval()
+    x = torch.randn(2, channels, 8, 8, generator=torch.Generator().manual_seed(seed))
+    diffs = {}
+    for mid in (None, "relu"):
+        layers = [stack[0].pointwise, nn.ReLU()]                        # a leading 1x1 conv and its ReLU
+        for a, b in zip(stack[:-1], stack[1:]):                         # [dw_i -> (mid) -> 1x1_(i+1)] ReLU
+            sep = SeparableConv2d(channels, channels, mid_activation=mid)
+            sep.depthwise.weight.copy_(a.spatial.weight)
+            sep.pointwise.weight.copy_(b.pointwise.weight)
+            layers += [sep, nn.ReLU()]
+        layers += [stack[-1].spatial, nn.ReLU()]                        # a trailing depthwise conv, ReLU
+        y = stack(x)
+        diffs[mid] = ((y - nn.Sequential(*layers)(x)).abs().max() / y.abs().max()).item()
+    return {"xception_separable": diffs[None], "relu_between": diffs["relu"]}
+
+
 def _op(text: str, color: str) -> str:
     return (f"<span style='display:inline-block;padding:1px 5px;margin:1px;border-radius:3px;"
             f"background:{color};font-family:monospace'>{text}</span>")
 
 
 def regroup_view(blocks: int) -> str:
-    """HTML: the sequence of operations of a stack, bracketed two ways — as Fig. 4 blocks (1x1, ReLU,
-    depthwise) and as separable convs (depthwise, 1x1) — with the numerical check that they agree."""
+    """HTML: the sequence of operations of a stack, bracketed two ways — as Fig. 4 blocks without their
+    ReLU after the depthwise step (1x1, ReLU, depthwise) and as separable convs (depthwise, 1x1) — with
+    the numerical check that they agree."""
     pw, dw, act = ((lambda i: _op(f"1x1<sub>{i}</sub>", "#b2abd2")),
                    (lambda i: _op(f"dw<sub>{i}</sub>", "#fdb863")), _op("ReLU", "#eee"))
     box = "<span style='border:2px solid {};border-radius:4px;padding:1px;margin:1px 3px'>{}</span>"
@@ -96,7 +123,8 @@ def regroup_view(blocks: int) -> str:
         r = regroup_numbers(blocks)
     same = same_function(r["max_diff"])
     return (
-        f"<p>{blocks} Fig. 4 block{'s' if blocks > 1 else ''} (1x1 → ReLU → depthwise):</p><p>{top}</p>"
+        f"<p>{blocks} Fig. 4 block{'s' if blocks > 1 else ''} without the ReLU after the depthwise step "
+        f"(1x1 → ReLU → depthwise):</p><p>{top}</p>"
         f"<p>the same operations, regrouped: a leading 1x1, <b>{r['separable_blocks']} depthwise separable "
         f"conv{'s' if r['separable_blocks'] != 1 else ''}</b> (depthwise → 1x1), a trailing depthwise:</p>"
         f"<p>{bottom}</p>"
@@ -152,6 +180,9 @@ def fig10_miniature(activations=(None, "elu", "relu"), seeds=(0, 1, 2), **kwargs
             for act in activations}
 
 
+_ACT_NAMES = {None: "nothing", "elu": "ELU", "relu": "ReLU"}
+
+
 def miniature_figure(runs: dict, smooth: int = 5):
     """Training loss against step for each activation: the mean over seeds (a running mean over ``smooth``
     steps) and a band from the lowest to the highest seed."""
@@ -163,11 +194,13 @@ def miniature_figure(runs: dict, smooth: int = 5):
         curves = F.conv1d(losses[:, None].float(), kernel)[:, 0]  # each seed's running mean
         steps = torch.arange(curves.shape[1]) + smooth
         ax.fill_between(steps, curves.min(0).values, curves.max(0).values, color=f"C{i}", alpha=0.2)
-        ax.plot(steps, curves.mean(0), color=f"C{i}", label=f"between the steps: {act or 'nothing'}")
+        ax.plot(steps, curves.mean(0), color=f"C{i}",
+                label="between the steps: " + _ACT_NAMES.get(act, str(act)))
     ax.set_xlabel("training step")
     ax.set_ylabel("training loss")
-    ax.set_title(f"a miniature of Fig. 10 ({len(next(iter(runs.values())))} seeds: mean and range)",
-                 fontsize=10)
+    seeds, steps = next(iter(runs.values())).shape
+    ax.set_title(f"a miniature of the Fig. 10 comparison: {seeds} seeds, {steps} steps (line: mean; band: "
+                 "lowest to highest seed)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

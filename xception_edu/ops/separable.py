@@ -65,7 +65,8 @@ class SeparableConv2d(nn.Module):
 def pointwise_first_stack(channels: int, blocks: int, kernel_size: int = 3,
                           activation: str = "relu") -> torch.nn.Sequential:
     """``blocks`` extreme-Inception blocks in a row (Fig. 4's order): each is 1x1 conv -> ReLU ->
-    depthwise kxk (``SeparableConv2d(order='pointwise_first', mid_activation='relu')``)."""
+    depthwise kxk (``SeparableConv2d(order='pointwise_first', mid_activation='relu')``), i.e. Fig. 4
+    WITHOUT its ReLU after the depthwise step (``ExtremeInception`` keeps both, as in Inception)."""
     return torch.nn.Sequential(*(SeparableConv2d(channels, channels, kernel_size, order="pointwise_first",
                                                  mid_activation=activation) for _ in range(blocks)))
 
@@ -78,7 +79,9 @@ def regroup_stack(stack: torch.nn.Sequential) -> torch.nn.Sequential:
     The stack computes ``PW1 σ DW1 · PW2 σ DW2 · ... · PWn σ DWn``. Cut it differently:
     ``[PW1 σ] · [DW1 PW2] σ · [DW2 PW3] σ · ... · [DWn]`` — a leading 1x1 conv (and its ReLU), n-1 usual
     depthwise separable convs each followed by a ReLU, and a trailing depthwise conv. Weights are carried
-    over, so both compute the same outputs.
+    over, so both compute the same outputs. This holds because the blocks have no ReLU after their
+    depthwise step; with Inception's ReLU there too, the cut puts a ReLU between each separable conv's
+    depthwise and pointwise steps (Sec. 1.2's second difference).
     """
     blocks = list(stack)
     if not blocks or not all(isinstance(b, SeparableConv2d) and b.order == "pointwise_first" for b in blocks):
