@@ -51,3 +51,14 @@ def test_breakdown_figure_bars_are_the_shares():
     total = sum(c.params for c in parts.values())
     assert widths == pytest.approx([c.params / total for c in parts.values()])
     assert f"{total:,}" in fig.axes[0].get_title()
+
+
+def test_breakdown_figure_labels_fit_their_bars():
+    fig = nb08.breakdown_figure(anatomy.breakdown(xe.Xception(), 299))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = {(b.get_x(), b.get_width()): b.get_window_extent() for b in ax.patches}
+        for t in ax.texts:
+            inside = [e for e in boxes.values() if e.x0 <= t.get_window_extent(renderer).x0]
+            assert t.get_window_extent(renderer).x1 <= max(inside, key=lambda e: e.x0).x1, t.get_text()

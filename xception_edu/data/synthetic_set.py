@@ -6,13 +6,14 @@ separately. To ask which operator learns which kind, we need images where we con
 * a **spatial** factor (one of ``SPATIAL``): the shape of the pattern every channel is drawn from —
   horizontal stripes, vertical stripes, a checkerboard, or isotropic blobs;
 * a **channel** factor (one of ``CHANNEL``): how the three colour channels are correlated with each other —
-  grey-ish (all +0.5), independent (0), red-green opponent (R,G at -0.5), yellow-blue opponent (R,G +0.5,
-  both -0.5 with B).
+  positive (every pair at +0.5: still colourful, not grey), independent (0), red-green opponent (R,G at
+  -0.5), yellow-blue opponent (R,G +0.5, both -0.5 with B). ``CHANNEL_CORRELATIONS`` holds the targets;
+  the white pixel noise pulls each measured correlation about a tenth of the way towards 0.
 
 An image is three independent fields of the same spatial kind, each given exactly the same pixel histogram
 (so no class can be told apart by brightness or contrast), mixed across channels by the Cholesky factor of
 the channel factor's correlation matrix (so mixing changes the correlations and nothing else), plus white
-pixel noise, quantised to 8 bits like a photograph and scaled to [-1, 1] like the paper's preprocessing.
+pixel noise, quantised to 8 bits like a photograph and scaled to [-1, 1] like Keras's preprocessing.
 
 Tasks: ``spatial`` (4 classes = the spatial factor; every class has the same colour statistics),
 ``channel`` (4 classes = the channel factor; every class has the same spatial statistics), ``joint``
@@ -29,18 +30,18 @@ from torch.utils.data import Dataset
 
 TASKS = ("spatial", "channel", "joint", "mixed")
 SPATIAL = ("horizontal", "vertical", "checker", "blobs")
-CHANNEL = ("grey", "independent", "red-green", "yellow-blue")
+CHANNEL = ("positive", "independent", "red-green", "yellow-blue")
 SPLITS = ("train", "val", "test")
 MIN_SIZE, MAX_SIZE = 32, 299
 
 # Target correlation between (R, G, B) for each channel factor. All are positive definite.
-_CORRELATIONS = {
-    "grey": [[1, .5, .5], [.5, 1, .5], [.5, .5, 1]],
+CHANNEL_CORRELATIONS = {
+    "positive": [[1, .5, .5], [.5, 1, .5], [.5, .5, 1]],
     "independent": [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
     "red-green": [[1, -.5, 0], [-.5, 1, 0], [0, 0, 1]],
     "yellow-blue": [[1, .5, -.5], [.5, 1, -.5], [-.5, -.5, 1]],
 }
-_MIXING = [np.linalg.cholesky(np.array(_CORRELATIONS[c], dtype=np.float64)).astype(np.float32)
+_MIXING = [np.linalg.cholesky(np.array(CHANNEL_CORRELATIONS[c], dtype=np.float64)).astype(np.float32)
            for c in CHANNEL]
 _CONTRAST = 0.55  # a mixed field spans about +-1.7; this keeps nearly every pixel inside [-1, 1]
 _NOISE = 0.08     # white noise: the same for every class, in both directions

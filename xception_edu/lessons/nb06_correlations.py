@@ -8,7 +8,8 @@ import ipywidgets as W
 import numpy as np
 import torch
 
-from ..data import CHANNEL, PHOTO_REGIONS, SPATIAL, photo_regions, render
+from ..data import CHANNEL, PHOTO_REGIONS, SPATIAL, photo_regions, render, synthetic
+from ..data.synthetic_set import CHANNEL_CORRELATIONS
 from ..devices import cpu_threads
 from ..exercises import Mismatch, check, register
 from ..experiments import correlations as co
@@ -34,7 +35,8 @@ from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "autocorrelation", "channel_correlation", "check", "collect_maps", "CONTROL",
+    "autocorrelation", "channel_correlation", "CHANNEL_CORRELATIONS", "channel_factor_correlations", "check",
+    "collect_maps", "CONTROL",
     "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_profile",
     "correlation_view", "curves_figure", "kernel_separability", "KIND_NAMES", "KINDS",
     "photo_correlation_figure", "photo_regions", "pointwise_depthwise", "random_separability",
@@ -47,29 +49,34 @@ def photo_correlation_figure(regions: dict, boxes: dict | None = None):
     """The photograph with its regions outlined, and each region's R, G, B correlation matrix
     (``correlations.channel_correlation``) with the values written in. ``regions``: name -> (3, H, W)
     in [0, 1], the first being the whole photo; ``boxes``: name -> (top, bottom, left, right)."""
+    import matplotlib.patheffects as pe
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
-
     boxes = PHOTO_REGIONS if boxes is None else boxes
     names = list(regions)
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.3 * (len(names) + 1), 2.9), dpi=80,
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.3 * (len(names) + 1) + 0.6, 2.9), dpi=80,
                              gridspec_kw={"width_ratios": [1.4] + [1] * len(names)})
     axes[0].imshow(regions[names[0]].permute(1, 2, 0).numpy())
+    outline = [pe.withStroke(linewidth=2.5, foreground="black")]  # white on black: readable on any colour
     for k, name in enumerate(names[1:], 1):
         t, b, left, r = boxes[name]
         axes[0].add_patch(Rectangle((left, t), r - left, b - t, fill=False, color=f"C{k}", lw=2))
-        axes[0].text(left + 4, t + 22, name, color=f"C{k}", fontsize=7, weight="bold")
+        x, ha = (r - 4, "right") if r > 0.8 * regions[names[0]].shape[-1] else (left + 4, "left")
+        axes[0].text(x, t + 6, name, color="white", fontsize=7, weight="bold", va="top", ha=ha,
+                     path_effects=outline)
     axes[0].axis("off")
     for ax, name in zip(axes[1:], names):
         m = co.channel_correlation(regions[name]).numpy()
-        ax.imshow(m, cmap=CORR_CMAP, vmin=-1, vmax=1)
+        image = ax.imshow(m, cmap=CORR_CMAP, vmin=-1, vmax=1)
         for i in range(3):
             for j in range(3):
                 ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8)
         ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), ["R", "G", "B"])
         ax.set_title(name, fontsize=9)
     fig.tight_layout()
+    fig.colorbar(image, ax=list(axes[1:]), fraction=0.02, pad=0.02, ticks=[-1, -0.5, 0, 0.5, 1],
+                 label="correlation r")
     return fig
 
 
@@ -79,13 +86,13 @@ def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str =
     ``correlations.correlation_length`` reads off)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3), dpi=80)
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
     for label, (xs, ys) in curves.items():
         ax.plot(xs, ys, marker=".", label=label)
     if level is not None:
         ax.axhline(level, color="#999", ls=":", lw=1)
     ax.set_xlabel(xlabel), ax.set_ylabel(ylabel), ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never on a curve
     fig.tight_layout()
     return fig
 
@@ -115,7 +122,6 @@ def synthetic_factors_figure(size: int = 32, seed: int = 0):
     spatial factor, columns the channel factor (how R, G and B are correlated)."""
     import matplotlib.pyplot as plt
 
-
     rng = np.random.default_rng(seed)
     fig, axes = plt.subplots(len(SPATIAL), len(CHANNEL),
                              figsize=(1.3 * len(CHANNEL) + 0.8, 1.3 * len(SPATIAL)),
@@ -131,6 +137,16 @@ def synthetic_factors_figure(size: int = 32, seed: int = 0):
                 ax.set_ylabel(s, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def channel_factor_correlations(n: int = 256, size: int = 32, seed: int = 0) -> dict:
+    """Channel factor name -> its (3, 3) R, G, B correlation matrix (``correlations.channel_correlation``
+    of each image, averaged over the factor's images in ``n`` of the synthetic set's 'channel' task), to
+    hold against ``CHANNEL_CORRELATIONS``, the matrices the set is built from."""
+    ds = synthetic(n, size, task="channel", seed=seed, materialize=True)
+    images, labels = ds.tensors()
+    return {name: torch.stack([co.channel_correlation(x) for x in images[labels == k]]).mean(0)
+            for k, name in enumerate(ds.classes)}
 
 
 # --- the correlation explorer: between channels and across space, layer by layer -------------------------
@@ -242,7 +258,6 @@ def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a
 
 @register("06.channel_correlation")
 def _channel_correlation(fn):
-
     g = torch.Generator().manual_seed(0)
     base = torch.randn(3, 12, 10, generator=g)
     image = torch.stack([base[0] + 2, 0.5 * base[0] + base[1] + 1, -base[0] + 0.3 * base[2] - 4])
@@ -265,7 +280,6 @@ def _channel_correlation(fn):
 
 @register("06.filter_separability")
 def _filter_separability(fn):
-
     g = torch.Generator().manual_seed(1)
     rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
     for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
@@ -284,7 +298,6 @@ def _filter_separability(fn):
 
 @register("06.rank1_kernel")
 def _rank1_kernel(fn):
-
     g = torch.Generator().manual_seed(2)
     for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:
         channel, spatial = torch.randn(cout, cin, generator=g), torch.randn(cout, k, k, generator=g)

@@ -21,7 +21,7 @@ __all__ = [
 
 
 def feature_map_figure(shapes):
-    """The map side and the channel count after each stage of Xception (``summary.feature_maps``): the
+    """The map side and the channel count after each stage of Xception (``model.anatomy.feature_maps``): the
     network trades space for channels, flow by flow (Fig. 5)."""
     import matplotlib.pyplot as plt
 
@@ -46,12 +46,13 @@ def feature_map_figure(shapes):
 
 
 def breakdown_figure(parts):
-    """Where the parameters and multiply-adds go, by kind of layer (``savings.breakdown``): two
-    horizontal bars of shares, labelled with the counts."""
+    """Where the parameters and multiply-adds go, by kind of layer (``model.anatomy.breakdown``):
+    two horizontal bars of shares; a share too small to hold its name is named in the legend only."""
     import matplotlib.pyplot as plt
 
     colors = ("#fdb863", "#5e3c99", "#999999", "#b2abd2", "#1b9e77")
-    fig, axes = plt.subplots(2, 1, figsize=(10, 3.2), dpi=80)
+    dark = ("#5e3c99", "#999999", "#1b9e77")
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.4), dpi=80)
     for ax, what in zip(axes, ("params", "macs")):
         values = [getattr(c, what) for c in parts.values()]
         total = sum(values)
@@ -59,16 +60,21 @@ def breakdown_figure(parts):
         for (name, _), v, color in zip(parts.items(), values, colors):
             share = v / total
             ax.barh(0, share, left=left, color=color, label=name)
-            if share > 0.04:
-                ax.text(left + share / 2, 0, f"{name}\n{share:.0%}", ha="center", va="center", fontsize=8,
-                        color="white" if color in ("#5e3c99", "#999999", "#1b9e77") else "black")
+            if share > 0.12:    # room for the name on one line
+                ax.text(left + share / 2, 0, f"{name}  {share:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if color in dark else "black")
+            elif share > 0.025:  # a narrow bar: the share only (the legend names it)
+                ax.text(left + share / 2, 0, f"{share:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if color in dark else "black")
             left += share
         ax.set_xlim(0, 1)
         ax.set_yticks([])
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set_title(f"{'parameters' if what == 'params' else 'multiply-adds per image'}: {total:,}",
                      fontsize=9)
-    axes[0].legend(ncol=5, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
-    fig.tight_layout()
+    fig.legend(*axes[0].get_legend_handles_labels(), ncol=5, fontsize=8, loc="lower center",
+               bbox_to_anchor=(0.5, 0), frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -86,7 +92,7 @@ ARCH_IMAGE_SIZES = (71, 128, 160, 224, 299, 331)
 
 def architecture_view(middle_repeats: int, width: float, image_size: int = 299) -> str:
     """HTML for notebook 08's widget: parameters and multiply-adds per flow of ``Xception(middle_repeats,
-    width)`` at ``image_size`` px, in closed form (``savings.xception_counts``: no model is built), with
+    width)`` at ``image_size`` px, in closed form (``model.anatomy.xception_counts``: no model is built), with
     bars relative to the paper's model and the totals in stable spans ``xe-params`` and ``xe-macs``."""
     parts = xception_counts(middle_repeats, width, image_size)
     paper = xception_counts()["total"]
@@ -116,7 +122,7 @@ def architecture_view(middle_repeats: int, width: float, image_size: int = 299) 
 
 def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299) -> App:
     """Notebook 08's widget: middle-flow repeats, width multiplier and input size -> parameters and
-    multiply-adds per flow, closed form (an update takes well under a millisecond)."""
+    multiply-adds per flow, closed form (no model is built: an update takes a few milliseconds)."""
     check_choices(middle_repeats=(middle_repeats, MIDDLE_REPEAT_CHOICES), width=(width, WIDTH_MULTIPLIERS),
                   image_size=(image_size, ARCH_IMAGE_SIZES))
     controls = {

@@ -1,0 +1,36 @@
+"""Notebook 06's figures and the synthetic set's channel factors as the notebook shows them."""
+import matplotlib
+
+matplotlib.use("Agg")
+import torch  # noqa: E402
+
+from xception_edu.data import CHANNEL  # noqa: E402
+from xception_edu.lessons import nb06_correlations as nb06  # noqa: E402
+
+
+def test_channel_factors_are_what_their_names_say():
+    measured = nb06.channel_factor_correlations(n=64, size=32)
+    assert list(measured) == list(CHANNEL) == list(nb06.CHANNEL_CORRELATIONS)
+    for name, r in measured.items():
+        assert (r - torch.tensor(nb06.CHANNEL_CORRELATIONS[name])).abs().max() < 0.1, (name, r)
+    off = ~torch.eye(3, dtype=torch.bool)
+    assert (measured["positive"][off] > 0.35).all() and (measured["independent"][off].abs() < 0.1).all()
+    assert measured["red-green"][0, 1] < -0.35
+
+
+def test_photo_figure_labels_every_region_and_has_a_fixed_colour_bar():
+    regions = nb06.photo_regions()
+    fig = nb06.photo_correlation_figure(regions)
+    labels = {t.get_text(): t for t in fig.axes[0].texts}
+    assert set(labels) == set(list(regions)[1:])
+    assert all(t.get_color() == "white" and t.get_path_effects() for t in labels.values())  # outlined
+    bar = fig.axes[-1]
+    assert bar.get_ylabel() == "correlation r" and bar.get_ylim() == (-1.0, 1.0)
+
+
+def test_curves_figure_keeps_its_legend_outside_the_axes():
+    fig = nb06.curves_figure({"a": ([0, 1, 2], [1.0, 0.6, 0.2]), "b": ([0, 1, 2], [1.0, 0.9, 0.8])})
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1
