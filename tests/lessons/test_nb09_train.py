@@ -112,3 +112,16 @@ def test_exercise_checks_explain_the_likely_mistake(eid, wrong, hint):
 def test_exercise_checks_accept_the_formulas():
     assert exercises.check("09.scaled_lr", lambda b, g: 0.045 * b * g / 256, quiet=True)
     assert exercises.check("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e // 2), quiet=True)
+
+
+def test_recipe_table_marks_what_is_ours_not_the_papers():
+    from xception_edu.train import recipe
+
+    text = nb09.recipe_table({'recipe("paper")': recipe("paper", batch_size=256),
+                              "this run": recipe("cpu", batch_size=32)}, dropout=0.5)
+    rows = {line.split("  ")[0]: line for line in text.splitlines()}
+    assert "not stated" in rows["average decay"] and "0.9999 *" in rows["average decay"]  # none in the paper
+    assert "256 *" in rows["global batch"] and "0.05 *" in rows["learning rate"]
+    assert "*" not in rows["SGD momentum"] and "*" not in rows["dropout"]  # the paper's values
+    assert rows["weight decay"].split()[2:] == ["1e-05", "1e-05", "5e-05", "*"]
+    assert "0.18 *" in nb09.recipe_table({"8 GPUs": recipe("paper", batch_size=128)}, 0.5, world_size=8)

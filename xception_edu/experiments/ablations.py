@@ -4,14 +4,16 @@ spectrum (notebook 10).
 The paper's two ablations and its open question, as grids this runner trains:
 
 * **Fig. 9** (``fig9_configs``): Xception with and without its residual connections. The paper: residuals
-  are "clearly essential" for convergence speed and final accuracy (on JFT, full size).
+  are "clearly essential" for convergence speed and final accuracy (Sec. 4, on ImageNet, full size).
 * **Fig. 10** (``fig10_configs``): no activation vs ReLU vs ELU between the depthwise and the pointwise
-  step of every separable conv. The paper: none > ELU > ReLU, and a guess at why: in a 1-channel-deep
-  feature space (the depthwise step's output) a non-linearity destroys information.
-* **The conclusion's open question** (``spectrum_configs``): Inception modules and depthwise separable
-  convs are two points of a spectrum, the number g of channel groups of the spatial step, from 1 (a full
-  3x3 conv after the 1x1) to C (depthwise); "intermediate points ... may have advantages", the paper says,
-  leaving it open. Each g gets a width that keeps the parameter count close to the depthwise model's.
+  step of every separable conv. The paper (Sec. 4, on ImageNet): none > ELU > ReLU, and a guess at why:
+  in a 1-channel-deep feature space (the depthwise step's output) a non-linearity may be harmful,
+  "possibly due to a loss of information".
+* **The open question of Sec. 5** (future directions; ``spectrum_configs``): Inception modules and
+  depthwise separable convs are two points of the spectrum of Sec. 1.2, the number g of channel groups of
+  the spatial step, from 1 (a full 3x3 conv after the 1x1) to C (depthwise). Intermediate points, Sec. 5
+  says, may "hold further advantages"; it leaves the question open. Each g gets a width that keeps the
+  parameter count close to the depthwise model's.
 
 A configuration (``Config``) is a name, ``Xception`` keyword arguments, a data description and overrides of
 the CPU training recipe. A run is one (configuration, seed). ``run_grid`` trains every run not already in
@@ -63,7 +65,7 @@ __all__ = ["CPU_TRAIN", "Config", "DATA_SOURCES", "GRIDS", "RESULTS", "TABLE", "
 
 RESULTS, TABLE = "results.jsonl", "results.csv"
 DATA_SOURCES = data_mod.SOURCES
-_SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=320, val_size=128, image_size=71,
+_SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=240, val_size=128, image_size=71,
                            data_seed=0)
 _MODEL_DEFAULTS = {k: p.default for k, p in inspect.signature(Xception.__init__).parameters.items()
                    if k not in ("self", "num_classes")}
@@ -74,11 +76,13 @@ _NOT_HASHED_DATA = {"root"}
 _NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every",
                      "resume"}
 
-# CPU training defaults for the grids: short, quiet runs. Evaluation uses the paper's Polyak averaging with
-# a short memory (decay 0.8) because the engine then re-estimates BN statistics on training batches before
-# each evaluation: in runs of a few dozen steps the running averages of BN lag so far behind the weights
-# that evaluation is at chance (measured here: 25% validation accuracy at 98% training accuracy).
-CPU_TRAIN = dict(epochs=3, batch_size=32, lr=0.02, ema_decay=0.8, ema_bn_batches=8, progress=False)
+# CPU training defaults for the grids: short, quiet runs (3 epochs of 10 steps of 24 images on the default
+# synthetic set, so that notebook 10's 18 runs take under a minute). Evaluation uses the paper's Polyak
+# averaging with a short memory (decay 0.8) because the engine then re-estimates BN statistics on training
+# batches before each evaluation: in runs of a few dozen steps the running averages of BN lag so far behind
+# the weights that evaluation is at chance (measured here: 25% validation accuracy at 98% training
+# accuracy).
+CPU_TRAIN = dict(epochs=3, batch_size=24, lr=0.02, ema_decay=0.8, ema_bn_batches=4, progress=False)
 
 
 @dataclass
@@ -329,7 +333,8 @@ def width_for_budget(model: dict, target: int, classes: int = 10, lo: float = 0.
 
 def spectrum_configs(groups=(1, 2, 4, 8, None), model: dict | None = None, data: dict | None = None,
                      train: dict | None = None, tolerance: float = 0.15) -> list[Config]:
-    """The conclusion's spectrum: the separable convs' spatial step in g groups (None: depthwise, g = C).
+    """The spectrum of Sec. 1.2, whose intermediate points Sec. 5 leaves open: the separable convs'
+    spatial step in g groups (None: depthwise, g = C).
 
     The depthwise model at ``model``'s width sets the budget. A 3x3 spatial step in g groups holds
     9C²/g weights instead of 9C, so a small g at the same width has several times the parameters; each

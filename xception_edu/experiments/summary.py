@@ -1,5 +1,6 @@
 """Runs summarised over seeds: flat tables, mean and sample standard deviation, the text of notebook 10's
-tables (the error bars of Figs 9 and 10 at small scale)."""
+tables (its error bars over seeds for Figs 9 and 10 at small scale; the paper's figures show one run per
+curve)."""
 from __future__ import annotations
 
 import statistics

@@ -15,9 +15,13 @@ from ..train.history import FIELDS
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "banner", "check", "LiveCurves", "plot_curves", "predictions", "predictions_figure",
+    "banner", "check", "LiveCurves", "plot_curves", "predictions", "predictions_figure", "recipe_table",
     "training_figure",
 ]
+
+# What Sec. 4 states for ImageNet (its optimization and regularization configurations); "": no value given.
+PAPER_SAYS = {"SGD momentum": 0.9, "learning rate": 0.045, "global batch": "",
+              "lr decay": "x0.94 every 2 epochs", "weight decay": 1e-5, "dropout": 0.5, "average decay": ""}
 
 
 def banner(title: str, lines=(), tone: str = "info"):
@@ -78,6 +82,28 @@ def predictions_figure(result: dict, classes, columns: int = 4):
                      fontsize=8, color="#1b7837" if guess == truth else "#b2182b")
     fig.tight_layout()
     return fig
+
+
+def recipe_table(runs: dict, dropout: float, world_size: int = 1) -> str:
+    """Recipes (``TrainConfig``s, by column title) beside what the paper states (Sec. 4), one row per
+    setting. A value the paper does not give, or one that differs from it, is marked "*" (ours)."""
+    def values(cfg):
+        return {"SGD momentum": cfg.momentum, "learning rate": float(f"{cfg.learning_rate(world_size):.4g}"),
+                "global batch": cfg.batch_size * world_size,
+                "lr decay": f"x{cfg.lr_decay:g} every {cfg.decay_every} epoch" + "s" * (cfg.decay_every > 1),
+                "weight decay": cfg.weight_decay, "dropout": dropout,
+                "average decay": "off" if cfg.ema_decay is None else cfg.ema_decay}
+
+    columns = {title: values(cfg) for title, cfg in runs.items()}
+    def row(*cells):
+        return "  ".join(f"{c:22s}" for c in cells).rstrip()
+
+    lines = [row("setting", "paper (Sec. 4)", *columns)]
+    for name, said in PAPER_SAYS.items():
+        cells = [f"{v[name]}{' *' if said == '' or v[name] != said else ''}" for v in columns.values()]
+        lines.append(row(name, str(said or "not stated"), *cells))
+    lines.append("* ours: a value the paper does not state, or one that differs from the paper's")
+    return "\n".join(lines)
 
 
 # --- curves in the style of Fig. 6, drawn live while training ----------------------------------------------
@@ -178,7 +204,6 @@ class LiveCurves:
 
 @register("09.scaled_lr")
 def _scaled_lr(fn):
-
     for batch, gpus in ((32, 8), (64, 1), (128, 8), (256, 1), (16, 4)):
         got = fn(batch, gpus)
         want = recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
@@ -196,8 +221,6 @@ def _scaled_lr(fn):
 
 @register("09.lr_at_epoch")
 def _lr_at_epoch(fn):
-
-
     cfg = recipe("paper")
     for lr0 in (0.045, 0.18):
         param = torch.zeros(1, requires_grad=True)

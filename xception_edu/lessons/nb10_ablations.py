@@ -1,6 +1,6 @@
-"""Notebook 10, the ablations of Figs 9 and 10 and the spectrum the paper left open: their curves and the
-spectrum plot, with error bars over seeds, and the exercise checks. The grids run in
-``experiments/ablations.py``."""
+"""Notebook 10, the ablations of Figs 9 and 10 (Sec. 4) and the spectrum of Sec. 1.2 whose intermediate
+points Sec. 5 leaves open: their curves and the spectrum plot, with error bars over seeds, and the exercise
+checks. The grids run in ``experiments/ablations.py``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def plot_curves(rows: list[dict], metric: str = "val_acc", ax=None, title: str =
     """Figs 9/10 style: per configuration, the mean curve over seeds, a band from the lowest to the
     highest seed, and each seed as a thin line."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.3))
@@ -39,6 +40,7 @@ def plot_curves(rows: list[dict], metric: str = "val_acc", ax=None, title: str =
         ax.plot(xs, [statistics.fmean(y) for y in ys], color=color, lw=2, marker="o",
                 label=f"{name} ({len(runs)} seeds)")
     ax.set_xlabel("epochs")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel({"val_acc": "validation accuracy", "train_acc": "training accuracy",
                    "val_loss": "validation loss", "train_loss": "training loss"}.get(metric, metric))
     if title:
