@@ -58,6 +58,15 @@ def test_fold_hides_the_solution_behind_a_visible_task_and_the_answers_behind_de
     assert folding.problems(folded) == [] and folding.problems(_toy()) != []
 
 
+def test_a_hand_written_answers_block_gets_the_one_summary_and_leaves_the_student_edition():
+    nb = _toy()
+    nb.cells[0].source = "Q?\n\n<details><summary>Answers</summary>\n\nYes.\n\n</details>"
+    folded = folding.fold(nb)
+    summary = f"<details><summary>{folding.SUMMARY}</summary>"
+    assert folded.cells[0].source == f"Q?\n\n{summary}\n\nYes.\n\n</details>"
+    assert editions.student(folded).cells[0].source == "Q?"
+
+
 def test_a_stale_task_cell_is_rewritten_from_the_exercise_header():
     folded = folding.fold(_toy())
     folded.cells[3].source = folded.cells[3].source.replace("twice a number", "three times a number")

@@ -74,7 +74,7 @@ def test_a_note_without_the_timing_sentence_is_reported(tmp_path):
         "docs/instructor-notes/03.md: no '**Timing.** N minutes in class; \"Run all\" ...' sentence opens it"]
 
 
-@pytest.mark.parametrize("seconds,shown", [(6.4, 6), (19.4, 19), (21.0, 20), (52.6, 55), (57.4, 55)])
+@pytest.mark.parametrize("seconds,shown", [(0.2, 1), (6.4, 6), (19.6, 20), (57.9, 58)])
 def test_rounding_of_the_printed_seconds(seconds, shown):
     assert runs.rounded_seconds(seconds) == shown
 

@@ -29,6 +29,7 @@ HIDDEN = {"source_hidden": True, "outputs_hidden": True}
 SUMMARY = "Answers (open once you have tried)"
 _ANSWERS = re.compile(r"^Answers?:\s*", re.I)
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+_ANY_SUMMARY = re.compile(r"<details><summary>\s*Answers?\b[^<]*</summary>", re.I)
 
 
 def task_of(source: str) -> tuple[str, str]:
@@ -62,6 +63,7 @@ def task_cell_id(exercise_id: str) -> str:
 def answers_to_details(markdown: str) -> str:
     """Each paragraph that opens with "Answers:" becomes a <details> block (GitHub and JupyterLab both
     render markdown inside it when blank lines surround it)."""
+    markdown = _ANY_SUMMARY.sub(f"<details><summary>{SUMMARY}</summary>", markdown)  # one wording
     paragraphs = _PARAGRAPHS.split(markdown)
     if not any(_ANSWERS.match(para) for para in paragraphs):
         return markdown

@@ -65,8 +65,8 @@ def measure(path: Path, timeout: int = 600) -> Run:
 
 
 def rounded_seconds(seconds: float) -> int:
-    """What the docs print: whole seconds under 20 s, else to the nearest 5 s."""
-    return round(seconds) if seconds < 20 else 5 * round(seconds / 5)
+    """What the docs print: whole seconds (at least 1)."""
+    return max(1, round(seconds))
 
 
 def load(path: Path = RUNS_FILE) -> dict:
@@ -118,7 +118,7 @@ def _places(runs: dict, root: Path):
         run = by_number.get(match["n"])
         if run is None:
             return match[0]
-        cells = match["body"].strip().strip("|").split("|")
+        cells = match["body"][:-1].split("|")  # the body ends with the row's last "|"
         minutes = class_minutes(root / "notebooks" / f"{run['notebook']}.ipynb")
         measured = [f" {c} " for c in guide_cells(run, minutes)]
         return f"| {match['n']} |" + "|".join(cells[:-3] + measured) + "|"
