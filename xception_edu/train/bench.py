@@ -58,6 +58,13 @@ def _inception_v3() -> Callable[[], nn.Module]:
     return lambda: inception_v3(weights=None, aux_logits=False, init_weights=False, num_classes=1000)
 
 
+def models() -> list[tuple[str, Callable[[], nn.Module]]]:
+    """The three models compared, by name: ours, timm's (when timm is installed), Inception V3."""
+    timm_x = _timm_xception()
+    return [("ours", _ours), *([("timm legacy_xception", timm_x)] if timm_x else []),
+            ("torchvision inception_v3", _inception_v3())]
+
+
 def contenders(device: torch.device, compile_too: bool) -> list[Contender]:
     """CPU: our default path (channels_last) vs timm's default (NCHW) and timm in channels_last.
     GPU: every model in channels_last, and each also compiled when ``compile_too``."""

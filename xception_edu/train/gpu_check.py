@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from ..devices import environment
 from . import bench
 
 GPU_SIZES = {"size": 299, "batches": (128, 256), "warmup": 10, "rounds": 5, "steps": 10,
@@ -36,10 +36,10 @@ SMOKE_SIZES = {"size": 80, "batches": (2,), "warmup": 1, "rounds": 1, "steps": 1
 
 
 def machine() -> dict:
-    info = {"python": platform.python_version(), "torch": torch.__version__,
-            "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "cpu_threads": torch.get_num_threads()}
+    env = environment()
+    info = {"python": env.python, "torch": env.torch, "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version(),
+            "gpu": env.device_name if env.device == "cuda" else None, "cpu_threads": env.cpu_threads}
     try:
         import timm
         info["timm"] = timm.__version__
@@ -51,9 +51,7 @@ def machine() -> dict:
 def throughput(sizes: dict, device: torch.device, compile_: bool, channels_last: bool, batch: int) -> list:
     """One alternating bench run of the three models with the same flags; an OOM is a result."""
     precision = "bf16" if device.type == "cuda" else "fp32"
-    builds = [("ours", bench._ours), ("timm legacy_xception", bench._timm_xception()),
-              ("torchvision inception_v3", bench._inception_v3())]
-    chosen = [bench.Contender(name, build, channels_last, compile_) for name, build in builds if build]
+    chosen = [bench.Contender(name, build, channels_last, compile_) for name, build in bench.models()]
     flags = {"batch": batch, "precision": precision, "channels_last": channels_last, "compile": compile_}
     try:
         results = bench.run(chosen, batch, sizes["size"], precision, device, warmup=sizes["warmup"],
