@@ -27,10 +27,15 @@ def test_the_script_measures_every_section_and_writes_the_table_and_the_json(tmp
         assert {r["model"] for r in rows} == models
         assert all(r["images_per_s"] > 0 and r["step_ms"] > 0 for r in rows)
     runs = {r["run"]: r for r in report["commands"]}
-    assert set(runs) == {"train (eager)", "torchrun, 1 process"}  # no compile on the CPU smoke run
-    assert all(r["returncode"] == 0 and r["images_per_s"] > 0 for r in runs.values()), runs
+    assert set(runs) == {"train, data on the device", "train, CPU loader with 1 worker(s)",
+                         "torchrun, 1 process, data on the device",
+                         "notebook 09's GPU path"}  # no compile on the CPU smoke run
+    assert all(r["returncode"] == 0 and r["images_per_s"] > 0 and r["first_epoch_images_per_s"] > 0
+               for r in runs.values()), runs
+    assert [r["epochs"] for r in runs.values()] == [2, 2, 1, 3]  # every epoch asked for (09: 2, resumed +1)
     table = (out / "gpu-check.md").read_text()
     assert "| ours | 2 | fp32 | channels_last | False |" in table and "torchrun, 1 process" in table
+    assert "the median of the epochs after the first" in table
     assert "skipped: torch.compile (CPU smoke run)" in table
 
 

@@ -193,6 +193,18 @@ class TensorImages(Dataset):
         """All images as one float32 tensor in [-1, 1], and the labels as int64."""
         return self.images.float() / 127.5 - 1, self.targets_tensor.clone()
 
+    def to(self, device) -> TensorImages:
+        """The same set held on ``device`` (uint8 there: a quarter of float32's memory); what
+        ``datasets`` recorded about it (``identity``) comes along."""
+        moved = TensorImages(self.images.to(device), self.targets_tensor.to(device), self.classes)
+        if hasattr(self, "identity"):
+            moved.identity = self.identity
+        return moved
+
+    def batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples ``indices`` at once, where the images are: ``ds[i]`` stacked, without a loader."""
+        return self.images[indices].float() / 127.5 - 1, self.targets_tensor[indices]
+
 
 def synthetic(length: int, image_size: int = 64, task: str = "mixed", seed: int = 0, split: str = "train",
               materialize: bool = False):

@@ -64,7 +64,7 @@ __all__ = ["CPU_TRAIN", "Config", "DATA_SOURCES", "GRIDS", "RESULTS", "TABLE", "
            "train_run", "width_for_budget"]
 
 RESULTS, TABLE = "results.jsonl", "results.csv"
-DATA_SOURCES = data_mod.SOURCES
+DATA_SOURCES = tuple(s for s in data_mod.SOURCES if s != "random")  # random pixels: nothing to compare
 _SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=240, val_size=128, image_size=71,
                            data_seed=0)
 _MODEL_DEFAULTS = {k: p.default for k, p in inspect.signature(Xception.__init__).parameters.items()

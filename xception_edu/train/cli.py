@@ -37,7 +37,8 @@ def parser() -> argparse.ArgumentParser:
     )
     d = p.add_argument_group("data")
     d.add_argument("--data", choices=data.SOURCES, default="synthetic",
-                   help="synthetic: generated offline; folder: ImageNet layout "
+                   help="synthetic: generated offline; random: random pixels and labels, for throughput "
+                        "measurements (nothing to learn); folder: ImageNet layout "
                         "(DIR/train/<class>/*.jpg, DIR/val/...); "
                         "cifar10 / imagenette: torchvision's datasets in --data-dir")
     d.add_argument("--data-dir", default=None,
@@ -49,8 +50,12 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--synthetic-task", choices=("spatial", "channel", "joint", "mixed"), default="mixed",
                    help="which synthetic classes: by spatial pattern, by channel correlation, "
                         "by both (joint), or every combination (mixed, 16 classes)")
-    d.add_argument("--synthetic-train", type=int, default=4096, help="synthetic training images")
-    d.add_argument("--synthetic-val", type=int, default=512, help="synthetic validation images")
+    d.add_argument("--synthetic-train", type=int, default=4096, help="synthetic (or random) training images")
+    d.add_argument("--synthetic-val", type=int, default=512, help="synthetic (or random) validation images")
+    d.add_argument("--data-on-device", action="store_true",
+                   help="hold the training and validation sets on the training device and take batches "
+                        "there, without a DataLoader (synthetic or random data): the model's own speed, "
+                        "with no loader in it")
     d.add_argument("--workers", type=int, default=None,
                    help="data-loading processes per GPU (default: 4 on GPU, 0 on CPU)")
 
@@ -112,8 +117,11 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
             p.error(f"--{name.replace('_', '-')} must be a finite number, got {v}")
     if a.data in ("folder", "cifar10", "imagenette") and not a.data_dir:
         p.error(f"--data {a.data} needs --data-dir (the folder that holds or will hold the dataset)")
-    if a.data == "synthetic" and (a.data_dir or a.download):
-        p.error("--data synthetic is generated offline: drop --data-dir/--download")
+    if a.data in ("synthetic", "random") and (a.data_dir or a.download):
+        p.error(f"--data {a.data} is generated offline: drop --data-dir/--download")
+    if a.data_on_device and a.data not in ("synthetic", "random"):
+        p.error(f"--data-on-device holds a generated set on the device; --data {a.data} is read from files "
+                "by the loader's workers (use --data synthetic or random)")
     if a.download and a.data == "folder":
         p.error("--download works for cifar10 and imagenette; an ImageNet folder must be prepared by hand")
     if a.no_ema and a.ema_decay is not None:
@@ -169,7 +177,7 @@ def config(a: argparse.Namespace) -> TrainConfig:
     overrides = dict(seed=a.seed, precision=a.precision, compile=a.compile,
                      channels_last=not a.no_channels_last, checkpoint_dir=a.checkpoint_dir,
                      checkpoint_every=a.checkpoint_every, resume=a.resume, device=a.device,
-                     progress=not a.no_progress)
+                     progress=not a.no_progress, data_on_device=a.data_on_device)
     for opt, field in (("epochs", "epochs"), ("steps", "max_steps"), ("batch_size", "batch_size"),
                        ("lr", "lr"), ("weight_decay", "weight_decay"), ("ema_decay", "ema_decay"),
                        ("workers", "workers")):

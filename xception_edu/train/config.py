@@ -35,6 +35,7 @@ class TrainConfig:
     channels_last: bool = True
     compile: bool = False
     workers: int = 4
+    data_on_device: bool = False      # hold the sets on the device, batches indexed there (no DataLoader)
     seed: int = 0
     checkpoint_dir: str | None = None
     checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only

@@ -84,6 +84,9 @@ class Trainer:
                                          weight_decay=cfg.weight_decay)
         self.scheduler = StepLR(self.optimizer, step_size=cfg.decay_every, gamma=cfg.lr_decay)
         self.scaler = torch.amp.GradScaler(dev.type, enabled=self.precision == "fp16")
+        if cfg.data_on_device:  # no loader at all: what a throughput measurement wants (issue 18)
+            train_set = _on_device(train_set, dev)
+            val_set = None if val_set is None else _on_device(val_set, dev)
         self.train_set, self.val_set = train_set, val_set
         if len(train_set) // self.ctx.world_size < cfg.batch_size:
             raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
@@ -172,7 +175,15 @@ class Trainer:
 
     # --- the loop ------------------------------------------------------------------------------
 
-    def _loader(self, dataset, sampler, shuffle_seed: int | None = None) -> DataLoader:
+    def _loader(self, dataset, sampler=None, indices: list[int] | None = None,
+                shuffle_seed: int | None = None):
+        """Batches of ``dataset`` in the sampler's order (full batches only), or of ``indices`` in order
+        (the last batch may be short). A set held on the device is indexed there, batch by batch."""
+        if self.cfg.data_on_device:
+            order = list(sampler) if sampler is not None else indices
+            return _device_batches(dataset, order, self.cfg.batch_size, drop_last=sampler is not None)
+        if indices is not None:
+            dataset = torch.utils.data.Subset(dataset, indices)
         cuda = self.ctx.device.type == "cuda"
         return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler,
                           drop_last=sampler is not None, num_workers=self.cfg.workers, pin_memory=cuda,
@@ -323,7 +334,7 @@ class Trainer:
         g = torch.Generator().manual_seed(self.cfg.seed + 12345)
         idx = torch.randperm(len(self.train_set), generator=g)[:n].tolist()
         idx = idx[self.ctx.rank :: self.ctx.world_size] or idx[:1]
-        loader = self._loader(torch.utils.data.Subset(self.train_set, idx), None)
+        loader = self._loader(self.train_set, indices=idx)
         dev, fmt = self.ctx.device, self.memory_format
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
             update_bn((x.to(dev, memory_format=fmt) for x, _ in loader), self.ema.module)
@@ -349,7 +360,9 @@ class Trainer:
         model.eval()
         ctx = self.ctx
         idx = list(range(ctx.rank, len(dataset), ctx.world_size))
-        loader = self._loader(torch.utils.data.Subset(dataset, idx), None)
+        if self.cfg.data_on_device and dataset is not self.val_set:
+            dataset = _on_device(dataset, ctx.device)
+        loader = self._loader(dataset, indices=idx)
         dtype = autocast_dtype(self.precision)
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)
         for x, y in loader:
@@ -363,6 +376,22 @@ class Trainer:
         model.train(was_training)
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
         return loss_sum / max(n, 1), correct / max(n, 1)
+
+
+def _on_device(dataset, device: torch.device):
+    """A set held in memory (``TensorImages``: the synthetic and random sets), moved to ``device``."""
+    if not (hasattr(dataset, "to") and hasattr(dataset, "batch")):
+        raise ValueError(f"data_on_device needs a set held in memory (--data synthetic or random), not "
+                         f"{type(dataset).__name__}: real images are decoded by the loader's workers")
+    return dataset.to(device)
+
+
+def _device_batches(dataset, order: list[int], batch_size: int, drop_last: bool):
+    """``dataset.batch`` over ``order`` in slices of ``batch_size``: a DataLoader's batches, without one."""
+    idx = torch.as_tensor(order, dtype=torch.long, device=dataset.images.device)
+    stop = len(order) - len(order) % batch_size if drop_last else len(order)
+    for start in range(0, stop, batch_size):
+        yield dataset.batch(idx[start:start + batch_size])
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None,
