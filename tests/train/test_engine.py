@@ -61,6 +61,31 @@ def test_ema_is_the_weight_average_used_for_evaluation():
     assert t.evaluate(use_ema=True) != t.evaluate(use_ema=False)
 
 
+def test_ema_is_the_exponential_average_of_the_weights_step_by_step(monkeypatch):
+    """Against its definition, by hand: the first step's weights, then e <- d*e + (1 - d)*w after each
+    later step (swa_utils' EMA; a decay read as 1 - d, or an average of buffers, fails here)."""
+    seen, step = [], engine.Trainer._step
+
+    def recording(self, x, y):
+        out = step(self, x, y)
+        seen.append({k: v.detach().clone() for k, v in self.model.named_parameters()})
+        return out
+
+    monkeypatch.setattr(engine.Trainer, "_step", recording)
+    d = 0.8
+    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=2, ema_decay=d))
+    assert len(seen) == t.global_step == 12
+    expected = dict(seen[0])
+    for w in seen[1:]:
+        expected = {k: d * expected[k] + (1 - d) * w[k] for k in w}
+    averaged = dict(t.ema.module.named_parameters())
+    for k, v in expected.items():
+        assert torch.allclose(averaged[k], v, atol=1e-6), k
+    # not just the last weights (the conv's bias, before a BN, gets no gradient and never moves)
+    moved = [k for k in expected if not torch.allclose(seen[0][k], seen[-1][k], atol=1e-4)]
+    assert "0.weight" in moved and all(not torch.allclose(averaged[k], seen[-1][k], atol=1e-4) for k in moved)
+
+
 def test_ema_gets_its_own_bn_statistics_before_evaluation():
     """Averaged weights need BN statistics measured with those weights, not averaged ones."""
     t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=2))
@@ -104,6 +129,10 @@ def test_resume_continues_exactly(tmp_path, stop_after):
     assert resumed.global_step == full.global_step == 18
     assert_same(weights(resumed.model), weights(full.model))
     assert_same(weights(resumed.ema.module), weights(full.ema.module))
+    def timeless(history):
+        return [{k: v for k, v in row.items() if k not in ("images_per_s", "seconds")} for row in history]
+
+    assert timeless(resumed.history) == timeless(full.history)  # the history too: every epoch's row, once
 
 
 def test_resume_with_different_settings_is_refused(tmp_path):

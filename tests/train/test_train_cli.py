@@ -204,9 +204,13 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
            "--save-every-rank"]
     out = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    w0 = torch.load(tmp_path / "ddp" / "rank0.pt", weights_only=True)
-    w1 = torch.load(tmp_path / "ddp" / "rank1.pt", weights_only=True)
-    assert all(torch.equal(w0[k], w1[k]) for k in w0)
+    r0 = torch.load(tmp_path / "ddp" / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "ddp" / "rank1.pt", weights_only=True)
+    for part in ("model", "ema"):  # the weights, and the average that evaluation uses, BN statistics included
+        w0, w1 = r0[part], r1[part]
+        assert all(torch.equal(w0[k], w1[k]) for k in w0), part
+    bn = [k for k in r0["ema"] if k.endswith("running_var")]
+    assert bn and any(not torch.equal(r0["ema"][k], r0["model"][k]) for k in bn)  # its own statistics
     # Only rank 0 writes the shared files.
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["history.csv", "history.json", "last.pt",
                                                                     "rank0.pt", "rank1.pt"]

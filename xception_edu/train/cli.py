@@ -97,8 +97,8 @@ def parser() -> argparse.ArgumentParser:
                    help="continue exactly from --checkpoint-dir/last.pt if present")
     c.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
     c.add_argument("--save-every-rank", action="store_true",
-                   help="each process also writes its final weights to rank<N>.pt, "
-                        "to check that replicas agree")
+                   help="each process also writes its final weights and their average (with its BN "
+                        "statistics) to rank<N>.pt, to check that replicas agree")
     c.add_argument("--ddp-timeout", type=float, default=None, metavar="SECONDS",
                    help="several processes: how long one waits for the others in a collective before the "
                         "run stops with an error, so a stalled process cannot hang the rest forever "
@@ -223,7 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         trainer = engine.Trainer(model, train_set, val_set, cfg)
         trainer.fit()
         if a.save_every_rank and a.checkpoint_dir:
-            checkpoint.save_atomic(trainer.model.state_dict(),
+            trainer.refresh_ema_bn()  # what evaluation uses: the average with statistics of its own
+            ema = trainer.ema.module.state_dict() if trainer.ema is not None else None
+            checkpoint.save_atomic({"model": trainer.model.state_dict(), "ema": ema},
                                    f"{a.checkpoint_dir}/rank{trainer.ctx.rank}.pt")
     except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
         print(f"error: {e}", file=sys.stderr)
