@@ -130,9 +130,10 @@ def test_plots_and_summary_text(tmp_path):
     json.dumps(ablations.table(rows))  # plain data
 
 
-def test_cli_needs_data_dir_for_real_data():
-    with pytest.raises(SystemExit):
+def test_cli_needs_data_dir_for_real_data(capsys):
+    with pytest.raises(SystemExit) as e:
         experiments_cli.main(["--grid", "fig9", "--data", "cifar10"])
+    assert e.value.code == 2 and "--data-dir" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args,msg", [

@@ -12,8 +12,14 @@ from xception_edu import counting
 from xception_edu.model.timm_port import timm_to_ours
 from xception_edu.model.xception import MaxPool2dTFSame, Xception
 
-timm = pytest.importorskip("timm")
-pool2d_same = pytest.importorskip("timm.layers.pool2d_same")  # timm's TF-"same" pooling
+timm = pytest.importorskip("timm")  # a test dependency: skipped only where timm is not installed at all
+# Where timm IS installed, its TF-"same" pooling must be found: if timm moved it, fail loudly here rather
+# than skip every conversion test in silence.
+try:
+    from timm.layers import pool2d_same
+except ImportError as e:  # pragma: no cover - a timm release that moved the module
+    raise ImportError(f"timm {timm.__version__} has no timm.layers.pool2d_same (moved?): update this "
+                      "test's import; the conversion tests need timm's TF-'same' max-pool") from e
 
 SIZE = 77  # 77 -> 38 -> 36: block2 pools an even map, as block3 does at 299 px (74x74)
 

@@ -34,12 +34,12 @@ def test_contenders_on_gpu_include_compiled_variants():
 
 
 def test_bench_bad_options(capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as e:
         bench.main(["--size", "64", "--device", "cpu"])
-    assert "--size 64 is too small" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
+    assert e.value.code == 2 and "--size 64 is too small" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
         bench.main(["--only", "resnet", "--device", "cpu"])
-    assert "matches no model" in capsys.readouterr().err
+    assert e.value.code == 2 and "matches no model" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args,msg", [

@@ -240,10 +240,9 @@ def test_a_stalled_ddp_rank_ends_the_run_with_a_message_instead_of_a_hang(tmp_pa
     env = {**ENV, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), ENV.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "xception_edu.train", *TINY, "--steps", "6", "--ddp-timeout", "5"]
-    t0 = time.monotonic()
+    # No clock in the assertion: a hang is the subprocess timeout (240 s), well before rank 1 wakes (600 s).
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert out.returncode != 0
-    assert time.monotonic() - t0 < 120  # well before rank 1 wakes up (600 s), let alone 30 minutes
     assert "error:" in out.stderr, out.stderr[-3000:]  # rank 0's one line (torchrun then reports the exit)
 
 
