@@ -30,6 +30,7 @@ from ..devices import autocast_dtype
 from . import checkpoint, distributed
 from . import history as history_io
 from .config import _MUST_MATCH, TrainConfig, recipe
+from .device_data import device_batches, on_device
 from .sampler import EpochSampler
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
@@ -85,8 +86,8 @@ class Trainer:
         self.scheduler = StepLR(self.optimizer, step_size=cfg.decay_every, gamma=cfg.lr_decay)
         self.scaler = torch.amp.GradScaler(dev.type, enabled=self.precision == "fp16")
         if cfg.data_on_device:  # no loader at all: what a throughput measurement wants (issue 18)
-            train_set = _on_device(train_set, dev)
-            val_set = None if val_set is None else _on_device(val_set, dev)
+            train_set = on_device(train_set, dev)
+            val_set = None if val_set is None else on_device(val_set, dev)
         self.train_set, self.val_set = train_set, val_set
         if len(train_set) // self.ctx.world_size < cfg.batch_size:
             raise ValueError(f"the training set has {len(train_set)} samples, fewer than one batch of "
@@ -181,7 +182,7 @@ class Trainer:
         (the last batch may be short). A set held on the device is indexed there, batch by batch."""
         if self.cfg.data_on_device:
             order = list(sampler) if sampler is not None else indices
-            return _device_batches(dataset, order, self.cfg.batch_size, drop_last=sampler is not None)
+            return device_batches(dataset, order, self.cfg.batch_size, drop_last=sampler is not None)
         if indices is not None:
             dataset = torch.utils.data.Subset(dataset, indices)
         cuda = self.ctx.device.type == "cuda"
@@ -361,7 +362,7 @@ class Trainer:
         ctx = self.ctx
         idx = list(range(ctx.rank, len(dataset), ctx.world_size))
         if self.cfg.data_on_device and dataset is not self.val_set:
-            dataset = _on_device(dataset, ctx.device)
+            dataset = on_device(dataset, ctx.device)
         loader = self._loader(dataset, indices=idx)
         dtype = autocast_dtype(self.precision)
         sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)
@@ -376,22 +377,6 @@ class Trainer:
         model.train(was_training)
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
         return loss_sum / max(n, 1), correct / max(n, 1)
-
-
-def _on_device(dataset, device: torch.device):
-    """A set held in memory (``TensorImages``: the synthetic and random sets), moved to ``device``."""
-    if not (hasattr(dataset, "to") and hasattr(dataset, "batch")):
-        raise ValueError(f"data_on_device needs a set held in memory (--data synthetic or random), not "
-                         f"{type(dataset).__name__}: real images are decoded by the loader's workers")
-    return dataset.to(device)
-
-
-def _device_batches(dataset, order: list[int], batch_size: int, drop_last: bool):
-    """``dataset.batch`` over ``order`` in slices of ``batch_size``: a DataLoader's batches, without one."""
-    idx = torch.as_tensor(order, dtype=torch.long, device=dataset.images.device)
-    stop = len(order) - len(order) % batch_size if drop_last else len(order)
-    for start in range(0, stop, batch_size):
-        yield dataset.batch(idx[start:start + batch_size])
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None,
