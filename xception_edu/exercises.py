@@ -27,13 +27,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
-HEADER = re.compile(r"^# EXERCISE (?P<id>\d\d\.[\w.]+):", re.M)
+HEADER = re.compile(r"^# EXERCISE (?P<id>\d\d[a-z]?\.[\w.]+):", re.M)
+"""An exercise's header line; the id opens with its notebook's number: ``06`` or, in an appendix, ``06a``."""
 
 _CHECKS: dict[str, Callable] = {}
+_FAILURES: dict[str, int] = {}  # failed attempts per exercise since its last pass: graduated hints
 
 
 class Mismatch(AssertionError):
-    """Raised inside a check with a message that helps the learner find the mistake."""
+    """Raised inside a check with a message that helps the learner find the mistake.
+
+    Graduated hints (issue 19): the message is the nudge toward the idea; ``fix``, when given, names the
+    exact fix and is shown only from the learner's second failed attempt at the same exercise on."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class Result:
 
     def __repr__(self) -> str:
         return f"<{self.exercise}: {'passed' if self.passed else 'not passed'}>"
+
+    def _ipython_display_(self) -> None:
+        """Nothing under the cell: ``check`` has printed the verdict, and the notebook's last line
+        ``lesson.check(...)`` should not add a second, cryptic ``<08.x: passed>`` line."""
 
 
 def register(exercise_id: str):
@@ -72,16 +85,28 @@ def check(exercise_id: str, answer, quiet: bool = False) -> Result:
     try:
         _CHECKS[exercise_id](answer)
         result = Result(exercise_id, True, f"Correct! ({exercise_id})")
+        _FAILURES.pop(exercise_id, None)
     except NotImplementedError:
         result = Result(exercise_id, False, f"Not done yet ({exercise_id}): replace the "
                         "`raise NotImplementedError` line with your answer and run the cell again.")
     except Mismatch as e:
-        result = Result(exercise_id, False, f"Not quite ({exercise_id}): {e}")
+        _FAILURES[exercise_id] = tries = _FAILURES.get(exercise_id, 0) + 1
+        more = "" if e.fix is None else f" The fix: {e.fix}" if tries > 1 else \
+            " (Still stuck? Run the check again: a second miss names the exact fix.)"
+        result = Result(exercise_id, False, f"Not quite ({exercise_id}): {e}{more}")
     except Exception as e:  # the learner's code crashed: say where, don't re-raise into a wall of text
         result = Result(exercise_id, False, f"Your code raised {type(e).__name__}: {e} ({exercise_id})")
     if not quiet:
         print(result.message)
     return result
+
+
+def reset_attempts(exercise_id: str | None = None) -> None:
+    """Forget the failed attempts (of one exercise, or of all): the next miss gets the nudge again."""
+    if exercise_id is None:
+        _FAILURES.clear()
+    else:
+        _FAILURES.pop(exercise_id, None)
 
 
 def split_solution(source: str) -> tuple[str, list[str]]:

@@ -6,13 +6,14 @@ import pytest
 
 from xception_edu import exercises, lessons
 
-LESSONS = {m.__name__.rsplit(".", 1)[1][2:4]: m for m in lessons.load_all()}  # "04" -> nb04_extreme_inception
+# "04" -> nb04_extreme_inception, "06a" -> nb06a_correlations_deeper
+LESSONS = {m.__name__.rsplit(".", 1)[1][2:].split("_", 1)[0]: m for m in lessons.load_all()}
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _exercise_cells():
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):  # NN_, NNa_ (appendix)
         for cell in json.loads(path.read_text())["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "code" and exercises.exercise_id(source):
@@ -30,7 +31,7 @@ def _run(source):
 
     results = []
     # the notebook's own module, as the notebook imports it
-    lesson = LESSONS[exercises.exercise_id(source)[:2]]
+    lesson = LESSONS[exercises.exercise_id(source).split(".", 1)[0]]
     real_check = lesson.check
     ns = {"torch": torch, "xe": xe, "lesson": lesson}
     try:
@@ -78,6 +79,21 @@ def test_check_says_correct_wrong_and_not_done():
     assert exercises.check("01.conv_params", stub, quiet=True).message.startswith("Not done yet")
     crash = exercises.check("01.conv_params", lambda cin, cout, k: 1 / 0, quiet=True)
     assert not crash.passed and "ZeroDivisionError" in crash.message
+
+
+def test_a_fix_is_shown_from_the_second_miss_on_and_a_pass_starts_over(monkeypatch):
+    def strict(answer):
+        if answer != 42:
+            raise exercises.Mismatch("think of the question", fix="the answer is 42")
+
+    monkeypatch.setitem(exercises._CHECKS, "99.graduated", strict)
+    exercises.reset_attempts("99.graduated")
+    first, second = (exercises.check("99.graduated", 1, quiet=True) for _ in range(2))
+    assert "think of the question" in first.message and "42" not in first.message
+    assert second.message.endswith("The fix: the answer is 42")
+    assert exercises.check("99.graduated", 42, quiet=True).passed
+    assert exercises.check("99.graduated", 1, quiet=True).message == first.message
+    exercises.reset_attempts()
 
 
 def test_check_prints_its_verdict(capsys):

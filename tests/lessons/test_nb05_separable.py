@@ -64,3 +64,29 @@ def test_miniature_figure_title_is_a_miniature_not_fig10_itself():
     runs = nb05.fig10_miniature(activations=(None, "relu"), seeds=(0, 1), steps=6)
     title = nb05.miniature_figure(runs, smooth=2).axes[0].get_title()
     assert "miniature of the Fig. 10 comparison: 2 seeds, 6 steps" in title
+
+
+def test_the_regroup_view_reports_a_broken_transplant(monkeypatch):
+    # The verdict must come from the regrouped stack regroup_stack BUILT, not from the stack compared
+    # with itself: one weight of the regrouped copy perturbed flips it.
+    def broken(stack):
+        regrouped = xe.regroup_stack(stack)
+        with torch.no_grad():
+            regrouped.lead_pointwise.weight[0, 0] += 0.5
+        return regrouped
+
+    assert "the same function" in nb05.regroup_view(3)
+    monkeypatch.setattr(nb05, "regroup_stack", broken)
+    for blocks in (1, 3):
+        html = nb05.regroup_view(blocks)
+        assert "NOT the same" in html and "the same function" not in html
+
+
+def test_regroup_fig4_measures_the_regrouped_modules_it_built(monkeypatch):
+    class Off(xe.SeparableConv2d):  # a transplant that is off by a little everywhere
+        def forward(self, x):
+            return super().forward(x) + 1e-3
+
+    monkeypatch.setattr(nb05, "SeparableConv2d", Off)
+    r = nb05.regroup_fig4(3, channels=8)
+    assert r["relu_between"] > 1e-5

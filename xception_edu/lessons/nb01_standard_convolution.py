@@ -11,6 +11,7 @@ from .. import counting
 from ..data import load_photo
 from ..exercises import Mismatch, check, register
 from .app import KERNEL_CHOICES, App, check_choices
+from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -163,48 +164,92 @@ def conv_cost(cin: int = 3, cout: int = 64, kernel_size: int = 3, size: int = 56
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
+_CONV_FIX = "conv_params = k * k * cin * cout (one kernel of cin x k x k weights per output channel)."
+
+
 @register("01.conv_params")
 def _conv_params(fn):
-    for cin, cout, k in [(3, 8, 3), (64, 128, 3), (16, 16, 5), (1, 1, 1)]:
-        got, want = fn(cin, cout, k), counting.standard(cin, cout, k, (1, 1)).params
-        if got != want:
-            hint = (" Did you count one k x k filter per input AND per output channel?"
-                    if got in (k * k * cin, k * k * cout) else "")
-            raise Mismatch(f"conv_params({cin}, {cout}, {k}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "conv_params", fn, [(3, 8, 3), (64, 128, 3), (16, 16, 5), (1, 1, 1), (5, 7, 7), (2, 3, 1)],
+        lambda cin, cout, k: counting.standard(cin, cout, k, (1, 1)).params, [
+            Mistake(lambda cin, cout, k: k * k * cin, "Did you count one k x k filter per input AND per "
+                    "output channel? That is ONE kernel: there is one kernel per output channel."),
+            Mistake(lambda cin, cout, k: k * k * cout, "Did you count one k x k filter per input AND per "
+                    "output channel? Each kernel spans ALL the input channels."),
+            Mistake(lambda cin, cout, k: k * cin * cout, "A kernel is k x k: k*k weights per channel pair, "
+                    "not k."),
+            Mistake(lambda cin, cout, k: cin * cout, "That is a 1x1 conv: every channel pair has a whole "
+                    "k x k filter."),
+            Mistake(lambda cin, cout, k: k * k * cin * cout + cout, "That counts a bias per output "
+                    "channel; this conv has no bias."),
+        ], nudge="Count the weights of one kernel (it spans every input channel), then the kernels.",
+        fix=_CONV_FIX)
 
 
 @register("01.conv_macs")
 def _conv_macs(fn):
-    for cin, cout, k, h, w in [(3, 8, 3, 32, 32), (64, 128, 3, 56, 56), (16, 32, 5, 7, 9), (1, 1, 1, 1, 1)]:
-        got, want = fn(cin, cout, k, h, w), counting.standard(cin, cout, k, (h, w)).macs
-        if got != want:
-            params = counting.standard(cin, cout, k, (1, 1)).params
-            if got == params:
-                hint = (" That is the number of weights: each one is used at every one of the h*w "
-                        "output pixels.")
-            elif got == params * h:
-                hint = " Multiply by BOTH h and w."
-            else:
-                hint = " Count the weights first, then how many times each is used."
-            raise Mismatch(f"conv_macs({cin}, {cout}, {k}, {h}, {w}) returned {got}, expected {want}.{hint}")
+    def params(cin, cout, k):
+        return counting.standard(cin, cout, k, (1, 1)).params
+
+    closed_form(
+        "conv_macs", fn,
+        [(3, 8, 3, 32, 32), (64, 128, 3, 56, 56), (16, 32, 5, 7, 9), (1, 1, 1, 1, 1), (2, 3, 3, 4, 1)],
+        lambda cin, cout, k, h, w: counting.standard(cin, cout, k, (h, w)).macs, [
+            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k), "That is the number of weights: each "
+                    "one is used again at every output pixel."),
+            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * h, "The map has h x w output pixels: "
+                    "multiply by BOTH h and w."),
+            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * h * h, "The map is h x w, not h x h: "
+                    "multiply by BOTH h and w."),
+            Mistake(lambda cin, cout, k, h, w: k * k * cin * h * w, "That is ONE output channel: each of "
+                    "the cout kernels is applied at every pixel."),
+            Mistake(lambda cin, cout, k, h, w: 2 * params(cin, cout, k) * h * w, "You counted the multiply "
+                    "and the add separately: one multiply-add counts once."),
+            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * (h + k - 1) * (w + k - 1),
+                    "h x w is the OUTPUT map: a weight is used once per output pixel, not per input pixel."),
+        ], nudge="Count the weights first, then how many times each is used.",
+        fix="conv_macs = k * k * cin * cout * h * w (every weight once at each of the h * w output pixels).")
+
+
+_ONE_OUTPUT_FIX = "window = x[:, i:i + k, j:j + k]; return (window * weight).sum()"
+
+
+def _one_output_mistakes(x, weight, i, j) -> dict[str, float]:
+    """What the usual wrong answers compute at (i, j), each with the nudge that names it."""
+    k = weight.shape[-1]
+    window = x[:, i:i + k, j:j + k]
+    return {
+        "You seem to use only the first channel: a kernel spans ALL input channels, and the output adds "
+        "them all up.": float((window[0] * weight[0]).sum()),
+        "Rows and columns are swapped: i is the row (dim 1 of x), j the column (dim 2).":
+            float((x[:, j:j + k, i:i + k] * weight).sum()) if x[:, j:j + k, i:i + k].shape == weight.shape
+            else float("nan"),
+        "You flipped the kernel (the textbook convolution): a conv layer slides the kernel as it is.":
+            float((window * weight.flip(-1, -2)).sum()),
+        "You averaged the products: an output value is their SUM.": float((window * weight).mean()),
+        "You centred the window on (i, j): without padding, output (i, j) reads the window whose "
+        "top-left corner is (i, j).": float(F.conv2d(x[None], weight[None], padding=k // 2)[0, 0, i, j]),
+    }
 
 
 @register("01.one_output")
 def _one_output(fn):
     g = torch.Generator().manual_seed(0)
-    for cin, k, i, j in [(3, 3, 0, 0), (3, 3, 4, 2), (5, 1, 2, 3), (2, 5, 1, 1)]:
+    for cin, k, i, j in [(3, 3, 0, 0), (3, 3, 4, 2), (5, 1, 2, 3), (2, 5, 1, 3)]:
         x = torch.randn(cin, 8, 8, generator=g)
         weight = torch.randn(cin, k, k, generator=g)
         want = F.conv2d(x[None], weight[None])[0, 0, i, j]
-        got = torch.as_tensor(fn(x, weight, i, j), dtype=want.dtype)
+        answer = fn(x, weight, i, j)
+        if answer is None:
+            raise Mismatch("one_output returned None: did you forget `return`?")
+        got = torch.as_tensor(answer, dtype=want.dtype)
         if got.numel() != 1:
             raise Mismatch(f"one output value is ONE number, got a tensor of shape {tuple(got.shape)}: "
-                           "sum over the channels as well as over the k x k window.")
+                           "add up over the channels as well as over the k x k window.", fix=_ONE_OUTPUT_FIX)
         if not torch.allclose(got.reshape(()), want, atol=1e-4):
-            per_channel = [float((x[c, i:i + k, j:j + k] * weight[c]).sum()) for c in range(cin)]
-            hint = (" You seem to use only the first channel: a kernel spans ALL input channels."
-                    if abs(float(got) - per_channel[0]) < 1e-4 and cin > 1 else
-                    " The window is x[:, i:i+k, j:j+k]; multiply it element-wise by the kernel and add "
-                    "everything.")
+            hint = next((why for why, value in _one_output_mistakes(x, weight, i, j).items()
+                         if abs(float(got) - value) < 1e-4),
+                        "Lay the kernel on the k x k window whose top-left corner is (i, j), in every "
+                        "channel; multiply element-wise and add everything.")
             raise Mismatch(f"for Cin={cin}, k={k} at (i, j)=({i}, {j}) you returned {float(got):.4f}, "
-                           f"expected {float(want):.4f}.{hint}")
+                           f"expected {float(want):.4f}. {hint}", fix=_ONE_OUTPUT_FIX)

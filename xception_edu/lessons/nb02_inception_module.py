@@ -6,11 +6,12 @@ from __future__ import annotations
 import ipywidgets as W
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .. import counting
 from ..exercises import Mismatch, check, register
+from ..ops import SimplifiedInception
 from .app import App, check_choices
+from .checking import Mistake, closed_form, foreign_layers
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -137,37 +138,59 @@ def inception_towers(towers: int = 3, width: int = 64, cin: int = 256) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
+_TOWER_FIX = "tower_params = cin * w + k * k * w * w (the 1x1 cin -> w, then the k x k w -> w)."
+
+
 @register("02.tower_params")
 def _tower_params(fn):
-    for cin, w, k in [(256, 64, 3), (64, 32, 5), (3, 1, 1), (728, 96, 3)]:
-        got = fn(cin, w, k)
-        want = counting.conv(cin, w, 1, (1, 1)).params + counting.conv(w, w, k, (1, 1)).params
-        if got != want:
-            hint = ""
-            if got == k * k * cin * w:
-                hint = (" That is a single kxk conv from cin: the tower's kxk conv sees only the w channels "
-                        "of its 1x1.")
-            elif got == cin * w or got == k * k * w * w:
-                hint = " Count BOTH convs of the tower: the 1x1 (cin -> w) and the kxk (w -> w)."
-            raise Mismatch(f"tower_params({cin}, {w}, {k}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "tower_params", fn, [(256, 64, 3), (64, 32, 5), (3, 1, 1), (728, 96, 3), (3, 16, 3), (32, 32, 7)],
+        lambda cin, w, k: counting.conv(cin, w, 1, (1, 1)).params + counting.conv(w, w, k, (1, 1)).params, [
+            Mistake(lambda cin, w, k: cin * w + k * k * cin * w, "The k x k conv sees only its tower's own "
+                    "channels: the w outputs of the 1x1 before it, not the module's cin inputs."),
+            Mistake(lambda cin, w, k: k * k * cin * w, "That is a single k x k conv from cin; a tower is a "
+                    "1x1 conv THEN a k x k conv, which sees only its tower's own w channels."),
+            Mistake(lambda cin, w, k: cin * w, "That is the 1x1 alone: count BOTH convs of the tower."),
+            Mistake(lambda cin, w, k: k * k * w * w,
+                    "That is the k x k alone: count BOTH convs of the tower."),
+            Mistake(lambda cin, w, k: cin * w + k * w * w, "A k x k filter has k*k weights, not k."),
+            Mistake(lambda cin, w, k: cin * w + k * k * w, "The tower's k x k is a regular conv w -> w: each "
+                    "of its w filters spans all w channels of the tower."),
+            Mistake(lambda cin, w, k: cin * w + k * k * w * w + 2 * w, "That counts biases; these convs have "
+                    "none."),
+        ], nudge="Count the 1x1 conv (cin -> w), then the k x k conv of the tower: what does it see?",
+        fix=_TOWER_FIX)
 
 
 @register("02.simplified_params")
 def _simplified_params(fn):
-    for cin, cout, k, n in [(256, 192, 3, 3), (64, 64, 3, 4), (32, 96, 5, 2), (16, 16, 3, 1)]:
-        got, want = fn(cin, cout, k, n), counting.spectrum(cin, cout, k, n, (1, 1)).params
-        if got != want:
-            w = cout // n
-            hint = (" Each tower is cout/towers wide, not cout."
-                    if got == n * (cin * cout + k * k * cout * cout)
-                    else f" {n} towers, each a 1x1 conv {cin}->{w} and a {k}x{k} conv {w}->{w}.")
-            raise Mismatch(f"simplified_params({cin}, {cout}, {k}, {n}) returned {got}, "
-                           f"expected {want}.{hint}")
+    closed_form(
+        "simplified_params", fn,
+        [(256, 192, 3, 3), (64, 64, 3, 4), (32, 96, 5, 2), (16, 16, 3, 1), (3, 12, 3, 6), (48, 48, 1, 2)],
+        lambda cin, cout, k, n: counting.spectrum(cin, cout, k, n, (1, 1)).params, [
+            Mistake(lambda cin, cout, k, n: n * (cin * cout + k * k * cout * cout),
+                    "Each tower is cout/towers wide, not cout: the towers TOGETHER give cout channels."),
+            Mistake(lambda cin, cout, k, n: cin * cout + k * k * cout * cout, "That is ONE tower as wide as "
+                    "the module: there are `towers` towers, each cout/towers wide, and a tower's k x k sees "
+                    "only its own channels."),
+            Mistake(lambda cin, cout, k, n: n * (cin * (cout // n) + k * k * cin * (cout // n)),
+                    "Each tower's k x k conv sees only its tower's own cout/towers channels, not cin."),
+            Mistake(lambda cin, cout, k, n: cin * (cout // n) + n * k * k * (cout // n) ** 2,
+                    "Every tower has its own 1x1 conv: count `towers` of them."),
+        ], nudge="Count one tower (its 1x1 and its k x k), then multiply by the number of towers.",
+        fix="w = cout // towers; simplified_params = towers * (cin * w + k * k * w * w).")
+
+
+def _build_fix(cin: int, cout: int, n: int) -> str:
+    w = cout // n
+    return (f"Towers(nn.Sequential(nn.Conv2d({cin}, {w}, 1, bias=False), nn.ReLU(), "
+            f"nn.Conv2d({w}, {w}, 3, padding=1, bias=False), nn.ReLU()) for _ in range({n}))")
 
 
 @register("02.build_simplified")
 def _build_simplified(fn):
-    for cin, cout, n in [(16, 24, 3), (8, 8, 2), (4, 12, 1)]:
+    for cin, cout, n in [(16, 24, 3), (8, 8, 2), (4, 12, 1), (6, 16, 4)]:
+        fix = f"for build_simplified({cin}, {cout}, {n}): {_build_fix(cin, cout, n)}"
         module = fn(cin, cout, n)
         if not isinstance(module, torch.nn.Module):
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) returned a {type(module).__name__}, "
@@ -175,47 +198,67 @@ def _build_simplified(fn):
         with torch.no_grad():
             y = module(torch.randn(2, cin, 9, 9))
         if tuple(y.shape) != (2, cout, 9, 9):
+            why = ("pad the 3x3 convs (padding=1) so that the map keeps its size" if y.shape[-2:] != (9, 9)
+                   else "concatenate the towers on the channels (dim=1)" if y.shape[0] != 2 else
+                   "the towers TOGETHER give cout channels: each is cout // towers wide")
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) maps (2, {cin}, 9, 9) to {tuple(y.shape)}, "
-                           f"expected (2, {cout}, 9, 9): concatenate the towers on dim=1 and pad the 3x3 "
-                           "convs (padding=1).")
+                           f"expected (2, {cout}, 9, 9): {why}.", fix=fix)
         got = sum(p.numel() for p in module.parameters())
         want = counting.spectrum(cin, cout, 3, n, (1, 1)).params
         if got != want:
-            hint = " Use bias=False in every conv." if got == want + 2 * cout else \
-                f" Expected {n} towers of 1x1 ({cin}->{cout // n}) then 3x3 ({cout // n}->{cout // n})."
+            hint = "Use bias=False in every conv." if got == want + 2 * cout else \
+                f"Each of the {n} towers is a 1x1 conv, then a 3x3 conv on that tower's own channels."
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has {got} parameters, "
-                           f"expected {want}.{hint}")
-        _check_simplified_function(module, cin, cout, n)
+                           f"expected {want}. {hint}", fix=fix)
+        _check_simplified_function(module, cin, cout, n, fix)
 
 
-def _simplified_reference(convs: list[nn.Conv2d], x: torch.Tensor, mid_relu: bool = True) -> torch.Tensor:
-    """Fig. 2 computed from the learner's own conv weights: per tower 1x1 -> ReLU -> 3x3 -> ReLU."""
-    outs = []
-    for pw, sp in zip(convs[0::2], convs[1::2]):
-        h = F.conv2d(x, pw.weight, pw.bias)
-        outs.append(F.relu(F.conv2d(F.relu(h) if mid_relu else h, sp.weight, sp.bias, padding=1)))
-    return torch.cat(outs, dim=1)
+def _fig2_reference(convs: list[nn.Conv2d], cin: int, cout: int, n: int) -> SimplifiedInception:
+    """``xe.SimplifiedInception`` (Fig. 2: per tower 1x1 -> ReLU -> 3x3 -> ReLU) carrying the learner's
+    conv weights, tower by tower."""
+    ref = SimplifiedInception(cin, cout, 3, towers=n).eval()
+    with torch.no_grad():
+        for i, (branch, pw, sp) in enumerate(zip(ref.branches, convs[0::2], convs[1::2])):
+            if (pw.weight.shape, sp.weight.shape) != (branch[0].weight.shape, branch[2].weight.shape):
+                raise Mismatch(f"tower {i}'s convs have weights of shapes {tuple(pw.weight.shape)} and "
+                               f"{tuple(sp.weight.shape)}, expected {tuple(branch[0].weight.shape)} and "
+                               f"{tuple(branch[2].weight.shape)}: each tower is cout // towers wide.",
+                               fix=_build_fix(cin, cout, n))
+            branch[0].weight.copy_(pw.weight)
+            branch[2].weight.copy_(sp.weight)
+    return ref
 
 
-def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int) -> None:
+def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int, fix: str) -> None:
     """The right parameter count is not enough (a module without its ReLUs has it too): run the learner's
-    module and Fig. 2 built from the same weights on one input, and compare."""
+    module and ``xe.SimplifiedInception`` carrying the same weights on inputs of both signs, and compare."""
     convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
     if len(convs) != 2 * n or any(c.kernel_size != (1, 1) for c in convs[0::2]) \
             or any(c.kernel_size != (3, 3) for c in convs[1::2]):
         raise Mismatch(f"build_simplified({cin}, {cout}, {n}) should hold {n} tower(s), each "
-                       "nn.Sequential(1x1 conv, ReLU, 3x3 conv, ReLU); found the convs "
-                       f"{[c.kernel_size[0] for c in convs]} (kernel sizes, in order)")
-    x = torch.randn(2, cin, 9, 9, generator=torch.Generator().manual_seed(0))
+                       "a 1x1 conv then a 3x3 conv; found the convs "
+                       f"{[c.kernel_size[0] for c in convs]} (kernel sizes, in order).", fix=fix)
+    ref = _fig2_reference(convs, cin, cout, n)
+    x = torch.randn(2, cin, 9, 9, generator=torch.Generator().manual_seed(cin + n))
     with torch.no_grad():
-        y, want = module(x), _simplified_reference(convs, x)
+        y, want = module(x), ref(x)
         if torch.allclose(y, want, atol=1e-5):
             return
-        if (y < 0).any():
-            hint = "it has negative outputs: put a ReLU after each tower's 3x3 conv."
-        elif torch.allclose(y, _simplified_reference(convs, x, mid_relu=False), atol=1e-5):
-            hint = "put a ReLU between each tower's 1x1 conv and its 3x3 conv."
-        else:
-            hint = "each tower must be 1x1 conv -> ReLU -> 3x3 conv -> ReLU, concatenated in order."
+        relu, towers = torch.relu, [(b[0], b[2]) for b in ref.branches]
+        wrong = {
+            "it has negative outputs: Fig. 2 puts a ReLU after each tower's 3x3 conv too":
+                torch.cat([sp(relu(pw(x))) for pw, sp in towers], 1),
+            "put a ReLU between each tower's 1x1 conv and its 3x3 conv":
+                torch.cat([relu(sp(pw(x))) for pw, sp in towers], 1),
+            "it has no ReLU at all: Fig. 2 has one after each conv":
+                torch.cat([sp(pw(x)) for pw, sp in towers], 1),
+            "the ReLU comes before the 1x1 conv, not after it":
+                torch.cat([relu(sp(pw(relu(x)))) for pw, sp in towers], 1),
+        }
+        hint = next((why for why, out in wrong.items() if torch.allclose(y, out, atol=1e-5)), None)
+    if hint is None:
+        others = foreign_layers(module)
+        hint = (f"your module uses {', '.join(others)}; Fig. 2 follows each conv with a ReLU" if others else
+                "each tower must be 1x1 conv -> ReLU -> 3x3 conv -> ReLU, concatenated in tower order")
     raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has the right size but computes something "
-                   f"else than Fig. 2: {hint}")
+                   f"else than Fig. 2 (your weights copied into xe.SimplifiedInception): {hint}.", fix=fix)

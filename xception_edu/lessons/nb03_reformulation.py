@@ -19,6 +19,7 @@ from ..ops import (
     reformulate,
 )
 from .app import App, same_function
+from .checking import Mistake, closed_form
 from .svg import svg_matrix
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -116,46 +117,86 @@ def reformulation(towers: int = 3) -> App:
 
 @register("03.grouped_params")
 def _grouped_params(fn):
-    for cin, cout, k, g in [(12, 12, 3, 3), (64, 128, 3, 4), (32, 32, 5, 32), (8, 16, 1, 1)]:
-        got, want = fn(cin, cout, k, g), counting.conv(cin, cout, k, (1, 1), groups=g).params
-        if got != want:
-            hint = " Each output channel sees only cin // groups input channels." \
-                if got == k * k * cin * cout else \
-                " Divide by the number of groups once, not twice." if got == want // g else ""
-            raise Mismatch(f"grouped_params({cin}, {cout}, {k}, {g}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "grouped_params", fn, [(12, 12, 3, 3), (64, 128, 3, 4), (32, 32, 5, 32), (8, 16, 1, 1), (6, 12, 3, 2),
+                               (32, 16, 7, 8)],
+        lambda cin, cout, k, g: counting.conv(cin, cout, k, (1, 1), groups=g).params, [
+            Mistake(lambda cin, cout, k, g: k * k * cin * cout,
+                    "That ignores the groups: each output channel "
+                    "sees only the input channels of its own group."),
+            Mistake(lambda cin, cout, k, g: k * k * (cin // g) * (cout // g),
+                    "You divided by the number of groups twice: that is ONE group's weights, and there are "
+                    "`groups` of them."),
+            Mistake(lambda cin, cout, k, g: k * (cin // g) * cout, "A k x k filter has k*k weights, not k."),
+        ], nudge="How many input channels does one output channel see, and how many outputs are there?",
+        fix="grouped_params = k * k * (cin // groups) * cout (each filter sees cin // groups inputs).")
+
+
+_CONNECTIVITY_FIX = ("segment = torch.arange(channels) // (channels // groups); "
+                     "return segment[:, None] == segment[None, :]")
 
 
 @register("03.connectivity")
 def _connectivity(fn):
-
-    for c, g in [(6, 3), (12, 1), (12, 12), (8, 2)]:
-        got = torch.as_tensor(fn(c, g)).bool()
+    for c, g in [(6, 3), (12, 1), (12, 12), (8, 2), (12, 4), (12, 3)]:
+        answer = fn(c, g)
+        if answer is None:
+            raise Mismatch(f"connectivity({c}, {g}) returned None: did you forget `return`?")
+        got = torch.as_tensor(answer).bool()
         want = torch.from_numpy(connectivity_matrix(c, g))
         if got.shape != want.shape:
             raise Mismatch(f"connectivity({c}, {g}) has shape {tuple(got.shape)}, expected ({c}, {c}): "
-                           "rows = outputs, columns = inputs")
-        if not torch.equal(got, want):
-            raise Mismatch(f"connectivity({c}, {g}) is wrong at {int((got != want).sum())} places: "
-                           f"output o reads input i when o // {c // g} == i // {c // g} "
-                           f"(both in the same segment of {c // g} channels)")
+                           "rows = outputs, columns = inputs.", fix=_CONNECTIVITY_FIX)
+        if torch.equal(got, want):
+            continue
+        o, i = torch.arange(c)[:, None], torch.arange(c)[None, :]
+        mistakes = {
+            "You made segments of `groups` channels: there are `groups` segments, each channels // groups "
+            "wide.": o // g == i // g,
+            "A segment is a run of CONSECUTIVE channels, not every g-th one.": o % g == i % g,
+            "That is one filter per channel (the identity): with fewer groups, a segment holds several "
+            "channels.": o == i,
+            "That is a regular conv (all True): with groups, an output reads only its own segment.":
+                torch.ones(c, c, dtype=torch.bool),
+        }
+        hint = next((why for why, m in mistakes.items() if torch.equal(got, m)),
+                    "Cut the channels into `groups` segments of consecutive channels; output o reads input i "
+                    "when both fall in the same segment.")
+        raise Mismatch(f"connectivity({c}, {g}) is wrong at {int((got != want).sum())} of {c * c} places. "
+                       f"{hint}", fix=_CONNECTIVITY_FIX)
+
+
+_TRANSPLANT_FIX = ("pointwise = torch.cat([tower[0].weight for tower in fig2.branches]); the same with "
+                   "tower[2] for the spatial weight")
 
 
 @register("03.transplant")
 def _transplant(fn):
-
-    torch.manual_seed(0)
-    fig2 = SimplifiedInception(5, 6, towers=3)
-    want = reformulate(fig2)
+    with torch.random.fork_rng(devices=[]):  # seeded weights, without resetting the notebook's RNG
+        torch.manual_seed(0)
+        fig2 = SimplifiedInception(5, 6, towers=3)
+        want = reformulate(fig2)
     got = fn(fig2)
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("return a tuple (pointwise_weight, spatial_weight)")
-    for name, g, w in (("pointwise", got[0], want.pointwise.weight),
-                       ("spatial", got[1], want.spatial.weight)):
-        g = torch.as_tensor(g)
+        raise Mismatch("return a tuple (pointwise_weight, spatial_weight).")
+    towers = fig2.branches
+    for name, g, w, layer in (("pointwise", got[0], want.pointwise.weight, 0),
+                              ("spatial", got[1], want.spatial.weight, 2)):
+        g = torch.as_tensor(g).detach()
         if g.shape != w.shape:
+            hint = ("you kept only the first tower: stack ALL the towers' weights"
+                    if g.shape == towers[0][layer].weight.shape else
+                    "stack along the OUTPUT channels (dim 0), not dim 1"
+                    if g.dim() == 4 and g.shape[1] == w.shape[1] * len(towers) else
+                    "the towers' weights go one after the other along the output channels")
             raise Mismatch(f"the {name} weight has shape {tuple(g.shape)}, expected {tuple(w.shape)}: "
-                           "stack the towers' weights along the output channels (dim 0)")
+                           f"{hint}.",
+                           fix=_TRANSPLANT_FIX)
         if not torch.equal(g, w.detach()):
-            raise Mismatch(f"the {name} weight has the right shape but not the right values: "
-                           "tower i's filters "
-                           f"must become output channels i*w ... (i+1)*w-1, in tower order")
+            reversed_ = torch.cat([t[layer].weight for t in reversed(towers)]).detach()
+            hint = ("the towers are in reverse order: tower 0 comes first, as torch.cat puts its outputs"
+                    if torch.equal(g, reversed_) else
+                    "keep the towers' filters as they are, in tower order: each tower's filters become the "
+                    "next block of output channels")
+            raise Mismatch(f"the {name} weight has the right shape but not the right values: {hint}.",
+                           fix=_TRANSPLANT_FIX)

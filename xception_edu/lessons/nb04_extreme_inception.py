@@ -14,6 +14,7 @@ from ..devices import cpu_threads
 from ..exercises import Mismatch, check, register
 from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
+from .checking import Mistake, closed_form, foreign_layers
 from .nb03_reformulation import stage_figure
 from .svg import svg_matrix, svg_plot
 
@@ -159,22 +160,50 @@ def spectrum(groups: int = 1) -> App:
 
 @register("04.spectrum_params")
 def _spectrum_params(fn):
-    for cin, c, k, g in [(48, 48, 3, 1), (48, 48, 3, 3), (48, 48, 3, 48), (32, 64, 5, 8)]:
-        got, want = fn(cin, c, k, g), counting.spectrum(cin, c, k, g, (1, 1)).params
-        if got != want:
-            hint = " Don't forget the 1x1 conv (cin*c)." if got == k * k * c * c // g else \
-                " The kxk stage has k*k*(c/g)*c weights." if got == cin * c else ""
-            raise Mismatch(f"spectrum_params({cin}, {c}, {k}, {g}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "spectrum_params", fn,
+        [(48, 48, 3, 1), (48, 48, 3, 3), (48, 48, 3, 48), (32, 64, 5, 8), (16, 32, 3, 4), (64, 24, 7, 2),
+         (3, 12, 1, 6)],
+        lambda cin, c, k, g: counting.spectrum(cin, c, k, g, (1, 1)).params, [
+            Mistake(lambda cin, c, k, g: k * k * c * c // g,
+                    "Don't forget the 1x1 conv in front (cin -> c)."),
+            Mistake(lambda cin, c, k, g: cin * c, "That is the 1x1 conv alone: add the grouped k x k conv."),
+            Mistake(lambda cin, c, k, g: cin * c + k * k * c * c,
+                    "That ignores the groups: each k x k filter "
+                    "sees only the c/g channels of its segment."),
+            Mistake(lambda cin, c, k, g: cin * c + k * k * c * c // (g * g), "You divided by g twice: the g "
+                    "segments together still give all c output channels."),
+            Mistake(lambda cin, c, k, g: cin * c + k * k * cin * c // g,
+                    "The k x k conv comes AFTER the 1x1: "
+                    "it works on the c channels, not on the cin inputs."),
+            Mistake(lambda cin, c, k, g: cin * c + k * (c // g) * c,
+                    "A k x k filter has k*k weights, not k."),
+        ], nudge="Add the 1x1 conv (cin -> c) and the k x k conv in g groups: what does one filter see?",
+        fix="spectrum_params = cin * c + k * k * (c // g) * c.")
 
 
 @register("04.valid_groups")
 def _valid_groups(fn):
-    for c in (1, 12, 48, 728, 97):
-        got, want = list(fn(c)), divisors(c)
-        if got != want:
-            raise Mismatch(f"valid_groups({c}) returned {got[:12]}{'...' if len(got) > 12 else ''}, "
-                           f"expected {want}: "
-                           "every g from 1 to c (both included) that divides c, in increasing order")
+    fix = "valid_groups = [g for g in range(1, c + 1) if c % g == 0]"
+    for c in (12, 48, 728, 97, 36, 1):
+        answer = fn(c)
+        if answer is None:
+            raise Mismatch(f"valid_groups({c}) returned None: did you forget `return`?", fix=fix)
+        got, want = list(answer), divisors(c)
+        if got == want:
+            continue
+        shown = f"valid_groups({c}) returned {got[:12]}{'...' if len(got) > 12 else ''}"
+        hint = ("c itself is missing: c groups of one channel each is Fig. 4, one filter per channel"
+                if got == want[:-1] else
+                "1 is missing: one group is the regular conv, the spectrum's other end"
+                if got == want[1:] else
+                "1 and c are both missing: the spectrum's two ends (a regular conv, Fig. 4) are valid too"
+                if got == want[1:-1] else
+                "put them in increasing order" if sorted(got) == want else
+                "a group count must divide c; it need not be a power of two"
+                if set(got) < set(want) and all(g & (g - 1) == 0 for g in got) else
+                "each valid g splits the c channels into g segments of equal size: g divides c")
+        raise Mismatch(f"{shown}: {hint}.", fix=fix)
 
 
 def _fig4_reference(module: torch.nn.Module, cin: int, c: int) -> ExtremeInception:
@@ -186,7 +215,7 @@ def _fig4_reference(module: torch.nn.Module, cin: int, c: int) -> ExtremeIncepti
     if len(pw) != 1 or len(dw) != 1 or len(convs) != 2:
         raise Mismatch(f"build_extreme({cin}, {c}) should hold exactly two nn.Conv2d: "
                        f"a 1x1 conv {cin} -> {c} and a 3x3 conv {c} -> {c} with groups={c}; "
-                       f"found {len(convs)} conv(s)")
+                       f"found {len(convs)} conv(s).", fix=_extreme_fix(cin, c))
     ref = ExtremeInception(cin, c, 3).eval()
     with torch.no_grad():
         ref.pointwise.weight.copy_(pw[0].weight)
@@ -206,27 +235,35 @@ def _fig4_wrong_answers(ref: ExtremeInception, x: torch.Tensor) -> dict:
     }
 
 
-_NOT_AN_ACTIVATION = (torch.nn.Conv2d, torch.nn.ReLU, torch.nn.Identity, torch.nn.Sequential)
+def _extreme_fix(cin: int, c: int) -> str:
+    return (f"nn.Sequential(nn.Conv2d({cin}, {c}, 1, bias=False), nn.ReLU(), "
+            f"nn.Conv2d({c}, {c}, 3, padding=1, groups={c}, bias=False), nn.ReLU())")
 
 
 @register("04.build_extreme")
 def _build_extreme(fn):
-    for cin, c in [(8, 12), (16, 16)]:
+    for cin, c in [(8, 12), (16, 16), (6, 4)]:
+        fix = f"for build_extreme({cin}, {c}): {_extreme_fix(cin, c)}"
         module = fn(cin, c)
+        if not isinstance(module, torch.nn.Module):
+            raise Mismatch(f"build_extreme({cin}, {c}) returned a {type(module).__name__}, not an nn.Module")
         with torch.no_grad():
             y = module(torch.randn(1, cin, 7, 7))
         if tuple(y.shape) != (1, c, 7, 7):
+            why = " (pad the 3x3 conv: padding=1)" if y.shape[-2:] != (7, 7) else ""
             raise Mismatch(f"build_extreme({cin}, {c}) maps (1, {cin}, 7, 7) to {tuple(y.shape)}, "
-                           f"expected (1, {c}, 7, 7)")
+                           f"expected (1, {c}, 7, 7){why}.", fix=fix)
         got, want = (sum(p.numel() for p in module.parameters()),
                      counting.spectrum(cin, c, 3, c, (1, 1)).params)
         if got != want:
-            raise Mismatch(f"build_extreme({cin}, {c}) has {got} parameters, expected {want} "
-                           f"(1x1: {cin}*{c}, then ONE 3x3 filter per channel: 9*{c}; no bias)")
+            hint = ("Use bias=False in both convs." if got == want + 2 * c else
+                    "Fig. 4's 3x3 step has ONE 3x3 filter per channel: how many groups is that?")
+            raise Mismatch(f"build_extreme({cin}, {c}) has {got} parameters, expected {want}. {hint}",
+                           fix=fix)
         spatial = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size[0] == 3]
         if len(spatial) != 1 or not (measured_connectivity(spatial[0]) == connectivity_matrix(c, c)).all():
             raise Mismatch("the 3x3 conv must filter each channel on its own: "
-                           "groups equal to its channel count")
+                           "groups equal to its channel count.", fix=fix)
         # behaviour, not only counts: the learner's weights in the reference, inputs of both signs
         ref = _fig4_reference(module, cin, c)
         x = torch.randn(4, cin, 7, 7, generator=torch.Generator().manual_seed(cin + c))
@@ -237,13 +274,12 @@ def _build_extreme(fn):
             for why, wrong in _fig4_wrong_answers(ref, x).items():
                 if torch.allclose(got, wrong, atol=1e-5):
                     raise Mismatch("with your weights copied into xe.ExtremeInception the outputs "
-                                   f"differ: {why}.")
-        others = sorted({type(m).__name__ for m in module.modules() if not isinstance(m, _NOT_AN_ACTIVATION)
-                         and not list(m.children())})
+                                   f"differ: {why}.", fix=fix)
+        others = foreign_layers(module)
         if others or (got.min() > 0 and got.max() < 1):
             used = f"your module uses {', '.join(others)}" if others else "your outputs all lie in (0, 1)"
             raise Mismatch(f"with your weights copied into xe.ExtremeInception the outputs differ: {used}; "
-                           "Fig. 4 follows each of its two convs with a ReLU.")
+                           "Fig. 4 follows each of its two convs with a ReLU.", fix=fix)
         raise Mismatch("with your weights copied into xe.ExtremeInception the outputs differ "
                        f"(largest difference {(got - want).abs().max().item():.3g}): Fig. 4 is "
-                       "1x1 conv -> ReLU -> 3x3 depthwise conv -> ReLU, in that order.")
+                       "1x1 conv -> ReLU -> 3x3 depthwise conv -> ReLU, in that order.", fix=fix)

@@ -22,6 +22,7 @@ from ..ops import (
     regroup_stack,
 )
 from .app import App, same_function
+from .checking import Mistake, closed_form
 from .nb01_standard_convolution import WEIGHT_CMAP
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -211,45 +212,91 @@ def miniature_figure(runs: dict, smooth: int = 5):
 
 @register("05.separable_params")
 def _separable_params(fn):
-    for cin, cout, k in [(728, 728, 3), (64, 128, 3), (32, 16, 5), (1, 1, 1)]:
-        got, want = fn(cin, cout, k), counting.separable(cin, cout, k, (1, 1)).params
-        if got != want:
-            hint = " The depthwise step has ONE k x k filter per input channel: k*k*cin, not k*k*cin*cin." \
-                if got == k * k * cin * cin + cin * cout else \
-                " Depthwise (k*k*cin) plus pointwise (cin*cout)."
-            raise Mismatch(f"separable_params({cin}, {cout}, {k}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "separable_params", fn, [(728, 728, 3), (64, 128, 3), (32, 24, 5), (1, 1, 1), (3, 8, 7), (16, 4, 3)],
+        lambda cin, cout, k: counting.separable(cin, cout, k, (1, 1)).params, [
+            Mistake(lambda cin, cout, k: k * k * cin * cin + cin * cout,
+                    "The depthwise step is not a regular "
+                    "conv: it has ONE k x k filter per input channel, each seeing only its own channel."),
+            Mistake(lambda cin, cout, k: k * k * cin * cout + cin * cout, "The depthwise step does not mix "
+                    "channels (nor make cout of them): one k x k filter per input channel."),
+            Mistake(lambda cin, cout, k: k * k * cin * cout, "That is the regular k x k conv the separable "
+                    "conv replaces: count its two steps instead."),
+            Mistake(lambda cin, cout, k: k * k * cout + cin * cout,
+                    "In a depthwise separable conv the depthwise "
+                    "step comes FIRST: it filters the cin input channels (k*k*cout is Fig. 4's order)."),
+            Mistake(lambda cin, cout, k: k * k * cin,
+                    "That is the depthwise step alone: add the pointwise 1x1 "
+                    "conv."),
+            Mistake(lambda cin, cout, k: cin * cout,
+                    "That is the pointwise step alone: add the depthwise step."),
+            Mistake(lambda cin, cout, k: k * cin + cin * cout, "A k x k filter has k*k weights, not k."),
+        ], nudge="Count its two steps: the depthwise k x k step, then the pointwise 1x1 step.",
+        fix="separable_params = k * k * cin + cin * cout (depthwise: one k x k filter per input channel; "
+            "pointwise: a 1x1 conv cin -> cout).")
 
 
 @register("05.depthwise_conv")
 def _depthwise_conv(fn):
-
-    for c, k in [(6, 3), (16, 5)]:
+    for c, k in [(6, 3), (16, 5), (4, 1)]:
+        fix = f"nn.Conv2d({c}, {c}, {k}, padding={k // 2}, groups={c}, bias=False)"
         conv = fn(c, k)
         if not isinstance(conv, torch.nn.Conv2d):
             raise Mismatch(f"depthwise_conv({c}, {k}) should return an nn.Conv2d, got {type(conv).__name__}")
         if tuple(conv.weight.shape) != (c, 1, k, k):
-            raise Mismatch(f"the weight has shape {tuple(conv.weight.shape)}, expected ({c}, 1, {k}, {k}): "
-                           f"groups={c} gives each of the {c} filters ONE input channel")
+            hint = (f"groups={c} gives each of the {c} filters ONE input channel"
+                    if conv.weight.shape[1] != 1 else f"make it a {k} x {k} conv from {c} to {c} channels")
+            raise Mismatch(f"depthwise_conv({c}, {k}): the weight has shape {tuple(conv.weight.shape)}, "
+                           f"expected ({c}, 1, {k}, {k}): {hint}.", fix=fix)
         if not (measured_connectivity(conv) == connectivity_matrix(c, c)).all():
-            raise Mismatch("each output channel must read only its own input channel")
-        y = conv(torch.zeros(1, c, 9, 9))
+            raise Mismatch("each output channel must read only its own input channel.", fix=fix)
+        if conv.bias is not None:
+            raise Mismatch(f"depthwise_conv({c}, {k}) has a bias: the exercise asks for none (bias=False).",
+                           fix=fix)
+        x = torch.randn(2, c, 9, 9, generator=torch.Generator().manual_seed(c + k))
+        with torch.no_grad():
+            y = conv(x)
         if y.shape[-2:] != (9, 9):
-            raise Mismatch(f"use padding={k // 2} to keep the 9x9 size, got {tuple(y.shape[-2:])}")
+            raise Mismatch(f"depthwise_conv({c}, {k}) turns a 9x9 map into {tuple(y.shape[-2:])}: 'same' "
+                           "padding keeps the size.", fix=fix)
+        with torch.no_grad():  # stride, dilation, padding mode: the values tell
+            want = F.conv2d(x, conv.weight, padding=k // 2, groups=c)
+        if not torch.allclose(y, want, atol=1e-5):
+            raise Mismatch(f"depthwise_conv({c}, {k}) keeps the size but computes something else than a "
+                           "zero-padded depthwise conv: check padding_mode, stride and dilation (the "
+                           "defaults are right).", fix=fix)
 
 
 @register("05.depthwise_by_hand")
 def _depthwise_by_hand(fn):
+    fix = ("torch.cat([F.conv2d(x[:, i:i + 1], weight[i:i + 1], padding=1) for i in range(x.shape[1])], "
+           "dim=1)")
     g = torch.Generator().manual_seed(0)
     for c in (3, 5):
         x, w = torch.randn(2, c, 7, 7, generator=g), torch.randn(c, 1, 3, 3, generator=g)
         want = F.conv2d(x, w, padding=1, groups=c)
-        got = torch.as_tensor(fn(x, w))
+        answer = fn(x, w)
+        if answer is None:
+            raise Mismatch("depthwise_by_hand returned None: did you forget `return`?", fix=fix)
+        got = torch.as_tensor(answer)
         if got.shape != want.shape:
+            hint = ("padding=1 keeps the 7x7 size" if got.shape[:2] == want.shape[:2] else
+                    "one output channel per input channel, concatenated on dim=1")
             raise Mismatch(f"for x of shape {tuple(x.shape)} you returned shape {tuple(got.shape)}, "
-                           f"expected {tuple(want.shape)}")
-        if not torch.allclose(got, want, atol=1e-5):
-            shared = torch.cat([F.conv2d(x[:, i:i + 1], w[:1], padding=1) for i in range(c)], dim=1)
-            hint = " You used kernel 0 for every channel: channel i has its OWN kernel weight[i]." \
-                if torch.allclose(got, shared, atol=1e-5) else \
-                " Filter channel i with weight[i] only (padding=1)."
-            raise Mismatch(f"wrong values for {c} channels.{hint}")
+                           f"expected {tuple(want.shape)}: {hint}.", fix=fix)
+        if torch.allclose(got, want, atol=1e-5):
+            continue
+        shared = torch.cat([F.conv2d(x[:, i:i + 1], w[:1], padding=1) for i in range(c)], dim=1)
+        only_first = torch.zeros_like(x)
+        only_first[:, 0] = x[:, 0]  # a depthwise conv's other outputs must stay zero
+        mixes = bool(torch.as_tensor(fn(only_first, w))[:, 1:].abs().max() > 1e-6)
+        flipped = F.conv2d(x, w.flip(-1, -2), padding=1, groups=c)
+        hint = ("You used kernel 0 for every channel: channel i has its OWN kernel weight[i]."
+                if torch.allclose(got, shared, atol=1e-5) else
+                "Your outputs mix the channels (as a regular conv does): output i reads input channel i only."
+                if mixes else
+                "You flipped the kernels: a conv layer slides each kernel as it is."
+                if torch.allclose(got, flipped, atol=1e-5) else
+                "Filter each channel i on its own, with its own kernel (padding=1), then put the outputs "
+                "back together.")
+        raise Mismatch(f"wrong values for {c} channels. {hint}", fix=fix)

@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from .. import counting
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import check, register
 from ..experiments import timing as savings
 from ..experiments.timing import (
     PARTS,
@@ -26,6 +26,7 @@ from ..experiments.timing import (
 from ..model.anatomy import regular_equivalent, separable_layers
 from ..ops import SeparableConv2d
 from .app import KERNEL_CHOICES, App, check_choices
+from .checking import Mistake, closed_form
 from .svg import html_bar, svg_plot
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -240,39 +241,66 @@ def savings_explorer(cin: int = 64, cout: int = 64, kernel_size: int = 3, groups
 
 @register("07.separable_ratio")
 def _separable_ratio(fn):
-    for cout, k in [(728, 3), (64, 3), (256, 5), (8, 1), (2048, 7)]:
-        got, want = fn(cout, k), counting.separable_ratio(cout, k)
-        if not isinstance(got, (int, float)) or abs(got - want) > 1e-9:
-            hint = (" Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, "
-                    "by the regular cost k²·Cin·Cout.") \
-                if isinstance(got, (int, float)) and abs(got - 1 / k**2) < 1e-9 else ""
-            raise Mismatch(f"separable_ratio({cout}, {k}) returned {got!r}, expected {want:.6f}.{hint}")
+    closed_form(
+        "separable_ratio", fn, [(728, 3), (64, 3), (256, 5), (8, 1), (2048, 7), (3, 3)],
+        lambda cout, k: counting.separable_ratio(cout, k), [
+            Mistake(lambda cout, k: 1 / k**2, "Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, "
+                    "by the regular cost: the pointwise step costs something too."),
+            Mistake(lambda cout, k: 1 / cout, "Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, "
+                    "by the regular cost: the depthwise step costs something too."),
+            Mistake(lambda cout, k: 1 / cout + 1 / k, "The regular conv has k² weights per channel pair: "
+                    "1/k², not 1/k."),
+            Mistake(lambda cout, k: 1 / (1 / cout + 1 / k**2), "That is regular / separable (how many times "
+                    "cheaper); the question asks separable / regular, below 1."),
+            Mistake(lambda cout, k: 1 / (cout + k**2), "Divide each term separately: (a + b) / (a·b) is "
+                    "1/b + 1/a."),
+        ], nudge="Write the separable cost over the regular cost and cancel Cin.",
+        fix="separable_ratio = 1 / cout + 1 / k**2 (= (k²·Cin + Cin·Cout) / (k²·Cin·Cout)).")
 
 
 @register("07.extreme_macs")
 def _extreme_macs(fn):
-    for cin, cout, k, h, w in [(64, 64, 3, 56, 56), (32, 128, 5, 7, 9), (728, 728, 3, 19, 19),
-                               (3, 8, 1, 1, 1)]:
-        got, want = fn(cin, cout, k, h, w), savings.variant_counts("extreme", cin, cout, k, hw=(h, w)).macs
-        if got != want:
-            sep = savings.variant_counts("separable", cin, cout, k, hw=(h, w)).macs
-            hint = (" That is the separable conv: Fig. 4 filters the Cout channels AFTER the 1x1, so k²·Cout."
-                    if got == sep and cin != cout else
-                    " Parameters Cin·Cout + k²·Cout, each used at every one of the h·w output pixels.")
-            raise Mismatch(f"extreme_macs({cin}, {cout}, {k}, {h}, {w}) returned {got}, "
-                           f"expected {want}.{hint}")
+    def counts(variant, cin, cout, k, h, w):
+        return savings.variant_counts(variant, cin, cout, k, hw=(h, w))
+
+    closed_form(
+        "extreme_macs", fn,
+        [(64, 64, 3, 56, 56), (32, 128, 5, 7, 9), (728, 728, 3, 19, 19), (3, 8, 1, 1, 1), (16, 8, 3, 5, 2)],
+        lambda cin, cout, k, h, w: counts("extreme", cin, cout, k, h, w).macs, [
+            Mistake(lambda cin, cout, k, h, w: counts("separable", cin, cout, k, h, w).macs, "That is the "
+                    "separable conv: Fig. 4 filters the Cout channels AFTER the 1x1, so k²·Cout."),
+            Mistake(lambda cin, cout, k, h, w: counts("extreme", cin, cout, k, h, w).params, "That is the "
+                    "number of weights: each is used at every one of the h·w output pixels."),
+            Mistake(lambda cin, cout, k, h, w: cin * cout * h * w,
+                    "That is the 1x1 step alone: add the k x k "
+                    "step, one filter per channel."),
+            Mistake(lambda cin, cout, k, h, w: counts("standard", cin, cout, k, h, w).macs, "That is the "
+                    "regular k x k conv: Fig. 4 has a 1x1 step and ONE k x k filter per channel."),
+            Mistake(lambda cin, cout, k, h, w: (cin * cout + k * k * cout * cout) * h * w, "Fig. 4's k x k "
+                    "step has ONE filter per channel (groups = Cout), not a regular conv."),
+        ], nudge="Count the weights of the 1x1 step and of the k x k step, then how often each is used.",
+        fix="extreme_macs = (cin * cout + k * k * cout) * h * w.")
 
 
 @register("07.regular_in_place")
 def _regular_in_place(fn):
-    for cin, cout, k, hw in [(728, 728, 3, (19, 19)), (64, 128, 3, (147, 147)), (16, 32, 5, (7, 9))]:
-        got = fn(SeparableConv2d(cin, cout, k), hw)
-        want = counting.standard(cin, cout, k, hw).macs
-        if got != want:
-            sep = counting.separable(cin, cout, k, hw).macs
-            hint = (" That is what the separable conv itself costs: replace it by ONE k x k conv from Cin "
-                    "to Cout." if got == sep else
-                    " Read in_channels, out_channels and kernel_size off the module: k·k·Cin·Cout·H·W.")
-            raise Mismatch(f"for SeparableConv2d({cin}, {cout}, {k}) on a {hw[0]}x{hw[1]} map "
-                           f"you returned {got}, "
-                           f"expected {want}.{hint}")
+    grid = [(728, 728, 3, (19, 19)), (64, 128, 3, (147, 147)), (16, 32, 5, (7, 9)), (8, 4, 1, (3, 2))]
+    closed_form(
+        "regular_in_place", lambda sep_args, hw: fn(SeparableConv2d(*sep_args), hw),
+        [((cin, cout, k), hw) for cin, cout, k, hw in grid],
+        lambda sep_args, hw: counting.standard(*sep_args, hw).macs, [
+            Mistake(lambda sep_args, hw: counting.separable(*sep_args, hw).macs, "That is what the separable "
+                    "conv itself costs: replace it by ONE k x k conv from Cin to Cout."),
+            Mistake(lambda sep_args, hw: counting.standard(*sep_args, hw).params,
+                    "That is the regular conv's "
+                    "weights: each is used at every output pixel."),
+            Mistake(lambda sep_args, hw: counting.standard(sep_args[0], sep_args[0], sep_args[2], hw).macs,
+                    "Read out_channels off the module too: the regular conv maps Cin to Cout."),
+            Mistake(lambda sep_args, hw: counting.standard(*sep_args[:2], 3, hw).macs, "Read kernel_size off "
+                    "the module: not every separable conv is 3x3."),
+        ], describe=lambda sep_args, hw: f"for SeparableConv2d{sep_args} on a {hw[0]}x{hw[1]} map, "
+                                         "your function",
+        nudge="Read in_channels, out_channels and kernel_size off the module; a regular conv uses each of "
+                 "its weights at every output pixel.",
+        fix="regular_in_place = k * k * sep.in_channels * sep.out_channels * out_hw[0] * out_hw[1], "
+            "k = sep.kernel_size.")

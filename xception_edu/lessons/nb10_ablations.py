@@ -9,9 +9,10 @@ import statistics
 import torch.nn as nn
 
 from .. import counting
-from ..exercises import Mismatch, check, register
+from ..exercises import check, register
 from ..experiments import ablations
 from ..experiments.ablations import summarize
+from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -83,21 +84,38 @@ def plot_spectrum(rows: list[dict], metric: str = "final_val_acc", title: str = 
 
 @register("10.group_params")
 def _group_params(fn):
-    for c, g, k in [(8, 8, 3), (8, 1, 3), (32, 4, 3), (184, 8, 3), (16, 2, 5)]:
-        got, want = fn(c, g, k), counting.count_params(nn.Conv2d(c, c, k, groups=g, bias=False))
-        if got != want:
-            hint = (" Each of the g groups maps c/g channels to c/g channels: g x (c/g)^2 x k^2 weights."
-                    if got in (k * k * c * c, k * k * c * g) else
-                    " Count one group first, then multiply by g.")
-            raise Mismatch(f"group_params({c}, {g}, {k}) returned {got}, expected {want}.{hint}")
+    closed_form(
+        "group_params", fn, [(8, 8, 3), (8, 1, 3), (32, 4, 3), (184, 8, 3), (16, 2, 5), (12, 3, 1)],
+        lambda c, g, k: counting.count_params(nn.Conv2d(c, c, k, groups=g, bias=False)), [
+            Mistake(lambda c, g, k: k * k * c * c, "That ignores the groups: each group's filters see only "
+                    "the c/g channels of their own group."),
+            Mistake(lambda c, g, k: k * k * c * g, "Each of the g groups maps c/g channels to c/g channels: "
+                    "count one group's weights first."),
+            Mistake(lambda c, g, k: k * k * c * c // (g * g), "That is ONE group: multiply by the g groups."),
+            Mistake(lambda c, g, k: k * k * c * c // (g * g * g),
+                    "You divided by g once too often: g groups, "
+                    "each mapping c/g channels to c/g."),
+            Mistake(lambda c, g, k: k * c * c // g, "A k x k filter has k*k weights, not k."),
+        ], nudge="Count one group first (c/g channels in, c/g out, k x k filters), then multiply by g.",
+        fix="group_params = g * (c // g) * (c // g) * k * k.")
 
 
 @register("10.mean_std")
 def _mean_std(fn):
-    for values in ([0.5, 0.7, 0.6], [0.25, 0.25, 0.25], [0.1, 0.9], [0.31, 0.42, 0.38, 0.55]):
-        got, want = tuple(float(v) for v in fn(values)), ablations.mean_std(values)
-        if abs(got[0] - want[0]) > 1e-9 or abs(got[1] - want[1]) > 1e-9:
-            hint = (" That is the population std (divide by n); with 3 seeds use the sample std (n - 1)."
-                    if len(values) > 1 and abs(got[1] - statistics.pstdev(values)) < 1e-9 else "")
-            raise Mismatch(f"mean_std({values}) returned ({got[0]:.4f}, {got[1]:.4f}), expected "
-                           f"({want[0]:.4f}, {want[1]:.4f}).{hint}")
+    closed_form(
+        "mean_std", lambda values: tuple(fn(list(values))),
+        [((0.5, 0.7, 0.6),), ((0.25, 0.25, 0.25),), ((0.1, 0.9),), ((0.31, 0.42, 0.38, 0.55),), ((0.4,),)],
+        lambda values: ablations.mean_std(values), [
+            Mistake(lambda values: (statistics.fmean(values), statistics.pstdev(values)), "That is the "
+                    "population std (divide by n); for a few seeds use the sample std (divide by n - 1)."),
+            Mistake(lambda values: (statistics.fmean(values), statistics.variance(values)), "That is the "
+                    "variance: the standard deviation is its square root."),
+            Mistake(lambda values: ablations.mean_std(values)[::-1], "You returned (std, mean): the order is "
+                    "(mean, std)."),
+            Mistake(lambda values: (statistics.median(values), statistics.stdev(values)),
+                    "That is the median: "
+                    "the mean is the sum divided by n."),
+        ], describe=lambda values: f"mean_std({list(values)})",
+        nudge="The mean, then the square root of the sum of squared deviations from it over n - 1.",
+        fix="mean = sum(values) / n; std = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 "
+            "(0.0 for a single value).")

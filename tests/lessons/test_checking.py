@@ -1,0 +1,58 @@
+"""The helpers the exercise checks share (``lessons/checking.py``): a closed form over a grid, its named
+mistakes, and the layers a build exercise names."""
+import pytest
+import torch
+import torch.nn as nn
+
+from xception_edu.exercises import Mismatch
+from xception_edu.lessons.checking import Mistake, closed_form, foreign_layers, same_value
+
+GRID = [(3, 3), (2, 5), (4, 1)]
+
+
+def _area(a, b):
+    return a * b
+
+
+def _miss(fn, mistakes=(), **kw) -> Mismatch:
+    with pytest.raises(Mismatch) as e:
+        closed_form("area", fn, GRID, _area, mistakes, **kw)
+    return e.value
+
+
+def test_a_right_answer_passes_and_a_formula_right_only_on_part_of_the_grid_fails():
+    closed_form("area", lambda a, b: a * b, GRID, _area)
+    closed_form("area", lambda a, b: float(a * b), GRID, _area)  # 15.0 == 15
+    e = _miss(lambda a, b: a * a, nudge="multiply the two sides", fix="a * b")
+    assert str(e) == "area(2, 5) returned 4, expected 10. multiply the two sides" and e.fix == "a * b"
+
+
+def test_the_mistake_that_explains_the_whole_grid_wins_over_one_that_matches_by_chance():
+    perimeter = Mistake(lambda a, b: 2 * (a + b), "that is the perimeter", fix="a * b")
+    coincide = Mistake(lambda a, b: 12 if (a, b) == (3, 3) else -1, "coincidence")  # listed first
+    e = _miss(lambda a, b: 2 * (a + b), [coincide, perimeter])
+    assert "perimeter" in str(e) and e.fix == "a * b"
+    e = _miss(lambda a, b: 12 if (a, b) == (3, 3) else a * b, [coincide, perimeter])  # neither everywhere
+    assert "coincidence" in str(e)
+
+
+def test_a_function_that_returns_nothing_is_told_so():
+    assert "forget `return`" in str(_miss(lambda a, b: None))
+
+
+def test_a_mistaken_formula_that_itself_fails_is_skipped():
+    e = _miss(lambda a, b: 0, [Mistake(lambda a, b: 1 / 0, "never"), Mistake(lambda a, b: 0, "zero")])
+    assert "zero" in str(e)
+
+
+def test_same_value_is_exact_for_ints_close_for_floats_and_elementwise_for_tuples():
+    assert same_value(torch.tensor(6), 6) and not same_value(6.000001, 6)
+    assert same_value(0.1 + 0.2, 0.3) and not same_value(0.3001, 0.3)
+    assert same_value((1, 0.5), (1, 0.5)) and not same_value((0.5, 1), (1, 0.5)) and not same_value(1, (1,))
+    assert not same_value(None, 6) and not same_value([1, 2], 6) and not same_value("6", 6)
+
+
+def test_foreign_layers_names_what_is_neither_a_conv_nor_a_relu():
+    m = nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU(), nn.Sequential(nn.Sigmoid(), nn.Identity()), nn.Tanh())
+    assert foreign_layers(m) == ["Sigmoid", "Tanh"]
+    assert foreign_layers(nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU())) == []

@@ -1,0 +1,88 @@
+"""Every exercise check can fail (issue 19): each registered check rejects its known-wrong answers
+(``wrong_answers.py``) with the hint that names the mistake, gives the exact fix only from the second
+miss on, accepts the notebook's own solution and answers the student stub with "Not done yet"."""
+import json
+import pathlib
+
+import pytest
+import torch
+import torch.nn as nn
+from wrong_answers import WRONG  # a sibling module (pytest puts this folder on sys.path)
+
+import xception_edu as xe
+from xception_edu import exercises, lessons
+
+LESSONS = {m.__name__.rsplit(".", 1)[1][2:].split("_", 1)[0]: m for m in lessons.load_all()}  # "06a": nb06a
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _cells() -> dict[str, str]:
+    """Exercise id -> the source of its cell in the notebooks, as shipped (solution included)."""
+    found = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and exercises.exercise_id(source):
+                found[exercises.exercise_id(source)] = source
+    return found
+
+
+CELLS = _cells()
+CASES = [pytest.param(ex, i, wrong, says, id=f"{ex}-{i}")
+         for ex, answers in sorted(WRONG.items()) for i, (wrong, says) in enumerate(answers)]
+
+
+def _answer_of(source: str):
+    """Run an exercise cell as the notebook would (``torch``, ``nn``, ``xe`` and ``lesson`` in scope) with
+    ``lesson.check`` replaced, and return the answer the cell hands to it."""
+    ex = exercises.exercise_id(source)
+    lesson = LESSONS[ex.split(".", 1)[0]]
+    captured, real = [], lesson.check
+    try:
+        lesson.check = lambda exercise_id, answer, **_: captured.append((exercise_id, answer))
+        exec(compile(source, f"<{ex}>", "exec"), {"torch": torch, "nn": nn, "xe": xe, "lesson": lesson})
+    finally:
+        lesson.check = real
+    assert [e for e, _ in captured] == [ex], f"the cell of {ex} must call lesson.check({ex!r}, ...) once"
+    return captured[0][1]
+
+
+def test_every_registered_exercise_has_known_wrong_answers():
+    missing = sorted(set(exercises.known()) - set(WRONG))
+    assert not missing, f"exercises without a wrong answer in tests/lessons/wrong_answers.py: {missing}"
+    assert all(WRONG[ex] for ex in WRONG)
+    unknown = sorted(set(WRONG) - set(exercises.known()))
+    assert not unknown, f"wrong answers for exercises no lesson module registers: {unknown}"
+
+
+@pytest.mark.parametrize("ex, i, wrong, says", CASES)
+def test_a_wrong_answer_is_rejected_with_its_hint_and_a_second_miss_gets_the_fix(ex, i, wrong, says):
+    exercises.reset_attempts(ex)
+    try:
+        first = exercises.check(ex, wrong, quiet=True)
+        assert not first.passed and first.message.startswith("Not quite"), first.message
+        assert says in first.message, first.message
+        second = exercises.check(ex, wrong, quiet=True)
+        assert not second.passed
+        if "Still stuck?" in first.message:  # the check has an exact fix: shown now, and not before
+            fix = second.message.split(" The fix: ", 1)[1]
+            assert fix and fix not in first.message, second.message
+    finally:
+        exercises.reset_attempts(ex)
+
+
+@pytest.mark.parametrize("ex", sorted(CELLS))
+def test_the_notebooks_own_solution_is_accepted_even_after_a_miss(ex):
+    answer = _answer_of(CELLS[ex])
+    if ex in WRONG:  # a pass after misses: the graduated hints start over
+        exercises.check(ex, WRONG[ex][0][0], quiet=True)
+    result = exercises.check(ex, answer, quiet=True)
+    assert result.passed, result.message
+    assert ex not in exercises._FAILURES
+
+
+@pytest.mark.parametrize("ex", sorted(CELLS))
+def test_the_student_stub_is_not_done_yet(ex):
+    stub = _answer_of(exercises.strip_solution(CELLS[ex]))
+    result = exercises.check(ex, stub, quiet=True)
+    assert not result.passed and result.message.startswith("Not done yet"), result.message

@@ -1,0 +1,321 @@
+"""Known-wrong answers to every exercise (issue 19): exercise id -> [(wrong answer, a phrase its hint must
+contain)]. Each wrong answer is a plausible mistake a learner makes, written as the learner would (a
+function, or a function that builds a module); the phrase is what names that mistake in the check's hint.
+``test_every_check_can_fail.py`` fails for a registered exercise that has no entry here."""
+import statistics
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from wrong_modules import (  # a sibling module, like this one
+    EntryBareShortcut,
+    EntryNoPool,
+    MiddleNoShortcut,
+    MiddleReluLast,
+    SeparableBiased,
+    SeparableFig4Order,
+    fig2,
+    fig4,
+)
+
+
+def _window(x, weight, i, j):
+    k = weight.shape[-1]
+    return x[:, i:i + k, j:j + k]
+
+
+def _segment_connectivity(size_of):
+    def connectivity(channels, groups):
+        s = torch.arange(channels) // size_of(channels, groups)
+        return s[:, None] == s[None, :]
+    return connectivity
+
+
+def _transplant(pointwise, spatial):
+    return lambda m: (pointwise(m), spatial(m))
+
+
+def _cat(i, order=lambda ts: ts, dim=0):
+    return lambda m: torch.cat([t[i].weight for t in order(list(m.branches))], dim=dim).detach()
+
+
+def _mean_std_pop(values):
+    n = len(values)
+    mean = sum(values) / n
+    return mean, (sum((v - mean) ** 2 for v in values) / n) ** 0.5
+
+
+def _mean_std_sample(values):
+    n = len(values)
+    mean = sum(values) / n
+    return mean, (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
+
+
+def _mean_std_var(values):
+    n = len(values)
+    mean = sum(values) / n
+    return mean, sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
+
+
+# --- the other notebooks' exercises (06, 06a, 08, 09, 11), written against their checks' hints ------------
+
+
+def _pearson(x, y):
+    x, y = x.flatten() - x.mean(), y.flatten() - y.mean()
+    return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
+
+
+def _width(budget, g, multiple=True, one_short=False):
+    step = g if multiple else 1
+    c = 0
+    while 9 * (c + step) * (c + step) / g + (c + step) ** 2 <= budget:
+        c += step
+    return c - g if one_short and c > g else c
+
+
+def _exit_side(n, round_up=True):
+    side = (n - 3) // 2 + 1 - 2
+    for _ in range(4):
+        side = -(-side // 2) if round_up else side // 2
+    return side
+
+
+def _depthwise_weights(model, test):
+    return sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d) and test(m))
+
+
+WRONG = {
+    "01.one_output": [
+        (lambda x, w, i, j: (_window(x, w, i, j)[0] * w[0]).sum(), "only the first channel"),
+        (lambda x, w, i, j: (x[:, j:j + w.shape[-1], i:i + w.shape[-1]] * w).sum(), "swapped"),
+        (lambda x, w, i, j: (_window(x, w, i, j) * w.flip(-1, -2)).sum(), "flipped the kernel"),
+        (lambda x, w, i, j: (_window(x, w, i, j) * w).mean(), "SUM"),
+        (lambda x, w, i, j: (_window(x, w, i, j) * w).sum(dim=(1, 2)), "ONE number"),
+        (lambda x, w, i, j: F.conv2d(x[None], w[None], padding=w.shape[-1] // 2)[0, 0, i, j], "centred"),
+    ],
+    "01.conv_params": [
+        (lambda cin, cout, k: k * k * cin, "per input AND per output"),
+        (lambda cin, cout, k: k * k * cout, "spans ALL the input channels"),
+        (lambda cin, cout, k: k * cin * cout, "not k"),
+        (lambda cin, cout, k: cin * cout, "1x1 conv"),
+        (lambda cin, cout, k: k * k * cin * cout + cout, "bias"),
+        (lambda cin, cout, k: 9 * cin * cout, "Count the weights of one kernel"),  # right for 3x3 only
+    ],
+    "01.conv_macs": [
+        (lambda cin, cout, k, h, w: k * k * cin * cout, "number of weights"),
+        (lambda cin, cout, k, h, w: k * k * cin * cout * h, "BOTH h and w"),
+        (lambda cin, cout, k, h, w: k * k * cin * cout * h * h, "not h x h"),
+        (lambda cin, cout, k, h, w: k * k * cin * h * w, "ONE output channel"),
+        (lambda cin, cout, k, h, w: 2 * k * k * cin * cout * h * w, "counts once"),
+        (lambda cin, cout, k, h, w: k * k * cin * cout * (h + k - 1) * (w + k - 1), "OUTPUT map"),
+    ],
+    "02.tower_params": [
+        (lambda cin, w, k: cin * w + k * k * cin * w, "tower's own channels"),
+        (lambda cin, w, k: k * k * cin * w, "single k x k conv"),
+        (lambda cin, w, k: cin * w, "the 1x1 alone"),
+        (lambda cin, w, k: k * k * w * w, "the k x k alone"),
+        (lambda cin, w, k: cin * w + k * w * w, "not k"),
+        (lambda cin, w, k: cin * w + k * k * w, "regular conv w -> w"),
+        (lambda cin, w, k: cin * w + k * k * w * w + 2 * w, "biases"),
+    ],
+    "02.simplified_params": [
+        (lambda cin, cout, k, n: n * (cin * cout + k * k * cout * cout), "cout/towers wide"),
+        (lambda cin, cout, k, n: cin * cout + k * k * cout * cout, "ONE tower as wide as the module"),
+        (lambda cin, cout, k, n: n * (cin * (cout // n) + k * k * cin * (cout // n)), "own cout/towers"),
+        (lambda cin, cout, k, n: cin * (cout // n) + n * k * k * (cout // n) ** 2, "its own 1x1"),
+        # right for 3x3 only
+        (lambda cin, cout, k, n: n * (cin * (cout // n) + 9 * (cout // n) ** 2), "Count one tower"),
+    ],
+    "02.build_simplified": [
+        (fig2(out=nn.Identity), "after each tower's 3x3"),
+        (fig2(mid=nn.Identity), "between each tower's 1x1 conv and its 3x3"),
+        (fig2(mid=nn.Identity, out=nn.Identity), "no ReLU at all"),
+        (fig2(mid=nn.Identity, front=nn.ReLU), "before the 1x1"),
+        (fig2(out=nn.Sigmoid), "Sigmoid"),
+        (fig2(mid=nn.Tanh), "Tanh"),
+        (fig2(bias=True), "bias=False"),
+        (fig2(width=lambda cout, n: cout), "cout // towers wide"),
+        (lambda cin, cout, n: fig2()(cin, cout, 1), "1x1 conv, then a 3x3 conv on that tower's own"),
+        (fig2(padding=0), "padding=1"),
+    ],
+    "03.grouped_params": [
+        (lambda cin, cout, k, g: k * k * cin * cout, "ignores the groups"),
+        (lambda cin, cout, k, g: k * k * cin * cout // (g * g), "twice"),
+        (lambda cin, cout, k, g: k * k * (cin // g) * (cout // g), "ONE group"),
+        (lambda cin, cout, k, g: k * (cin // g) * cout, "not k"),
+    ],
+    "03.connectivity": [
+        (_segment_connectivity(lambda c, g: g), "segments of `groups` channels"),
+        (lambda c, g: torch.arange(c)[:, None] % g == torch.arange(c)[None, :] % g, "CONSECUTIVE"),
+        (lambda c, g: torch.eye(c, dtype=torch.bool), "the identity"),
+        (lambda c, g: torch.ones(c, c, dtype=torch.bool), "all True"),
+        (lambda c, g: torch.ones(c, c // g, dtype=torch.bool), "rows = outputs"),
+    ],
+    "03.transplant": [
+        (_transplant(_cat(0, order=lambda ts: ts[:1]), _cat(2)), "only the first tower"),
+        (_transplant(_cat(0, dim=1), _cat(2)), "OUTPUT channels (dim 0)"),
+        (_transplant(_cat(0), _cat(2, order=lambda ts: ts[::-1])), "reverse order"),
+        (lambda m: _cat(0)(m), "return a tuple"),
+    ],
+    "04.spectrum_params": [
+        (lambda cin, c, k, g: k * k * c * c // g, "the 1x1 conv in front"),
+        (lambda cin, c, k, g: cin * c, "the 1x1 conv alone"),
+        (lambda cin, c, k, g: cin * c + k * k * c * c, "ignores the groups"),
+        (lambda cin, c, k, g: cin * c + k * k * c * c // (g * g), "divided by g twice"),
+        (lambda cin, c, k, g: cin * c + k * k * cin * c // g, "AFTER the 1x1"),
+        (lambda cin, c, k, g: cin * c + k * (c // g) * c, "not k"),
+        (lambda cin, c, k, g: cin * c + 9 * c * c // g, "what does one filter see"),  # right for 3x3 only
+    ],
+    "04.valid_groups": [
+        (lambda c: [g for g in range(1, c) if c % g == 0], "c itself is missing"),
+        (lambda c: [g for g in range(2, c + 1) if c % g == 0], "1 is missing"),
+        (lambda c: [g for g in range(2, c) if c % g == 0], "both missing"),
+        (lambda c: [g for g in range(c, 0, -1) if c % g == 0], "increasing order"),
+        (lambda c: [2 ** i for i in range(c.bit_length()) if c % 2 ** i == 0], "power of two"),
+        (lambda c: [g for g in range(1, c + 1) if g % 2 == 0 or g == 1], "g divides c"),
+    ],
+    "04.build_extreme": [
+        (fig4(second=nn.Identity), "no ReLU after the 3x3"),
+        (fig4(first=nn.Identity), "no ReLU between the 1x1 conv and the 3x3"),
+        (fig4(nn.Identity, nn.Identity), "no ReLU at all"),
+        (lambda cin, c: nn.Sequential(nn.ReLU(), *fig4(first=nn.Identity)(cin, c)), "before the 1x1"),
+        (fig4(second=nn.Sigmoid), "Sigmoid"),
+        (fig4(second=nn.Tanh), "Tanh"),
+        (fig4(groups=lambda c: 1), "ONE 3x3 filter per channel"),
+        (fig4(bias=True), "bias=False"),
+        (fig4(padding=0), "padding=1"),
+    ],
+    "05.separable_params": [
+        (lambda cin, cout, k: k * k * cin * cin + cin * cout, "ONE k x k filter per input channel"),
+        (lambda cin, cout, k: k * k * cin * cout + cin * cout, "does not mix channels"),
+        (lambda cin, cout, k: k * k * cin * cout, "the regular k x k conv"),
+        (lambda cin, cout, k: k * k * cout + cin * cout, "comes FIRST"),
+        (lambda cin, cout, k: k * k * cin, "the depthwise step alone"),
+        (lambda cin, cout, k: cin * cout, "the pointwise step alone"),
+        (lambda cin, cout, k: k * cin + cin * cout, "not k"),
+        (lambda cin, cout, k: 9 * cin + cin * cout, "Count its two steps"),  # right for 3x3 only
+    ],
+    "05.depthwise_conv": [
+        (lambda c, k: nn.Conv2d(c, c, k, padding=k // 2, bias=False), "ONE input channel"),
+        (lambda c, k: nn.Conv2d(c, c, k, groups=c, bias=False), "'same' padding"),
+        (lambda c, k: nn.Conv2d(c, c, k, padding=1, groups=c, bias=False), "'same' padding"),  # 3x3 only
+        (lambda c, k: nn.Conv2d(c, c, k, padding=k // 2, groups=c), "bias"),
+        (lambda c, k: nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=False, padding_mode="reflect"),
+         "padding_mode"),
+        (lambda c, k: nn.Sequential(nn.Conv2d(c, c, k, padding=k // 2, groups=c, bias=False)), "nn.Conv2d"),
+    ],
+    "05.depthwise_by_hand": [
+        (lambda x, w: torch.cat([F.conv2d(x[:, i:i + 1], w[:1], padding=1) for i in range(x.shape[1])], 1),
+         "kernel 0 for every channel"),
+        (lambda x, w: F.conv2d(x, w.transpose(0, 1).expand(x.shape[1], -1, -1, -1), padding=1),
+         "mix the channels"),
+        (lambda x, w: F.conv2d(x, w.flip(-1, -2), padding=1, groups=x.shape[1]), "flipped"),
+        (lambda x, w: torch.cat([F.conv2d(x[:, i:i + 1], w[i:i + 1]) for i in range(x.shape[1])], 1),
+         "padding=1"),
+        (lambda x, w: torch.stack([F.conv2d(x[:, i:i + 1], w[i:i + 1], padding=1)
+                                   for i in range(x.shape[1])]),
+         "concatenated on dim=1"),
+    ],
+    "07.separable_ratio": [
+        (lambda cout, k: 1 / k**2, "pointwise step costs something"),
+        (lambda cout, k: 1 / cout, "depthwise step costs something"),
+        (lambda cout, k: 1 / cout + 1 / k, "not 1/k"),
+        (lambda cout, k: 1 / (1 / cout + 1 / k**2), "how many times cheaper"),
+        (lambda cout, k: 1 / (cout + k**2), "each term separately"),
+        (lambda cout, k: 1 / cout + 1 / 9, "cancel Cin"),  # right for 3x3 only
+    ],
+    "07.extreme_macs": [
+        (lambda cin, cout, k, h, w: (cin * cout + k * k * cin) * h * w, "AFTER the 1x1"),
+        (lambda cin, cout, k, h, w: cin * cout + k * k * cout, "number of weights"),
+        (lambda cin, cout, k, h, w: cin * cout * h * w, "the 1x1 step alone"),
+        (lambda cin, cout, k, h, w: k * k * cin * cout * h * w, "the regular k x k conv"),
+        (lambda cin, cout, k, h, w: (cin * cout + k * k * cout * cout) * h * w, "groups = Cout"),
+    ],
+    "07.regular_in_place": [
+        (lambda sep, hw: (sep.kernel_size ** 2 * sep.in_channels + sep.in_channels * sep.out_channels)
+         * hw[0] * hw[1],
+         "what the separable conv itself costs"),
+        (lambda sep, hw: sep.kernel_size ** 2 * sep.in_channels * sep.out_channels, "weights"),
+        (lambda sep, hw: sep.kernel_size ** 2 * sep.in_channels ** 2 * hw[0] * hw[1], "out_channels"),
+        (lambda sep, hw: 9 * sep.in_channels * sep.out_channels * hw[0] * hw[1], "kernel_size"),
+    ],
+    "10.group_params": [
+        (lambda c, g, k: k * k * c * c, "ignores the groups"),
+        (lambda c, g, k: k * k * c * g, "count one group's weights"),
+        (lambda c, g, k: k * k * (c // g) ** 2, "ONE group"),
+        (lambda c, g, k: k * k * c * c // g ** 3, "once too often"),
+        (lambda c, g, k: k * c * c // g, "not k"),
+    ],
+    "10.mean_std": [
+        (_mean_std_pop, "population std"),
+        (_mean_std_var, "variance"),
+        (lambda v: _mean_std_sample(v)[::-1], "(std, mean)"),
+        (lambda v: (statistics.median(v), _mean_std_sample(v)[1]), "median"),
+    ],
+    "06.channel_correlation": [
+        (lambda im, a, b: float((im[a].flatten() @ im[b].flatten()) / (im[a].norm() * im[b].norm())),
+         "subtract each channel's mean"),
+        (lambda im, a, b: float(((im[a] - im[a].mean()) * (im[b] - im[b].mean())).sum()),
+         "divide by the product"),
+        (lambda im, a, b: im[[a, b]].flatten(1), "ONE number"),
+    ],
+    "06.shift_correlation": [
+        (lambda im, c, d: _pearson(im[c], im[c].roll(d, -1)), "torch.roll wraps around"),
+        (lambda im, c, d: _pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
+    ],
+    "06a.filter_separability": [
+        (lambda f: float((s := torch.linalg.svdvals(f.reshape(f.shape[0], -1)))[0] / s.sum()), "SQUARED"),
+        (lambda f: float((s := torch.linalg.svdvals(f.reshape(-1, f.shape[-1])))[0] ** 2 / (s ** 2).sum()),
+         "Reshape the (C_in, k, k) filter"),
+    ],
+    "06a.rank1_kernel": [
+        (lambda ch, sp: ch[:, :, None] * sp[:, None, :, 0], "weight of shape (C_out, C_in, k, k)"),
+        (lambda ch, sp: ch[:, :, None, None] * sp.transpose(1, 2)[:, None],
+         "channel[o, c] * spatial[o, i, j]"),
+    ],
+    "08.middle_block_params": [
+        (lambda c: 3 * (9 * c + c * c), "BN with 2·C"),
+        (lambda c: 3 * (9 * c * c + c * c + 2 * c), "Three separable convs"),
+    ],
+    "08.exit_map_size": [
+        (lambda n: _exit_side(n, round_up=False), "rounding UP"),
+        (lambda n: n // 32, "valid 3x3 conv"),
+    ],
+    "08.depthwise_params": [
+        (lambda m: _depthwise_weights(m, lambda c: True), "groups equal its in_channels"),
+        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "groups equal its in_channels"),
+    ],
+    "08.separable_conv2d": [
+        (SeparableFig4Order, "Fig. 4's order"),
+        (SeparableBiased, "have a bias"),
+        (SeparableFig4Order(8, 16), "pass your class itself"),
+    ],
+    "08.middle_block": [
+        (MiddleNoShortcut, "where is the shortcut"),
+        (MiddleReluLast, "BEGINS with the ReLU"),
+    ],
+    "08.entry_block": [
+        (EntryNoPool, "max-pool of stride 2"),
+        (EntryBareShortcut, "bare 1x1 conv"),
+    ],
+    "09.scaled_lr": [
+        (lambda batch, gpus: 0.045 * batch / 256, "the global batch is batch_per_gpu x gpus"),
+        (lambda batch, gpus: 0.045, "scale it in proportion"),
+    ],
+    "09.lr_at_epoch": [
+        (lambda lr0, epoch: lr0 * 0.94 ** epoch, "every 2 epochs, not every epoch"),
+        (lambda lr0, epoch: lr0 * 0.94 ** (epoch / 2), "drops in steps"),
+        (lambda lr0, epoch: lr0 * 0.94 ** (epoch // 2 + 1), "Epochs count from 0"),
+    ],
+    "11.width_at_budget": [
+        (lambda budget, g: _width(budget, g, multiple=False), "multiple of g"),
+        (lambda budget, g: _width(budget, g, one_short=True), "Not the widest"),
+        (lambda budget, g: _width(budget * g, g), "Too wide"),
+    ],
+    "11.verdict": [
+        (lambda better, worse: "agrees" if sum(better) > sum(worse) else "disagrees", "Compare the ranges"),
+        (lambda better, worse: "agrees" if min(better) >= max(worse) else
+         "disagrees" if min(worse) >= max(better) else "cannot say",
+         "Compare the ranges"),  # ranges that touch; the check's hint names the means here (reported)
+    ],
+}

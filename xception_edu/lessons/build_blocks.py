@@ -1,0 +1,371 @@
+"""Notebook 08's build exercises: the learner writes Xception's building blocks (Sec. 3, Fig. 5) as
+``nn.Module`` classes, each checked by behaviour against the package's own module:
+
+    08.separable_conv2d  Sec. 1.2: depthwise kxk (groups = channels) -> pointwise 1x1, no bias, nothing
+                         between                                   vs ops.SeparableConv2d
+    08.middle_block      (ReLU -> SeparableConv 3x3 -> BN) x 3, + x  vs model.Block (block5)
+    08.entry_block       (ReLU -> SeparableConv 3x3 -> BN) x 2 -> MaxPool2dTFSame(3, 2),
+                         + 1x1/2 conv -> BN of x                   vs model.Block (block3, block4)
+
+The learner passes the CLASS; the check builds it with channel numbers of its own (Fig. 5 at 1/16 and
+1/32 width): ``cls(in, out, kernel_size)``, ``cls(channels)``, ``cls(in, out)``. It runs it once with
+hooks (the layers its forward calls, in order, and which feeds which) and names the structural mistakes
+it sees; then it copies the learner's seeded random weights and BN statistics into the reference,
+matched by shape in call order, and compares outputs on random inputs of both signs: eval mode, train
+mode (batch statistics), eval again (the running statistics that step updated). Where they differ, what
+the usual mistakes compute with the same weights names the mistake. Hints are graduated: a first miss
+gets a nudge, a repeated one the exact fix (``Mismatch(..., fix=...)``).
+"""
+from __future__ import annotations
+
+import functools
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..exercises import Mismatch, register
+from ..model import Block, MaxPool2dTFSame, fig5_blocks
+from ..ops import SeparableConv2d
+
+WIDTHS = (1 / 16, 1 / 32)
+"""Fig. 5 at these widths: middle blocks of 48 and 24 channels; block3 8 -> 16 and block4 16 -> 48 at 1/16."""
+
+_POOLS = (nn.MaxPool2d, MaxPool2dTFSame)
+
+
+def _input(channels: int, size: tuple[int, int], seed: int) -> torch.Tensor:
+    # standard normal: half the values negative, so a missing or extra ReLU shows
+    return torch.randn(4, channels, *size, generator=torch.Generator().manual_seed(seed))
+
+
+def _build(answer, *args) -> nn.Module:
+    if isinstance(answer, nn.Module) or not callable(answer):
+        raise Mismatch(f"pass your class itself, e.g. lesson.check(..., MyBlock), not a "
+                       f"{type(answer).__name__}: the check builds it with channel numbers of its own.")
+    module = answer(*args)
+    if not isinstance(module, nn.Module):
+        raise Mismatch(f"your class called with {args} gave a {type(module).__name__}, not an nn.Module.")
+    return module
+
+
+class _Trace:
+    """One forward pass (eval mode, no grad) of a module: the leaf layers it calls in order (``calls``),
+    the layer that produced each one's input (``fed_by``), and the output or the error."""
+
+    def __init__(self, module: nn.Module, x: torch.Tensor):
+        self.calls, self.fed_by, produced, keep = [], {}, {}, []
+        leaves = [m for m in module.modules() if not list(m.children()) and not isinstance(m, nn.Identity)]
+
+        def before(m, inputs):
+            self.calls.append(m)
+            self.fed_by.setdefault(m, produced.get(id(inputs[0])) if inputs else None)
+
+        def after(m, inputs, output):
+            produced[id(output)] = m
+            keep.append(output)  # alive until the pass ends, so no other tensor takes its id
+
+        hooks = [*(m.register_forward_pre_hook(before) for m in leaves),
+                 *(m.register_forward_hook(after) for m in leaves)]
+        self.out = self.error = None
+        try:
+            with torch.no_grad():
+                self.out = module.eval()(x.clone())  # a clone: an in-place first ReLU must not change x
+        except NotImplementedError:
+            raise  # the stub: "Not done yet"
+        except Exception as e:  # explained below if it is a known mistake, else shown as it is
+            self.error = e
+        finally:
+            for h in hooks:
+                h.remove()
+        called = list(dict.fromkeys(self.calls))
+        self.layers = called + [m for m in leaves if m not in called and _tensors([m])]
+        self.convs = [m for m in called if isinstance(m, nn.Conv2d)]
+        self.bns = [m for m in called if isinstance(m, nn.BatchNorm2d)]
+        self.unused_bns = [m for m in leaves if isinstance(m, nn.BatchNorm2d) and m not in called]
+
+
+def _tensors(layers) -> list[tuple[str, torch.Tensor]]:
+    return [(n, t) for m in layers for n, t in (*m.named_parameters(recurse=False),
+                                                *m.named_buffers(recurse=False))
+            if n != "num_batches_tracked"]
+
+
+@torch.no_grad()
+def _randomise(layers, seed: int) -> None:
+    g = torch.Generator().manual_seed(seed)
+    for name, t in _tensors(layers):
+        if t.dim() > 1:  # a kernel, scaled to keep the outputs near unit size
+            t.copy_(torch.randn(t.shape, generator=g) / t[0].numel() ** 0.5)
+        elif name in ("weight", "running_var"):  # BN's scale and variance: positive, and not 1
+            t.copy_(torch.rand(t.shape, generator=g) + 0.5)
+        else:  # biases, BN shifts and means: either sign
+            t.copy_(0.3 * torch.randn(t.shape, generator=g))
+
+
+@torch.no_grad()
+def _transplant(learner_layers, reference_layers) -> None:
+    """Each reference tensor, in call order, takes the first unused learner tensor of its shape."""
+    source = [t for _, t in _tensors(learner_layers)]
+    free = list(range(len(source)))
+    for _, t in _tensors(reference_layers):
+        i = next((i for i in free if source[i].shape == t.shape), None)
+        if i is not None:
+            free.remove(i)
+            t.copy_(source[i])
+
+
+def _agree(a, b) -> bool:
+    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@torch.no_grad()
+def _run(module: nn.Module, x: torch.Tensor, train: bool) -> torch.Tensor:
+    return module.train(train)(x.clone())
+
+
+BIAS = ("your convs have a bias. Xception's have none: the BN after each of them (Fig. 5) has its own shift.",
+        "pass bias=False to every nn.Conv2d.")
+ORDER = ("your module calls the 1x1 conv first: that is Fig. 4's order (extreme Inception). A depthwise "
+         "separable conv (Sec. 1.2) filters each channel in space first, then mixes the channels.",
+         "call the k x k depthwise conv on the input first, then the 1x1 pointwise conv on its output.")
+REGULAR = ("your k x k conv mixes all the channels (groups=1): that is a regular convolution, not a "
+           "depthwise one.", "give the k x k conv groups=in_channels: one filter per channel.")
+DEPTH = ("your k x k conv is not one filter per channel: a depthwise conv keeps the channel count "
+         "(depth multiplier 1) and leaves the change of channels to the 1x1 conv.",
+         "nn.Conv2d(in_channels, in_channels, kernel_size, groups=in_channels) for the depthwise step.")
+RELU_AFTER_ADD = ("your block's output is never negative: a ReLU after the add? In Fig. 5 a block ends "
+                  "with the add; the next block begins with its own ReLU.", "remove the ReLU after the add.")
+INPLACE = ("your shortcut reads relu(x), not the block's input x: your first ReLU works in place, so by "
+           "the time the shortcut reads x, x has been overwritten.",
+           "make the first ReLU nn.ReLU() (inplace=False): the shortcut needs the untouched input.")
+NO_SHORTCUT = ("your output is the residual branch alone: where is the shortcut (Fig. 5's '+')?",
+               "add the block's input x to the output of the branch.")
+RELU_LAST = ("your units run SeparableConv -> BN -> ReLU; in the entry and middle flows each unit BEGINS "
+             "with the ReLU (Fig. 5).", "move each ReLU in front of its separable conv.")
+POOL_MISSING = ("your residual branch keeps the map size, but an entry-flow block halves it: Fig. 5 ends "
+                "the branch with a 3x3 max-pool of stride 2.",
+                "end the branch with xe.model.MaxPool2dTFSame(3, 2), after its second BN.")
+POOL_PADDING = ("your pool agrees on odd map sides but not on even ones: nn.MaxPool2d(3, 2, padding=1) pads "
+                "one pixel on each side, Keras's 'same' pool pads an even side 0 before and 1 after, so "
+                "its windows sit one pixel further on.", "use xe.model.MaxPool2dTFSame(3, 2) as the pool.")
+SHORTCUT_BN = ("your shortcut is a bare 1x1 conv: in Fig. 5 every conv, the shortcut's too, is followed by "
+               "batch normalization.", "follow the shortcut's 1x1 conv with nn.BatchNorm2d(out_channels).")
+RELU_BETWEEN = ("your module puts a ReLU between the depthwise and the pointwise step: Sec. 1.2's separable "
+                "conv has no non-linearity there (Fig. 10: none works best).",
+                "remove the ReLU: the 1x1 conv reads the depthwise conv's output directly.")
+RELU_AFTER = ("your module's output is never negative: a ReLU after the pointwise conv? Xception's separable "
+              "conv ends with the 1x1 conv (a BN follows it in Fig. 5).", "remove the final ReLU.")
+NO_SHORTCUT_CONV = ("the block changes the channels and halves the map, so its input cannot be added as it "
+                    "is: Fig. 5 puts a 1x1 conv with stride 2 (and its BN) on the shortcut.",
+                    "shortcut: a 1x1 nn.Conv2d from in_channels to out_channels, stride=2, bias=False, "
+                    "then its own nn.BatchNorm2d.")
+
+
+def _check_separable_convs(convs, units: int | None, what: str) -> None:
+    """The separable convs of a unit, in call order: no bias, depthwise kxk ('same', one filter per channel)
+    before pointwise 1x1; ``units`` of them (None: not counted, the forward stopped early)."""
+    if any(m.bias is not None for m in convs):
+        raise Mismatch(*BIAS)
+    steps = "".join("p" if m.kernel_size == (1, 1) else "d" for m in convs)
+    if steps[:2] == "pd":
+        raise Mismatch(*ORDER)
+    for m in convs:
+        if m.kernel_size == (1, 1):
+            continue
+        if m.groups == 1:
+            raise Mismatch(*REGULAR)
+        if not m.groups == m.in_channels == m.out_channels:
+            raise Mismatch(*DEPTH)
+        k = m.kernel_size[0]
+        if m.padding not in ((k // 2, k // 2), "same") or m.padding_mode != "zeros" or m.stride != (1, 1):
+            raise Mismatch(f"your {k}x{k} depthwise conv has padding={m.padding!r}, stride={m.stride}: it "
+                           "changes the map size, and Xception's separable convs keep it ('same' padding).",
+                           fix=f"use zero padding={k // 2} (kernel_size // 2), stride 1, for the depthwise.")
+    if units is not None and steps != "dp" * units:
+        raise Mismatch(f"{what} has {units} separable conv(s), each a depthwise kxk conv then a 1x1 conv; "
+                       f"your forward calls {steps.count('d')} kxk and {steps.count('p')} 1x1 conv(s).",
+                       fix=f"{units} x [depthwise kxk conv -> 1x1 conv], in that order"
+                           + (", each unit ReLU -> SeparableConv -> BN." if units > 1 else "."))
+
+
+def _check_layers(trace: _Trace, allowed: tuple, what: str) -> None:
+    extra = sorted({type(m).__name__ for m in trace.calls if not isinstance(m, allowed)})
+    if extra:
+        names = ", ".join(a.__name__ for a in allowed)
+        raise Mismatch(f"your forward calls {', '.join(extra)}: {what} has none.",
+                       fix=f"remove the {', '.join(extra)}: use only {names}.")
+
+
+def _check_bns(trace: _Trace, want: int, what: str) -> None:
+    n = len(trace.bns)
+    if n != want:
+        unused = f" ({len(trace.unused_bns)} more defined but never called)" if trace.unused_bns else ""
+        raise Mismatch(f"your forward calls {n} BN layer(s){unused}; {what} has {want}: Fig. 5 follows every "
+                       "conv and separable conv with batch normalization, and has no other BN.",
+                       fix="exactly one nn.BatchNorm2d after each separable conv (and the shortcut conv), "
+                           "each called in forward.")
+
+
+def _bn_settings(trace: _Trace) -> dict:
+    # eps and momentum are not the lesson: the reference takes the learner's (PyTorch's or Keras's)
+    return dict(eps=trace.bns[0].eps, momentum=trace.bns[0].momentum) if trace.bns else {}
+
+
+def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int = 0) -> None:
+    """Raise Mismatch unless learner and reference compute the same with the same weights (see the module
+    docstring); ``wrong(ref, x)``: {hint: what that mistake computes} for a first failure in eval mode."""
+    ref_trace = _Trace(ref, x)
+    _randomise(ref_trace.layers, seed + 1)  # a reference tensor with no counterpart stays different
+    _randomise(trace.layers, seed)
+    for a, b in pairs:
+        _transplant([a], [b])
+    mine, theirs = {a for a, _ in pairs}, {b for _, b in pairs}
+    _transplant([m for m in trace.layers if m not in mine], [m for m in ref_trace.layers if m not in theirs])
+    for mode, train in (("eval mode", False), ("train mode (batch statistics)", True),
+                        ("eval mode after a training step (running statistics)", False)):
+        got, want = _run(learner, x, train), _run(ref, x, train)
+        if _agree(got, want):
+            continue
+        if mode == "eval mode" and wrong is not None:
+            with torch.no_grad():
+                candidates = wrong(ref.eval(), x)
+            hint = next((h for h, out in candidates.items() if _agree(got, out)), None)
+            if hint is None and RELU_AFTER_ADD in candidates and bool((got >= 0).all()):
+                hint = RELU_AFTER_ADD  # never negative: a ReLU after the add, with some other slip
+            if hint:
+                raise Mismatch(*hint)
+        if trace.calls and isinstance(trace.calls[0], nn.ReLU) and trace.calls[0].inplace:
+            raise Mismatch(*INPLACE)
+        diff = f"largest difference {(got - want).abs().max().item():.3g}" if got.shape == want.shape \
+            else f"shape {tuple(got.shape)} instead of {tuple(want.shape)}"
+        raise Mismatch(f"with your weights copied into the package's {type(ref).__name__}, the outputs "
+                       f"differ in {mode} ({diff}).", fix=f"compare your forward with {what}, layer by layer")
+
+
+def _one_thread(check):
+    # Tensors this small run fastest on one thread; on a busy 2-core machine two threads spun against each
+    # other and made a check 30-60x slower (measured: 5-14 s instead of 0.2 s).
+    @functools.wraps(check)
+    def run(answer):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return check(answer)
+        finally:
+            torch.set_num_threads(threads)
+    return run
+
+
+# --- the checks -------------------------------------------------------------------------------------------
+
+
+@register("08.separable_conv2d")
+@_one_thread
+def _separable_conv2d(answer):
+    for cin, cout, k in ((8, 16, 3), (16, 8, 5)):
+        x = _input(cin, (9, 10), seed=cin + k)
+        learner = _build(answer, cin, cout, k)
+        trace = _Trace(learner, x)
+        convs = trace.convs
+        _check_separable_convs(convs, None if trace.error else 1, f"SeparableConv2d({cin}, {cout}, {k})")
+        between = [type(m).__name__ for m in trace.calls if not isinstance(m, nn.Conv2d)]
+        if between:
+            name = between[0]
+            raise Mismatch(f"your module calls {name}: Sec. 1.2's depthwise separable conv has no "
+                           "non-linearity between its two steps (Fig. 10: none works best) and none after "
+                           "(Fig. 5: a BN follows).", fix=f"remove the {name}: nothing but the two convs.")
+        if trace.error:
+            raise trace.error
+        ref = SeparableConv2d(cin, cout, k)
+        _compare(learner, trace, ref, x, "Sec. 1.2: depthwise kxk conv, then 1x1 conv", seed=cin,
+                 wrong=lambda r, x: {RELU_BETWEEN: r.pointwise(F.relu(r.depthwise(x))),
+                                     RELU_AFTER: F.relu(r(x))})
+
+
+def _middle_wrong(ref: Block, x: torch.Tensor) -> dict:
+    body, h = ref.body, x
+    for i in (1, 2, 3):
+        h = F.relu(getattr(body, f"bn{i}")(getattr(body, f"sepconv{i}")(h)))
+    return {RELU_AFTER_ADD: F.relu(body(x) + x), INPLACE: body(x) + F.relu(x), NO_SHORTCUT: body(x),
+            RELU_LAST: h + x}
+
+
+@register("08.middle_block")
+@_one_thread
+def _middle_block(answer):
+    what = "Fig. 5's middle-flow block"
+    for width in WIDTHS:
+        spec = next(b for b in fig5_blocks(width) if b.name == "block5")
+        c = spec.in_channels
+        x = _input(c, (7, 8), seed=c)
+        learner = _build(answer, c)
+        trace = _Trace(learner, x)
+        _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU), what)
+        _check_separable_convs(trace.convs, None if trace.error else 3, what)
+        if trace.error:
+            raise trace.error
+        _check_bns(trace, 3, what)
+        ref = Block(c, spec.widths, pool=spec.pool, leading_relu=spec.leading_relu, bn=_bn_settings(trace))
+        _compare(learner, trace, ref, x, "3 x [ReLU -> SeparableConv 3x3 -> BN], then + x",
+                 wrong=_middle_wrong, seed=c)
+
+
+def _entry_wrong(ref: Block, x: torch.Tensor) -> dict:
+    body, shortcut, h = ref.body, ref.shortcut, x
+    for i in (1, 2):
+        h = F.relu(getattr(body, f"bn{i}")(getattr(body, f"sepconv{i}")(h)))
+    return {RELU_AFTER_ADD: F.relu(body(x) + shortcut(x)), INPLACE: body(x) + shortcut(F.relu(x)),
+            POOL_PADDING: F.max_pool2d(body[:-1](x), 3, 2, padding=1) + shortcut(x),
+            SHORTCUT_BN: body(x) + shortcut.conv(x), RELU_LAST: body.pool(h) + shortcut(x)}
+
+
+def _entry_shortcut(trace: _Trace, x: torch.Tensor, cin: int):
+    """The learner's shortcut conv and BN (the 1x1 conv with a stride, the BN it feeds), or the named
+    mistake that leaves the block without them; () if it has no strided conv yet the right shapes."""
+    convs = [m for m in trace.convs if m.kernel_size == (1, 1) and m.stride != (1, 1)]
+    broken = trace.error is not None or trace.out.shape[-2:] != _pooled_side(x)
+    if not any(isinstance(m, _POOLS) for m in trace.calls) and broken:
+        raise Mismatch(*POOL_MISSING)
+    if not convs and not broken:
+        return ()  # no strided 1x1 conv, yet the shapes agree (x[..., ::2, ::2], say): the outputs decide
+    if not convs:
+        if sum(m.kernel_size == (1, 1) and m.in_channels == cin for m in trace.convs) >= 2:
+            (h, w), (sh, sw) = _pooled_side(x), x.shape[-2:]
+            raise Mismatch(f"shape mismatch: your shortcut keeps the {sh}x{sw} map while the pooled branch "
+                           f"is {h}x{w}. The shortcut must halve the map as the pool does.",
+                           fix="give the shortcut's 1x1 conv stride=2.")
+        raise Mismatch(*NO_SHORTCUT_CONV)
+    bns = [m for m in trace.bns if trace.fed_by.get(m) is convs[0]]
+    if not bns:
+        raise Mismatch(*SHORTCUT_BN)
+    return convs[0], bns[0]
+
+
+def _pooled_side(x: torch.Tensor) -> tuple[int, int]:
+    # TF "same" pooling with stride 2 rounds up
+    return tuple(-(-n // 2) for n in x.shape[-2:])
+
+
+@register("08.entry_block")
+@_one_thread
+def _entry_block(answer):
+    what = "Fig. 5's entry-flow block"
+    for name in ("block3", "block4"):
+        spec = next(b for b in fig5_blocks(WIDTHS[0]) if b.name == name)
+        cin, cout = spec.in_channels, spec.out_channels
+        # an even side and an odd one: TF "same" pads the even one 0 before and 1 after, the odd one 1 and 1
+        x = _input(cin, (10, 9), seed=cin)
+        learner = _build(answer, cin, cout)
+        trace = _Trace(learner, x)
+        _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, *_POOLS), what)
+        shortcut = _entry_shortcut(trace, x, cin)
+        branch = [m for m in trace.convs if m not in shortcut]
+        _check_separable_convs(branch, None if trace.error else 2, what)
+        if trace.error:
+            raise trace.error
+        _check_bns(trace, 3, what)
+        ref = Block(cin, spec.widths, pool=True, leading_relu=spec.leading_relu, bn=_bn_settings(trace))
+        pairs = tuple(zip(shortcut, (ref.shortcut.conv, ref.shortcut.bn)))
+        _compare(learner, trace, ref, x, "2 x [ReLU -> SeparableConv 3x3 -> BN] -> MaxPool2dTFSame(3, 2)"
+                 ", plus 1x1/2 conv -> BN of x", wrong=_entry_wrong, pairs=pairs, seed=cin)

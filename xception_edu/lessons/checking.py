@@ -1,0 +1,89 @@
+"""What the exercise checks of the lessons share (issue 19: every check can fail): a closed form tried
+over a grid of inputs wide enough that a formula right only for the default sizes fails, with the
+typical mistakes named; and, for a module the learner builds, the layers that are not part of the
+figure (an activation where the paper has a ReLU)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch.nn as nn
+
+from ..exercises import Mismatch
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: what it computes from the same arguments, the nudge that names it (first
+    failure) and the exact fix (shown from the second failure on)."""
+    formula: Callable
+    nudge: str
+    fix: str | None = None
+
+
+def same_value(got, want) -> bool:
+    """``got`` equals ``want``: exactly for an int, to 1e-9 (relative) for a float, element-wise for a
+    tuple. Numbers may come as Python, NumPy or 0-d torch values; anything else is not equal."""
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and \
+            all(same_value(g, w) for g, w in zip(got, want))
+    if isinstance(got, (str, bytes)):  # float("6") would pass: a number is asked for
+        return False
+    try:
+        value = float(got)
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    if isinstance(want, int):
+        return value == want
+    return math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def show(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(show(v) for v in value) + ")"
+    return repr(value) if not isinstance(value, int) else str(value)
+
+
+def _computes(mistake: Mistake, args, got) -> bool:
+    try:
+        return same_value(got, mistake.formula(*args))
+    except (ArithmeticError, ValueError):  # the mistaken formula itself undefined there: not this one
+        return False
+
+
+def closed_form(name: str, fn: Callable, grid: Sequence[tuple], want: Callable,
+                mistakes: Sequence[Mistake] = (), nudge: str = "", fix: str | None = None,
+                describe: Callable | None = None) -> None:
+    """Check ``fn(*args) == want(*args)`` for every ``args`` in ``grid``; on a miss raise ``Mismatch``
+    naming the first failing call and the mistake the answer makes: the one whose formula matches the
+    answer on the whole grid, else at that call, else the general ``nudge``/``fix``. ``describe(*args)``
+    words the call when the arguments are not what the learner's function receives."""
+    results = [(args, fn(*args)) for args in grid]
+    for args, got in results:
+        expected = want(*args)
+        if same_value(got, expected):
+            continue
+        said = describe(*args) if describe else f"{name}({', '.join(map(repr, args))})"
+        call = f"{said} returned {show(got)}, expected {show(expected)}."
+        if got is None:
+            raise Mismatch(f"{call} Your function returns nothing: did you forget `return`?", fix=fix)
+        everywhere = [m for m in mistakes if all(_computes(m, a, g) for a, g in results)]
+        here = [m for m in mistakes if _computes(m, args, got)]
+        found = (everywhere or here or [None])[0]
+        if found is None:
+            raise Mismatch(f"{call} {nudge}".rstrip(), fix=fix)
+        raise Mismatch(f"{call} {found.nudge}", fix=found.fix if found.fix is not None else fix)
+
+
+NOT_AN_ACTIVATION = (nn.Conv2d, nn.ReLU, nn.Identity, nn.Sequential, nn.ModuleList)
+
+
+def foreign_layers(module: nn.Module) -> list[str]:
+    """The kinds of leaf layer in ``module`` that are neither a conv nor a ReLU (e.g. Sigmoid, Tanh, BN):
+    what a build exercise names when the learner's module computes something else than the figure."""
+    return sorted({type(m).__name__ for m in module.modules()
+                   if not isinstance(m, NOT_AN_ACTIVATION) and not list(m.children())})
