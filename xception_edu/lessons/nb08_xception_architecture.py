@@ -10,13 +10,23 @@ from .. import counting
 from ..exercises import Mismatch, check, register
 from ..experiments.timing import time_training_steps
 from ..model import Xception, breakdown, xception_counts
+from . import build_blocks  # noqa: F401  (registers the 08 build exercises)
 from .app import App, check_choices
+from .fig5 import (
+    ARCH_IMAGE_SIZES,
+    MIDDLE_REPEAT_CHOICES,
+    WIDTH_MULTIPLIERS,
+    fig5_app,
+    fig5_drawing,
+    fig5_svg,
+    fig5_view,
+)
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "architecture", "architecture_view", "breakdown", "breakdown_figure", "check", "feature_map_figure",
-    "time_training_steps", "xception_counts",
+    "fig5_app", "fig5_drawing", "fig5_svg", "fig5_view", "time_training_steps", "xception_counts",
 ]
 
 
@@ -79,15 +89,7 @@ def breakdown_figure(parts):
 
 
 # --- Xception's size as a function of depth and width (Fig. 5) ---------------------------------------------
-
-
-MIDDLE_REPEAT_CHOICES = tuple(range(0, 17))
-
-
-WIDTH_MULTIPLIERS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-
-
-ARCH_IMAGE_SIZES = (71, 128, 160, 224, 299, 331)
+# (its choices, MIDDLE_REPEAT_CHOICES, WIDTH_MULTIPLIERS and ARCH_IMAGE_SIZES, are the Fig. 5 widget's too)
 
 
 def architecture_view(middle_repeats: int, width: float, image_size: int = 299) -> str:
