@@ -53,7 +53,7 @@ def test_make_test_runs_nbval_strictly_with_the_sanitize_file():
 
 def test_every_notebook_is_listed_in_the_readme_and_stores_its_outputs():
     readme = (ROOT / "README.md").read_text()
-    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     assert notebooks
     for path in notebooks:
         assert path.name in readme, f"{path.name} is not listed in README.md"
@@ -65,7 +65,7 @@ def test_every_notebook_is_listed_in_the_readme_and_stores_its_outputs():
 
 
 def test_notebooks_with_widgets_store_widget_state():
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
         nb = json.loads(path.read_text())
         outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
         if any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs):

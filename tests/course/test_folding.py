@@ -11,7 +11,7 @@ from xception_edu import exercises
 from xception_edu.course import editions, folding
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # NN_, NNa_
 
 EXERCISE = '''# EXERCISE 99.double: twice a number
 def double(x):

@@ -9,7 +9,7 @@ import pytest
 from xception_edu.course import runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob(runs.NOTEBOOK_GLOB))
 
 
 def test_the_measured_table_covers_exactly_the_notebooks_there_are():
@@ -34,7 +34,7 @@ def test_the_guide_the_notes_and_the_notebooks_state_the_measured_numbers():
 
 def test_every_notebook_has_instructor_notes():
     assert sorted(p.stem for p in (ROOT / "docs" / "instructor-notes").glob("*.md")) == \
-        [p.name[:2] for p in NOTEBOOKS]
+        [runs.notebook_number(p.name) for p in NOTEBOOKS]
 
 
 def _copy_of_the_docs(tmp_path):

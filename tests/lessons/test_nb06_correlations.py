@@ -1,9 +1,12 @@
-"""Notebook 06's figures and the synthetic set's channel factors as the notebook shows them."""
+"""Notebook 06's figures, the synthetic set's channel factors as the notebook shows them, and the hints of its
+spatial-correlation check."""
 import matplotlib
 
 matplotlib.use("Agg")
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from xception_edu import exercises  # noqa: E402
 from xception_edu.data import CHANNEL  # noqa: E402
 from xception_edu.lessons import nb06_correlations as nb06  # noqa: E402
 
@@ -34,3 +37,26 @@ def test_curves_figure_keeps_its_legend_outside_the_axes():
     ax = fig.axes[0]
     legend = ax.get_legend().get_window_extent()
     assert legend.x0 >= ax.get_window_extent().x1
+
+
+def _pearson(x, y):
+    x, y = x.flatten() - x.mean(), y.flatten() - y.mean()
+    return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
+
+
+def test_shift_correlation_check_accepts_numpy_and_names_each_mistake():
+    def right(image, c, d):  # an independent reference: numpy's corrcoef of the pixel pairs d apart in a row
+        x = image[c].numpy()
+        return np.corrcoef(x[:, : x.shape[-1] - d].ravel(), x[:, d:].ravel())[0, 1]
+
+    def rolled(image, c, d):
+        return _pearson(image[c], image[c].roll(d, -1))
+
+    def vertical(image, c, d):
+        return _pearson(image[c, : image.shape[-2] - d], image[c, d:])
+
+    assert exercises.check("06.shift_correlation", right, quiet=True).passed
+    assert "torch.roll wraps around" in exercises.check("06.shift_correlation", rolled, quiet=True).message
+    assert "along the HEIGHT" in exercises.check("06.shift_correlation", vertical, quiet=True).message
+    many = exercises.check("06.shift_correlation", lambda image, c, d: image[c], quiet=True)
+    assert not many.passed and "return ONE number" in many.message

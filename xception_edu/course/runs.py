@@ -27,6 +27,13 @@ GUIDE = ROOT / "docs" / "course-guide.md"
 NOTES = ROOT / "docs" / "instructor-notes"
 NOTEBOOKS = ROOT / "notebooks"
 LIMIT_SECONDS, LIMIT_MB = 60, 1500
+NOTEBOOK_GLOB = "[0-9][0-9]*_*.ipynb"  # NN_topic, and NNa_topic for an optional appendix (06a after 06)
+
+
+def notebook_number(name: str) -> str:
+    """A notebook's number as its file names spell it: "06" for 06_correlations, "06a" for
+    06a_correlations_deeper (its notes are docs/instructor-notes/06a.md, its guide row "| 06a |")."""
+    return Path(name).name.split("_", 1)[0]
 
 # The kernel reports its own peak resident set (Linux: KiB, macOS: bytes) after the last cell.
 _PEAK_CELL = ("import resource, sys\n"
@@ -94,9 +101,9 @@ def run_all_sentence(run: dict) -> str:
 RUN_ALL = re.compile(r'"Run all" takes about \d+ s on a 2-core CPU')
 TIMING = re.compile(r'^\*\*Timing\.\*\* \d+ minutes in class; "Run all" takes about \d+ s on a 2-core CPU '
                     r'\(peak memory [\d.]+ GB\)\.', re.M)
-# A row of the guide's notebook table: "| NN |" then five cells (notebook, objectives, class time, run
-# time, peak memory); the schedule tables have fewer columns.
-GUIDE_ROW = re.compile(r"^\| (?P<n>\d\d) \|(?P<body>(?:[^|\n]*\|){5})$", re.M)
+# A row of the guide's notebook table: "| NN |" (or "| NNa |", an appendix) then five cells (notebook,
+# objectives, class time, run time, peak memory); the schedule tables have fewer columns.
+GUIDE_ROW = re.compile(r"^\| (?P<n>\d\d[a-z]?) \|(?P<body>(?:[^|\n]*\|){5})$", re.M)
 
 
 def timing_sentence(run: dict, minutes: int) -> str:
@@ -111,7 +118,7 @@ def guide_cells(run: dict, minutes: int) -> list[str]:
 
 def _places(runs: dict, root: Path):
     """Each place a notebook's numbers appear: (path, text now, text with the measured numbers)."""
-    by_number = {name[:2]: run for name, run in runs["notebooks"].items()}
+    by_number = {notebook_number(name): run for name, run in runs["notebooks"].items()}
     guide = root / GUIDE.relative_to(ROOT)
 
     def row(match):
@@ -149,7 +156,7 @@ def disagreements(runs: dict, root: Path = ROOT) -> list[str]:
             found.append(f"{path.relative_to(root)}: its first cell has no "
                          "'\"Run all\" takes about N s' sentence")
     rows = {m["n"] for m in GUIDE_ROW.finditer((root / GUIDE.relative_to(ROOT)).read_text())}
-    missing = sorted({name[:2] for name in runs["notebooks"]} - rows)
+    missing = sorted({notebook_number(name) for name in runs["notebooks"]} - rows)
     if missing:
         found.append(f"{GUIDE.name}: no table row for notebook(s) {', '.join(missing)}")
     return found
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-write", action="store_true", help="do not measure; write the stored numbers")
     args = parser.parse_args(argv)
     if not args.only_write:
-        paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+        paths = args.notebooks or sorted(NOTEBOOKS.glob(NOTEBOOK_GLOB))
         for p in paths:
             if not p.is_file():
                 parser.error(f"{p} is not a file: give stored notebooks (notebooks/NN_*.ipynb)")

@@ -1,6 +1,7 @@
 """Notebook 06, correlations (Sec. 1.1): is the hypothesis true? The figures of the correlation measurements,
 the correlation explorer, the exercise checks. The measures themselves live in ``experiments``
-(correlations.py, separability.py, nets.py, operators.py)."""
+(correlations.py, nets.py, operators.py). The deeper analyses (kernel separability, W - W0, layer-by-layer
+profiles) are notebook 06a's: ``nb06a_correlations_deeper``."""
 
 from __future__ import annotations
 
@@ -18,29 +19,17 @@ from ..experiments.correlations import (
     channel_correlation,
     collect_maps,
     correlation_length,
-    correlation_profile,
 )
 from ..experiments.nets import KIND_NAMES, KINDS, small_net
-from ..experiments.operators import CONTROL, TASKS, which_learns_what
-from ..experiments.separability import (
-    filter_separability,
-    kernel_separability,
-    pointwise_depthwise,
-    random_separability,
-    random_separability_limit,
-    separability_report,
-)
+from ..experiments.operators import TASKS, which_learns_what
 from .app import App
 from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "autocorrelation", "channel_correlation", "CHANNEL_CORRELATIONS", "channel_factor_correlations", "check",
-    "collect_maps", "CONTROL",
-    "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_profile",
-    "correlation_view", "curves_figure", "kernel_separability", "KIND_NAMES", "KINDS",
-    "photo_correlation_figure", "photo_regions", "pointwise_depthwise", "random_separability",
-    "random_separability_limit", "separability_figure", "separability_report", "small_net",
+    "collect_maps", "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_view",
+    "curves_figure", "KIND_NAMES", "KINDS", "photo_correlation_figure", "photo_regions", "small_net",
     "synthetic_factors_figure", "TASKS", "which_learns_what",
 ]
 
@@ -93,26 +82,6 @@ def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str =
         ax.axhline(level, color="#999", ls=":", lw=1)
     ax.set_xlabel(xlabel), ax.set_ylabel(ylabel), ax.set_title(title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never on a curve
-    fig.tight_layout()
-    return fig
-
-
-def separability_figure(layers, bars: dict, chance, title: str = ""):
-    """Grouped bars, one group per layer: ``bars`` label -> one separability per layer (e.g. trained
-    kernels, or what training added, per task), with the chance level of each layer as a black tick."""
-    import matplotlib.pyplot as plt
-
-    n = len(bars)
-    width = 0.8 / n
-    fig, ax = plt.subplots(figsize=(8.5, 3), dpi=80)
-    for k, (label, values) in enumerate(bars.items()):
-        ax.bar([i + (k - (n - 1) / 2) * width for i in range(len(layers))], values, width, label=label,
-               color=f"C{k}")
-    for i, c in enumerate(chance):
-        ax.plot([i - 0.45, i + 0.45], [c, c], color="black", lw=2, label="random kernels" if i == 0 else None)
-    ax.set_xticks(range(len(layers)), layers)
-    ax.set_ylim(0, 1), ax.set_ylabel("energy kept by rank 1"), ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig
 
@@ -278,37 +247,26 @@ def _channel_correlation(fn):
             raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}")
 
 
-@register("06.filter_separability")
-def _filter_separability(fn):
-    g = torch.Generator().manual_seed(1)
-    rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
-    for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
-                 torch.randn(5, 5, 5, generator=g)):
-        got = float(fn(filt))
-        want = float(filter_separability(filt[None])[0])
+@register("06.shift_correlation")
+def _shift_correlation(fn):
+    g = torch.Generator().manual_seed(3)
+    base = torch.randn(2, 14, 17, generator=g).cumsum(-1)  # a random walk along the width: smooth rows
+    image = torch.stack([base[0], base[1] + torch.linspace(0, 3, 14)[:, None]])
+    for c, d in [(0, 1), (1, 3), (0, 5), (1, 0)]:
+        got = fn(image, c, d)
+        if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
+            raise Mismatch(f"return ONE number, the correlation of channel {c} with itself {d} px along; "
+                           f"got {got!r}")
+        got, want = float(got), float(autocorrelation(image[c:c + 1], d, axis="horizontal")[0, d])
         if abs(got - want) > 1e-4:
-            s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
-            hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
-                    if abs(got - float(s[0] / s.sum())) < 1e-4 else
-                    " Reshape the (C_in, k, k) filter to a (C_in, k*k) matrix, take torch.linalg.svdvals, "
-                    "and return sigma_1^2 / sum(sigma^2).")
-            raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
-                           f"expected {want:.4f}.{hint}")
-
-
-@register("06.rank1_kernel")
-def _rank1_kernel(fn):
-    g = torch.Generator().manual_seed(2)
-    for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:
-        channel, spatial = torch.randn(cout, cin, generator=g), torch.randn(cout, k, k, generator=g)
-        got = fn(channel, spatial)
-        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (cout, cin, k, k):
-            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
-            raise Mismatch(f"for channel {tuple(channel.shape)} "
-                           f"and spatial {tuple(spatial.shape)} return a conv "
-                           f"weight of shape (C_out, C_in, k, k) = {(cout, cin, k, k)}, got {shape}. "
-                           "Hint: channel[:, :, None, None] * spatial[:, None]")
-        want = channel[:, :, None, None] * spatial[:, None]
-        if not torch.allclose(got, want, atol=1e-5):
-            raise Mismatch(f"weight[o, c, i, j] must be channel[o, c] * spatial[o, i, j]; yours differs "
-                           f"(separability {kernel_separability(got):.3f}, should be 1.000)")
+            x = image[c]
+            rolled = float(channel_correlation(torch.stack([x, x.roll(d, -1)]))[0, 1])
+            vertical = (float(autocorrelation(image[c:c + 1], d, axis="vertical")[0, d])
+                        if d < image.shape[-2] else float("nan"))
+            hint = (" torch.roll wraps around: the last columns meet the first. Compare x[:, :W - d] with "
+                    "x[:, d:] instead." if abs(got - rolled) < 1e-4 else
+                    " That is the shift along the HEIGHT (rows); shift along the width (the last axis)."
+                    if abs(got - vertical) < 1e-4 else
+                    " Compare x[:, :W - d] with x[:, d:] (every pair of pixels d apart in a row) with your "
+                    "Pearson correlation: centre both, sum(x*y) / sqrt(sum(x*x) * sum(y*y)).")
+            raise Mismatch(f"channel {c} at d = {d}: you returned {got:.4f}, expected {want:.4f}.{hint}")

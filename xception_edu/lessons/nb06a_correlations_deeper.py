@@ -1,0 +1,190 @@
+"""Notebook 06a, correlations deeper (Sec. 1.1; an optional appendix to notebook 06): how separable a
+regular conv's kernels are (the SVD of each filter, against random kernels and their large-matrix limit),
+what training added to them (W - W0), and how correlations change layer by layer. The figures, the
+kernel-spectrum explorer, the exercise checks. The measures themselves live in ``experiments``
+(separability.py, correlations.py, nets.py, operators.py)."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+import torch.nn as nn
+
+from .._validate import choice
+from ..exercises import Mismatch, check, register
+from ..experiments.correlations import collect_maps, correlation_profile
+from ..experiments.nets import small_net
+from ..experiments.operators import CONTROL, TASKS, which_learns_what
+from ..experiments.separability import (
+    filter_separability,
+    kernel_separability,
+    pointwise_depthwise,
+    random_separability,
+    random_separability_limit,
+    separability_report,
+)
+from .app import App
+from .svg import svg_curves
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "check", "collect_maps", "CONTROL", "correlation_profile", "kernel_explorer", "kernel_separability",
+    "kernel_spectrum", "kernel_spectrum_view", "layer_weights", "pointwise_depthwise", "random_separability",
+    "random_separability_limit", "regular_convs", "separability_figure", "separability_report", "small_net",
+    "TASKS", "WEIGHTS", "which_learns_what",
+]
+
+
+def separability_figure(layers, bars: dict, chance, title: str = ""):
+    """Grouped bars, one group per layer: ``bars`` label -> one separability per layer (e.g. trained
+    kernels, or what training added, per task), with the chance level of each layer as a black tick."""
+    import matplotlib.pyplot as plt
+
+    n = len(bars)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(8.5, 3), dpi=80)
+    for k, (label, values) in enumerate(bars.items()):
+        ax.bar([i + (k - (n - 1) / 2) * width for i in range(len(layers))], values, width, label=label,
+               color=f"C{k}")
+    for i, c in enumerate(chance):
+        ax.plot([i - 0.45, i + 0.45], [c, c], color="black", lw=2, label="random kernels" if i == 0 else None)
+    ax.set_xticks(range(len(layers)), layers)
+    ax.set_ylim(0, 1), ax.set_ylabel("energy kept by rank 1"), ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return fig
+
+
+# --- the kernel-spectrum explorer: the SVD of one layer's kernels, before and after training ------------
+
+WEIGHTS = {"W": "trained kernels W", "W - W0": "what training added, W - W0", "W0": "before training, W0"}
+"""The three kernels the explorer shows for a layer (key -> label)."""
+
+
+def regular_convs(model: nn.Module) -> dict[str, nn.Conv2d]:
+    """The convs of ``model`` that map channels and space jointly (groups=1, k > 1), by name: the ones
+    ``separability_report`` measures (a 1x1 kernel is rank 1 by construction, a depthwise one has one
+    channel)."""
+    return {name: m for name, m in model.named_modules()
+            if isinstance(m, nn.Conv2d) and m.groups == 1 and m.kernel_size[0] * m.kernel_size[1] > 1}
+
+
+def kernel_spectrum(weight) -> torch.Tensor:
+    """The energy of a conv kernel (C_out, C_in, k, k) rank by rank: entry r - 1 is the share of the whole
+    kernel's energy in the r-th singular value of each filter's (C_in, k*k) matrix, summed over the
+    filters, sum_f sigma_r(f)^2 / sum_f ||filter_f||^2. Its cumulative sum is the energy the best rank-r
+    channel x space approximation of every filter keeps (Eckart-Young); the first entry is
+    ``kernel_separability``; a kernel that a 1x1-then-depthwise pair computes (Fig. 4 without the ReLU)
+    has everything in it. Returns float64 (min(C_in, k*k),)."""
+    w = weight.weight if isinstance(weight, nn.Conv2d) else weight
+    if not isinstance(w, torch.Tensor) or w.ndim != 4:
+        raise ValueError(f"expected a conv weight (C_out, C_in, k, k) or an nn.Conv2d, got "
+                         f"{tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__}")
+    w = w.detach().to(torch.float64)
+    s2 = torch.linalg.svdvals(w.reshape(w.shape[0], w.shape[1], -1)).square()
+    total = s2.sum()
+    if total == 0:
+        raise ValueError("every filter of this kernel is zero: its spectrum is undefined")
+    return s2.sum(0) / total
+
+
+def layer_weights(models: dict, initial: dict, network: str, layer: str, weights: str) -> torch.Tensor:
+    """One kernel for the explorer: of ``models[network]``'s conv ``layer``, the trained weight ("W"), the
+    weight before training ("W0", from ``initial[network]``, that model's state dict before training)
+    or what training added ("W - W0")."""
+    choice("network", network, list(models))
+    choice("weights", weights, list(WEIGHTS))
+    convs = regular_convs(models[network])
+    choice("layer", layer, list(convs))
+    if network not in initial:
+        raise ValueError(f"initial has no weights for network={network!r}: it holds {list(initial)}")
+    w = convs[layer].weight.detach().to(torch.float64).cpu()
+    w0 = initial[network][f"{layer}.weight"].detach().to(torch.float64).cpu()
+    return {"W": w, "W0": w0, "W - W0": w - w0}[weights]
+
+
+def kernel_spectrum_view(models: dict, initial: dict, network: str, layer: str, weights: str = "W") -> str:
+    """HTML for the kernel explorer: the energy the best rank-r channel x space approximation keeps, for
+    r = 1 .. min(C_in, k*k), of the chosen kernel and of random Gaussian kernels of the same shape (the
+    chance level, ``random_separability``'s kernel). Stable texts for tests: ``rank 1 keeps 0.62``,
+    ``random kernels: 0.58``."""
+    w = layer_weights(models, initial, network, layer, weights)
+    kept = kernel_spectrum(w).cumsum(0)
+    g = torch.Generator().manual_seed(0)  # the same random kernel as random_separability(..., seed=0)
+    chance = kernel_spectrum(torch.randn(*w.shape, generator=g, dtype=torch.float64)).cumsum(0)
+    ranks = range(1, len(kept) + 1)
+    return (
+        f"<p><b>{network}</b>, {layer} {tuple(w.shape)}, {WEIGHTS[weights]}: "
+        f"<span class='xe-kept'>rank 1 keeps {kept[0]:.2f}</span> of the energy · "
+        f"<span class='xe-chance'>random kernels: {chance[0]:.2f}</span></p>"
+        + svg_curves(ranks, {WEIGHTS[weights]: kept.tolist(), "random kernels": chance.tolist()},
+                     width=420, height=220, ylim=(0.0, 1.0),
+                     xlabel="rank r of each filter's channel x space approximation", ylabel="energy kept",
+                     title="energy kept by the best rank-r approximation")
+    )
+
+
+def kernel_explorer(models: dict, initial: dict, network: str | None = None, layer: str | None = None,
+                    weights: str = "W") -> App:
+    """Notebook 06a's widget: choose a trained network, one of its regular convs and W, W0 or W - W0; see
+    how much of the kernel's energy a rank-1, rank-2, ... channel x space factorisation keeps, against
+    random kernels (``kernel_spectrum_view``). ``models``: name -> model; ``initial``: name -> its state
+    dict before training. Every model must have the same regular convs (the networks of one experiment)."""
+    if not models:
+        raise ValueError("models is empty: pass {name: trained model}, e.g. one per task")
+    layers = list(regular_convs(next(iter(models.values()))))
+    for name, model in models.items():
+        if list(regular_convs(model)) != layers:
+            raise ValueError(f"model {name!r} has other regular convs than the first: "
+                             f"{list(regular_convs(model))} instead of {layers}")
+    network = next(iter(models)) if network is None else network
+    layer = layers[0] if layer is None else layer
+    kernel_spectrum_view(models, initial, network, layer, weights)  # validates every choice, clearly
+    controls = {
+        "network": W.Dropdown(options=list(models), value=network, description="network"),
+        "layer": W.Dropdown(options=layers, value=layer, description="layer"),
+        "weights": W.Dropdown(options=[(label, key) for key, label in WEIGHTS.items()], value=weights,
+                              description="kernel"),
+    }
+    return App(controls, lambda network, layer, weights: kernel_spectrum_view(models, initial, network, layer,
+                                                                             weights),
+               title="The spectrum of a layer's kernels: how far from rank 1?")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("06a.filter_separability")
+def _filter_separability(fn):
+    g = torch.Generator().manual_seed(1)
+    rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
+    for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
+                 torch.randn(5, 5, 5, generator=g)):
+        got = float(fn(filt))
+        want = float(filter_separability(filt[None])[0])
+        if abs(got - want) > 1e-4:
+            s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
+            hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
+                    if abs(got - float(s[0] / s.sum())) < 1e-4 else
+                    " Reshape the (C_in, k, k) filter to a (C_in, k*k) matrix, take torch.linalg.svdvals, "
+                    "and return sigma_1^2 / sum(sigma^2).")
+            raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
+                           f"expected {want:.4f}.{hint}")
+
+
+@register("06a.rank1_kernel")
+def _rank1_kernel(fn):
+    g = torch.Generator().manual_seed(2)
+    for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:
+        channel, spatial = torch.randn(cout, cin, generator=g), torch.randn(cout, k, k, generator=g)
+        got = fn(channel, spatial)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (cout, cin, k, k):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            raise Mismatch(f"for channel {tuple(channel.shape)} "
+                           f"and spatial {tuple(spatial.shape)} return a conv "
+                           f"weight of shape (C_out, C_in, k, k) = {(cout, cin, k, k)}, got {shape}. "
+                           "Hint: channel[:, :, None, None] * spatial[:, None]")
+        want = channel[:, :, None, None] * spatial[:, None]
+        if not torch.allclose(got, want, atol=1e-5):
+            raise Mismatch(f"weight[o, c, i, j] must be channel[o, c] * spatial[o, i, j]; yours differs "
+                           f"(separability {kernel_separability(got):.3f}, should be 1.000)")
