@@ -39,6 +39,7 @@ from xception_edu.lessons import nb04_extreme_inception as nb04
 from xception_edu.lessons import nb05_depthwise_separable as nb05
 from xception_edu.lessons import nb07_parameter_savings as nb07
 from xception_edu.lessons import nb08_xception_architecture as nb08
+from xception_edu.lessons import nb11_why_xception_works as nb11
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = pathlib.Path(os.environ.get("XE_ARTIFACTS", ROOT / "tmp" / "artifacts"))
@@ -77,7 +78,7 @@ def lab(browser, tmp_path_factory):
     outputs stripped, so every output on the page comes from this run's kernel."""
     home = tmp_path_factory.mktemp("jupyter-home")
     root = tmp_path_factory.mktemp("notebooks")
-    for path in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
         if path.name in NOT_IN_BROWSER:
             continue
         nb = json.loads(path.read_text())
@@ -205,6 +206,8 @@ CASES = [
 # Notebooks with widgets that this test does not open, and why (each is tested without a browser).
 NOT_IN_BROWSER = {
     "06_correlations.ipynb": "its view shows maps of networks the notebook trains (over a minute of CPU)",
+    "06a_correlations_deeper.ipynb": "its view shows kernels of networks the notebook trains (half a minute "
+                                     "of CPU); tests/lessons/test_nb06a_correlations_deeper.py tests it",
     "09_train_xception.ipynb": "no App widget; it trains for a minute",
     "10_ablations_and_spectrum.ipynb": "no App widget; it trains for minutes",
 }
@@ -243,10 +246,66 @@ def test_operator_savings_widget_in_the_browser(browser, lab):
             assert lp.readout(app, "groups g") == str(g)
 
 
+def test_equal_budget_widget_in_the_browser(browser, lab):
+    """Notebook 11: its time varies, so check the width, parameters and multiply-adds, which must follow
+    both sliders exactly (closed form: 9*C*C/g + C*C weights, 9*C + C*C for depthwise, each weight used
+    once on every pixel of the map)."""
+    from playwright.sync_api import expect
+
+    name = "11_why_xception_works.ipynb"
+    with notebook_page(browser, lab, name) as lp:
+        lp.open(name)
+        lp.run_all()
+        app = lp.widget("Sec. 5: one parameter budget, g groups in the spatial step")
+        for slider, keys, budget, g in (("groups g", (), 20_000, 8), ("groups g", ("End",), 20_000, "C"),
+                                        ("budget", ("ArrowRight",), 50_000, "C"),
+                                        ("groups g", ("Home",), 50_000, 1)):
+            lp.move(app, slider, *keys)
+            c = nb11.block_width(budget, g)
+            params = c * c + (9 * c if g == "C" else 9 * c * c // g)
+            view = lp.view(app)
+            expect(view.locator(".xe-width")).to_have_text(f"width {c} channels", timeout=30_000)
+            expect(view.locator(".xe-params")).to_have_text(f"parameters: {params:,}")
+            expect(view.locator(".xe-macs")).to_have_text(f"multiply-adds: {params * nb11.MAP_SIZE ** 2:,}")
+            expect(view.locator(".xe-time")).to_have_text(re.compile(r"^forward pass: \d+\.\d\d ms$"))
+            assert lp.readout(app, "groups g") == ("C (depthwise)" if g == "C" else str(g))
+            assert lp.readout(app, "budget") == f"{budget:,}"
+
+
+def test_fig5_widget_in_the_browser(browser, lab):
+    """Notebook 08's Fig. 5 widget: move the block selector, then the middle-repeats slider (which takes
+    block12 away); the view must be the package's, with the block's counts traced on the real block."""
+    from playwright.sync_api import expect
+
+    from xception_edu.model import Xception
+
+    name = "08_xception_architecture.ipynb"
+    with notebook_page(browser, lab, name) as lp:
+        lp.open(name)
+        lp.run_all()
+        app = lp.widget("Fig. 5, drawn from the model")
+        for slider, keys, repeats, block in (("block", (), 8, "block4"),
+                                             ("block", ("ArrowRight",), 8, "block5"),
+                                             ("block", ("End", "ArrowLeft", "ArrowLeft"), 8, "block12"),
+                                             ("middle blocks", ("ArrowLeft",) * 5, 3, "block7")):
+            lp.move(app, slider, *keys)
+            _expect_view(lp, app, nb08.fig5_view(repeats, 1.0, 299, block))
+            b = nb08.fig5_drawing(repeats).block(block)
+            module = dict(Xception(middle_repeats=repeats).named_modules())[b.module]
+            want = counting.measure(module, (1, *b.input))
+            expect(lp.view(app).locator(".xe-block-params")).to_have_text(f"parameters: {want.params:,}")
+            expect(lp.view(app).locator(".xe-block-macs")).to_have_text(f"multiply-adds: {want.macs:,}")
+            expect(lp.view(app).locator("svg .xe-selected")).to_have_count(1)
+            assert (lp.readout(app, "block"), lp.readout(app, "middle blocks")) == (block, str(repeats))
+
+
 def test_the_notebooks_in_this_test_are_all_the_widget_notebooks():
     """A new notebook with a widget must get a case here, or a reason in NOT_IN_BROWSER."""
-    lessons = {p.stem[2:4]: p.read_text() for p in (ROOT / "xception_edu" / "lessons").glob("nb*.py")}
-    with_widgets = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
-                    if "App(" in lessons[p.name[:2]]}  # its lesson module builds a widget app
-    covered = {c[0] for c in CASES} | {"04_extreme_inception.ipynb", "07_parameter_savings.ipynb"}
+    # Keyed by the notebook's number as its files spell it: "06" (nb06_...) and "06a" (nb06a_...) apart.
+    lessons = {p.stem[2:].split("_", 1)[0]: p.read_text()
+               for p in (ROOT / "xception_edu" / "lessons").glob("nb*.py")}
+    with_widgets = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")
+                    if "App(" in lessons[p.name.split("_", 1)[0]]}  # its lesson module builds a widget app
+    covered = {c[0] for c in CASES} | {"04_extreme_inception.ipynb", "07_parameter_savings.ipynb",
+                                       "11_why_xception_works.ipynb"}
     assert with_widgets - set(NOT_IN_BROWSER) == covered

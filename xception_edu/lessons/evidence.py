@@ -1,0 +1,176 @@
+"""The paper's evidence beside ours (notebook 11): one table, each row a claim of the paper with its value
+and citation (Tables 1-3, Figs 6-10, Sec. 5 of Chollet, CVPR 2017), what this suite measured and where,
+and a verdict: "agrees", "disagrees" or "cannot say", with the reason.
+
+The paper's numbers are the ones the project's reference records (``shared/reference/xception-paper.md``);
+ours are counted here (``table3_counts``), read from docs/benchmarks.md (CPU steps/s) or from the stored
+outputs and assertions of notebooks 05 and 10 (Figs 9 and 10 at small scale). The tests check each kind
+against its source. ``band_verdict`` is the one rule for a comparison over seeds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VERDICTS = ("agrees", "disagrees", "cannot say")
+
+# --- the paper's tables, as the reference records them --------------------------------------------------
+
+TABLE1 = {"VGG-16": (0.715, 0.901), "ResNet-152": (0.770, 0.933), "Inception V3": (0.782, 0.941),
+          "Xception": (0.790, 0.945)}
+"""Table 1: ImageNet, single crop, (top-1, top-5) accuracy."""
+
+TABLE2 = {"Inception V3": (6.36, 6.50), "Xception": (6.70, 6.78)}
+"""Table 2: JFT, FastEval14k MAP@100, (without FC layers, with FC layers)."""
+
+TABLE3 = {"Inception V3": (23_626_728, 31), "Xception": (22_855_952, 28)}
+"""Table 3: (parameters, training steps/s on 60 K80 GPUs)."""
+
+# --- ours, measured elsewhere in the suite ----------------------------------------------------------------
+
+CPU_MS_PER_STEP = {"ours": 2647, "torchvision inception_v3": 1878}
+"""docs/benchmarks.md, CPU (measured 2026-11-23): ms per training step, batch 4 at 299 px, fp32, 2 cores,
+both in channels_last (``python -m xception_edu.train.bench``)."""
+
+
+def steps_per_s(ms_per_step: float) -> float:
+    return 1000 / ms_per_step
+
+
+def table3_counts() -> dict[str, int]:
+    """Table 3's parameter counts, counted here: our Xception (Fig. 5, 1000 classes) and torchvision's
+    Inception V3 without and with its auxiliary classifier, all built on the meta device (no memory)."""
+    import torch
+    from torchvision.models import inception_v3
+
+    from ..counting import count_params
+    from ..model import Xception
+
+    with torch.device("meta"):
+        return {"Xception (ours)": count_params(Xception(num_classes=1000)),
+                **{f"Inception V3 (torchvision, aux_logits={aux})":
+                   count_params(inception_v3(weights=None, aux_logits=aux, init_weights=False))
+                   for aux in (False, True)}}
+
+
+def band_verdict(better, worse) -> str:
+    """The verdict on "``better`` beats ``worse``" from per-seed values (higher is better): "agrees" when
+    every seed of ``better`` is above every seed of ``worse``, "disagrees" when every seed of ``worse`` is
+    above, "cannot say" when the ranges overlap or touch (a re-run with other seeds could swap them)."""
+    better, worse = [float(v) for v in better], [float(v) for v in worse]
+    if not better or not worse:
+        raise ValueError(f"band_verdict needs at least one value on each side, got {better} and {worse}")
+    if min(better) > max(worse):
+        return "agrees"
+    if min(worse) > max(better):
+        return "disagrees"
+    return "cannot say"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One claim of the paper beside our measurement.
+
+    ``compare``: the two configurations of notebook 10's stored summary tables the verdict is read from
+    (the one the paper says is better first; ``band_verdict`` on their seed ranges). ``asserted``: a line
+    of code the cited notebook asserts. Both let the tests check the row against the notebook."""
+
+    claim: str
+    paper: str
+    cited: str
+    ours: str
+    where: str
+    verdict: str
+    why: str
+    compare: tuple[str, str] | None = None
+    asserted: str | None = None
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict={self.verdict!r} is not one of {VERDICTS}")
+
+
+_X, _I = TABLE3["Xception"], TABLE3["Inception V3"]
+_OURS_S, _INC_S = (steps_per_s(CPU_MS_PER_STEP[k]) for k in ("ours", "torchvision inception_v3"))
+_NB10 = "notebook 10, stored outputs (width 0.125, 1 middle block, 240 synthetic images, 3 epochs, 3 seeds)"
+
+ROWS: tuple[Row, ...] = (
+    Row("Xception beats Inception V3 on ImageNet",
+        f"top-1 {TABLE1['Xception'][0]:.3f} vs {TABLE1['Inception V3'][0]:.3f}, "
+        f"top-5 {TABLE1['Xception'][1]:.3f} vs {TABLE1['Inception V3'][1]:.3f} "
+        f"(VGG-16 {TABLE1['VGG-16'][0]:.3f}, ResNet-152 {TABLE1['ResNet-152'][0]:.3f} top-1)",
+        "Table 1, Sec. 4",
+        "not measured", "—", "cannot say",
+        "needs full-size ImageNet training (the paper: 60 K80 GPUs, about 3 days); notebook 09 trains a "
+        "small model on synthetic images"),
+    Row("Xception beats Inception V3 on JFT (FastEval14k)",
+        f"MAP@100 {TABLE2['Xception'][0]} vs {TABLE2['Inception V3'][0]} without FC layers, "
+        f"{TABLE2['Xception'][1]} vs {TABLE2['Inception V3'][1]} with", "Table 2, Sec. 4",
+        "not measured", "—", "cannot say", "JFT is not available to this suite"),
+    Row("Training profiles, Xception vs Inception V3: ImageNet (Fig. 6), JFT without and with FC layers "
+        "(Figs 7, 8)", "curves (our reference records what they plot, not values read off them)",
+        "Figs 6-8, Sec. 4", "not measured", "—", "cannot say",
+        "we train no Inception V3; our curves (notebooks 09, 10) are of small models on synthetic data"),
+    Row("Xception's size", f"{_X[0]:,} parameters", "Table 3, Sec. 4",
+        f"{_X[0]:,} (xe.Xception(), counted)", "notebooks 08 and 11", "agrees",
+        "exact; timm's legacy_xception (a port of the author's Keras model) has the same count"),
+    Row("Inception V3's size", f"{_I[0]:,} parameters", "Table 3, Sec. 4",
+        "23,834,568 without the auxiliary classifier, 27,161,264 with it (torchvision, counted)",
+        "notebooks 08 and 11", "cannot say",
+        "the reference does not say what the paper's figure includes, and no public implementation "
+        "reproduces it (torchvision without aux: 207,840 more, +0.9%)"),
+    Row("Xception is slightly smaller than Inception V3", f"{1 - _X[0] / _I[0]:.1%} fewer parameters",
+        "Table 3, Sec. 4", f"{1 - _X[0] / 23_834_568:.1%} fewer than torchvision's (no aux)",
+        "notebooks 08 and 11", "agrees", "smaller whichever Inception V3 count is taken"),
+    Row("Xception trains somewhat slower than Inception V3", f"{_X[1]} vs {_I[1]} steps/s on 60 K80 GPUs",
+        "Table 3, Sec. 4",
+        f"{_OURS_S:.2f} vs {_INC_S:.2f} steps/s ({CPU_MS_PER_STEP['ours']} vs "
+        f"{CPU_MS_PER_STEP['torchvision inception_v3']} ms per step, batch 4 at 299 px, 2 CPU cores)",
+        "docs/benchmarks.md (CPU, 2026-11-23)", "agrees", "the same direction, on other hardware"),
+    Row("... by how much", f"Inception V3 {_I[1] / _X[1]:.2f}x as many steps/s", "Table 3, Sec. 4",
+        f"{_INC_S / _OURS_S:.2f}x on the CPU", "docs/benchmarks.md (CPU)", "cannot say",
+        "a CPU is not a K80; the GPU measurement (scripts/gpu-check.sh) is prepared but has not run"),
+    Row("Residual connections are essential for convergence speed and final accuracy",
+        '"clearly essential" (ImageNet, full size)', "Fig. 9, Sec. 4",
+        "val. accuracy 0.622 ± 0.037 with vs 0.453 ± 0.083 without; the worst seed with residuals above the "
+        "best without", _NB10 + "; not asserted (training numbers vary by machine)", "agrees",
+        "in direction, at a tiny scale (15 conv layers on the deepest path, not 36)",
+        compare=("residual", "no residual")),
+    Row("No activation between depthwise and pointwise beats ELU",
+        "faster convergence, better final accuracy", "Fig. 10, Sec. 4",
+        "val. accuracy 0.622 ± 0.037 vs 0.518 ± 0.037; no activation's worst seed above ELU's best",
+        _NB10, "agrees", "in direction, at a tiny scale", compare=("no activation", "ELU")),
+    Row("ELU beats ReLU there", "none > ELU > ReLU", "Fig. 10, Sec. 4",
+        "val. accuracy 0.518 ± 0.037 vs 0.435 ± 0.053; ELU's worst seed = ReLU's best", _NB10, "cannot say",
+        "the seed ranges touch: the means suggest the paper's order without establishing it",
+        compare=("ELU", "ReLU")),
+    Row("ReLU between the steps is worst", "none > ELU > ReLU", "Fig. 10, Sec. 4",
+        "a 6,000-parameter separable net, 60 steps, 3 seeds: ReLU ends with the highest mean loss",
+        "notebook 05, asserted", "agrees", "in direction, in miniature",
+        asserted='assert max(end, key=lambda name: end[name].mean()) == "relu"'),
+    Row("No activation beats ELU (in miniature)", "none > ELU > ReLU", "Fig. 10, Sec. 4",
+        "the seed ranges of no activation and ELU overlap", "notebook 05, asserted", "cannot say",
+        "3 seeds of a tiny net cannot rank two variants this close",
+        asserted='assert end[None].min() <= end["elu"].max() and end["elu"].min() <= end[None].max()'),
+    Row("Intermediate points of the spectrum may hold further advantages (left open)",
+        "no measurement: a question", "Sec. 5",
+        "at an equal parameter budget: g = 8 0.583 ± 0.048 vs depthwise 0.622 ± 0.037, overlapping; "
+        "g = 1 clearly worst (0.362 ± 0.064)", _NB10, "cannot say",
+        "the ranges overlap: open here too, and only answered for this small problem",
+        compare=("g=8", "depthwise (g=C)")),
+)
+
+CAVEATS = (
+    ("The hyperparameters were tuned for Inception V3 and reused for Xception (issue 16's wording)",
+     "not in our reference, which records only that Xception's weight decay (1e-5) differs from Inception "
+     "V3's (4e-5): read Sec. 4 of the paper for its own words"),
+    ("JFT was trained with another recipe than ImageNet",
+     "reference, training recipe: RMSprop, momentum 0.9, lr 0.001 decayed by 0.9 every 3,000,000 samples, "
+     "no dropout, asynchronous (ImageNet: synchronous SGD, lr 0.045, dropout 0.5)"),
+    ("What the paper leaves out",
+     "reference: batch size, epochs and BN settings are not stated in the paper"),
+)
+"""The paper's caveats, each with what our reference says about it."""
+
+
+def verdict_counts(rows=ROWS) -> dict[str, int]:
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS}

@@ -1,0 +1,275 @@
+"""Notebook 11, the closing page: the argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3), the
+paper's evidence beside ours (``evidence.py``: Tables 1-3, Figs 6-10), and the open question of Sec. 5 as a
+widget: at a parameter budget, how wide a block with g groups in its spatial step can be, what it costs
+and how long it takes. The exercise checks."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import ipywidgets as W
+import torch
+
+from .. import counting
+from .._validate import positive_int
+from ..devices import cpu_threads
+from ..exercises import Mismatch, check, register
+from ..model import Xception
+from ..ops import (
+    ExtremeInception,
+    InceptionV3Module,
+    ReformulatedInception,
+    SeparableConv2d,
+    SimplifiedInception,
+    StandardConv,
+)
+from . import evidence
+from .app import App, check_choices
+
+# What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
+__all__ = [
+    "BUDGET_CHOICES", "DEPTHWISE", "GROUP_CHOICES", "MAP_SIZE", "argument_figure", "argument_steps",
+    "block_width", "budget_explorer", "budget_point", "budget_view", "check", "evidence", "evidence_html",
+]
+
+
+# --- the argument of Figs 1-5 in one picture --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the argument: the figure, its one-line claim, its parameters at the example size."""
+
+    figure: str
+    claim: str
+    params: int
+
+
+def argument_steps(channels: int = 192) -> list[Step]:
+    """Sec. 1.1 -> Sec. 3 step by step, every operator from ``channels`` to ``channels`` channels with 3x3
+    kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), counted by ``counting``; the last step
+    is the whole network of Fig. 5 (1000 classes), counted on the meta device."""
+    c = channels
+    with torch.device("meta"):
+        ops = [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
+               ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+        network = counting.count_params(Xception(num_classes=1000))
+    claims = [
+        ("Fig. 1", "Inception V3 module: 1x1 convs look at channels, then 3x3s at space, in 4 towers"),
+        ("Fig. 2", "simplified: 3 towers of 1x1 -> 3x3, no pooling tower"),
+        ("Fig. 3", "the same function: ONE big 1x1, then 3x3 convs on 3 channel segments"),
+        ("Fig. 4", "extreme: one 3x3 per channel after the 1x1 (g = C)"),
+        ("Sec. 1.2", "depthwise separable: 3x3 per channel, THEN 1x1, no ReLU between"),
+        ("Fig. 5", "Xception: separable convs with residuals, entry / middle (x8) / exit flow"),
+    ]
+    params = [counting.count_params(m) for m in ops] + [network]
+    return [Step(f, claim, p) for (f, claim), p in zip(claims, params)]
+
+
+def argument_figure(channels: int = 192):
+    """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six boxes with arrows, each with its
+    claim and its parameter count; a regular 3x3 conv at the same size is the yardstick in the title."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    steps = argument_steps(channels)
+    regular = counting.count_params(StandardConv(channels, channels, 3))
+    fig, ax = plt.subplots(figsize=(13, 3.3), dpi=80)
+    ax.set_xlim(0, len(steps))
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    for i, s in enumerate(steps):
+        last = i == len(steps) - 1
+        ax.add_patch(plt.Rectangle((i + 0.05, 0.08), 0.8, 0.84, fc="#f3f0f7" if not last else "#e8f4ee",
+                                   ec="#5b3f8c" if not last else "#1b9e77", lw=1.5))
+        ax.text(i + 0.45, 0.84, s.figure, ha="center", va="top", fontsize=11, weight="bold")
+        ax.text(i + 0.45, 0.66, textwrap.fill(s.claim, 22), ha="center", va="top", fontsize=8.5)
+        unit = "parameters\n(the network)" if last else "parameters"
+        ax.text(i + 0.45, 0.2, f"{s.params:,}\n{unit}", ha="center", va="center", fontsize=9,
+                color="#5b3f8c" if not last else "#1b9e77", weight="bold")
+        if not last:
+            ax.annotate("", xy=(i + 1.05, 0.5), xytext=(i + 0.85, 0.5),
+                        arrowprops=dict(arrowstyle="->", lw=1.5, color="#666"))
+    ax.set_title(f"The argument, Figs 1-5: {channels} -> {channels} channels, 3x3 kernels "
+                 f"(a regular 3x3 conv: {regular:,} parameters)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+# --- the evidence table -------------------------------------------------------------------------------------
+
+_VERDICT_COLORS = {"agrees": "#1b9e77", "disagrees": "#d95f02", "cannot say": "#777777"}
+
+
+def evidence_html(rows=evidence.ROWS) -> str:
+    """``evidence.ROWS`` as one HTML table: claim, the paper's value and citation, ours and where, verdict."""
+    e = html.escape
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
+                   ("the paper claims", "paper's value", "cited", "ours", "measured in", "verdict"))
+    body = "".join(
+        f"<tr><td>{e(r.claim)}</td><td>{e(r.paper)}</td><td>{e(r.cited)}</td><td>{e(r.ours)}</td>"
+        f"<td>{e(r.where)}</td><td><b style='color:{_VERDICT_COLORS[r.verdict]}'>{r.verdict}</b>: "
+        f"{e(r.why)}</td></tr>" for r in rows)
+    return f"<table style='font-size:85%'><tr>{head}</tr>{body}</table>"
+
+
+# --- Sec. 5's open question: the spectrum at an equal parameter budget -------------------------------------
+
+BUDGET_CHOICES = (2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
+DEPTHWISE = "C"
+GROUP_CHOICES = (1, 2, 4, 8, 16, 32, DEPTHWISE)
+"""Group counts g of the spatial step the widget offers; "C" is depthwise (g = C, as in Xception)."""
+MAP_SIZE = 19
+"""The block works on a 19x19 map, the size of Xception's middle flow at 299 px (Fig. 5)."""
+
+
+def _spatial_groups(groups) -> int | None:
+    """``groups`` as ``SeparableConv2d(spatial_groups=...)`` and ``counting.separable`` take it."""
+    if groups == DEPTHWISE:
+        return None
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a positive integer or {DEPTHWISE!r} (depthwise), got {groups!r}")
+    return groups
+
+
+def _block_params(channels: int, groups: int | None) -> int:
+    return counting.separable(channels, channels, 3, (1, 1), groups=groups).params
+
+
+def block_width(budget: int, groups) -> int:
+    """The most channels C (a multiple of g) that a separable block C -> C with its 3x3 spatial step in g
+    groups (``SeparableConv2d(C, C, spatial_groups=g)``: 9*C*C/g + C*C weights; g = "C": depthwise,
+    9*C + C*C) affords within ``budget`` parameters. Notebook 10's ``width_for_budget`` does the same for
+    a whole Xception."""
+    positive_int("budget", budget)
+    label, groups = groups, _spatial_groups(groups)
+    step = groups or 1
+    # Start from the real root of C*C*(1 + 9/g) = budget (or C*C + 9C = budget), then let the package's
+    # count decide the last step, so that the width is exactly what counting says fits.
+    c = math.isqrt(budget * step // (step + 9)) if groups else (math.isqrt(81 + 4 * budget) - 9) // 2
+    c -= c % step
+    while c >= step and _block_params(c + step, groups) <= budget:
+        c += step
+    while c >= step and _block_params(c, groups) > budget:
+        c -= step
+    if c < step:
+        raise ValueError(f"budget={budget:,} parameters does not fit even {step} channels with g={label} "
+                         f"({_block_params(step, groups):,} parameters); "
+                         "choose a larger budget or a smaller g")
+    return c
+
+
+@dataclass(frozen=True)
+class BudgetPoint:
+    budget: int
+    groups: int | str  # "C": depthwise
+    channels: int
+    params: int
+    macs: int
+    ms: float | None  # median forward time of one image, one thread; None when not timed
+
+    @property
+    def g(self) -> int:
+        return self.channels if self.groups == DEPTHWISE else self.groups
+
+
+def budget_point(budget: int, groups, time_it: bool = True, repeats: int = 5) -> BudgetPoint:
+    """The widest block within ``budget`` for this g, its multiply-adds on a 19x19 map (``counting``) and,
+    when ``time_it``, its median forward time (``counting.alternating_medians``, one image, one thread)."""
+    c = block_width(budget, groups)
+    spatial = _spatial_groups(groups)
+    counts = counting.separable(c, c, 3, (MAP_SIZE, MAP_SIZE), groups=spatial)
+    ms = None
+    if time_it:
+        torch.manual_seed(0)
+        block = SeparableConv2d(c, c, 3, spatial_groups=spatial).eval()
+        x = torch.randn(1, c, MAP_SIZE, MAP_SIZE)
+
+        def forward():
+            with torch.no_grad():
+                block(x)
+
+        with cpu_threads(1):
+            ms = counting.alternating_medians({"block": forward}, repeats=repeats)["block"].median_ms
+    return BudgetPoint(budget, groups, c, counts.params, counts.macs, ms)
+
+
+def _g_label(groups) -> str:
+    return "C (depthwise)" if groups == DEPTHWISE else str(groups)
+
+
+def budget_view(budget: int, groups, time_it: bool = True) -> str:
+    """HTML for the widget: the chosen point in stable spans (``xe-width``, ``xe-params``, ``xe-macs``,
+    ``xe-time``) and, for comparison, the width and multiply-adds of every offered g at the same budget."""
+    check_choices(budget=(budget, BUDGET_CHOICES), groups=(groups, GROUP_CHOICES))
+    p = budget_point(budget, groups, time_it=time_it)
+    time = f"<span class='xe-time'>forward pass: {p.ms:.2f} ms</span>" if p.ms is not None else ""
+    rows = []
+    for g in GROUP_CHOICES:
+        try:
+            q = budget_point(budget, g, time_it=False)
+        except ValueError:
+            continue
+        style = " style='font-weight:bold;background:#f3f0f7'" if g == groups else ""
+        rows.append(f"<tr{style}><td>{_g_label(g)}</td><td style='text-align:right'>{q.channels}</td>"
+                    f"<td style='text-align:right'>{q.params:,}</td>"
+                    f"<td style='text-align:right'>{q.macs:,}</td></tr>")
+    return (
+        f"<p><b>g = {_g_label(groups)}</b> at {budget:,} parameters: "
+        f"<span class='xe-width'>width {p.channels} channels</span>, "
+        f"<span class='xe-params'>parameters: {p.params:,}</span>, "
+        f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span> per image on a {MAP_SIZE}x{MAP_SIZE} map; "
+        f"{time} (median, one image, one thread, this machine)</p>"
+        "<table><tr><th>g</th><th>width C</th><th>parameters</th><th>multiply-adds</th></tr>"
+        + "".join(rows) + "</table>"
+    )
+
+
+def budget_explorer(budget: int = 20_000, groups=8) -> App:
+    """Notebook 11's widget: a parameter budget and a group count g -> the width a separable block with g
+    groups in its spatial step can afford, its multiply-adds and its measured forward time."""
+    check_choices(budget=(budget, BUDGET_CHOICES), groups=(groups, GROUP_CHOICES))
+    controls = {
+        "budget": W.SelectionSlider(options=[(f"{b:,}", b) for b in BUDGET_CHOICES], value=budget,
+                                    description="budget", continuous_update=False),
+        "groups": W.SelectionSlider(options=[(_g_label(g), g) for g in GROUP_CHOICES], value=groups,
+                                    description="groups g", continuous_update=False),
+    }
+    return App(controls, budget_view, title="Sec. 5: one parameter budget, g groups in the spatial step")
+
+
+# --- exercise checks --------------------------------------------------------------------------------------
+
+
+@register("11.width_at_budget")
+def _width_at_budget(fn):
+    for budget, g in [(20_000, 8), (20_000, 1), (5_000, 4), (100_000, 16), (2_000, 2), (50_000, 32)]:
+        got, want = fn(budget, g), block_width(budget, g)
+        if got != want:
+            if got == math.isqrt(budget * g // (g + 9)):
+                hint = " The width must be a multiple of g: every group gets C/g whole channels."
+            elif got > want:
+                hint = (" Too wide: the spatial step in g groups holds 9·C·C/g weights (C/g inputs for each "
+                        "of C outputs), plus C·C for the 1x1.")
+            else:
+                hint = " Not the widest: take the LARGEST multiple of g whose block fits the budget."
+            raise Mismatch(f"width_at_budget({budget}, {g}) returned {got}, expected {want}.{hint}")
+
+
+@register("11.verdict")
+def _verdict(fn):
+    cases = [([0.59, 0.66, 0.61], [0.39, 0.55, 0.42]), ([0.52, 0.48, 0.55], [0.45, 0.38, 0.48]),
+             ([0.53, 0.63, 0.59], [0.59, 0.66, 0.61]), ([0.30, 0.35, 0.32], [0.50, 0.52, 0.55]),
+             ([0.5, 0.6], [0.6, 0.7])]
+    for better, worse in cases:
+        got, want = fn(better, worse), evidence.band_verdict(better, worse)
+        if got != want:
+            means = sum(better) / len(better) > sum(worse) / len(worse)
+            hint = (" Compare the ranges, not the means: 'agrees' needs the worst seed of the first above "
+                    "the best seed of the second." if got == ("agrees" if means else "disagrees") else
+                    " Ranges that touch (equal end points) overlap: 'cannot say'."
+                    if max(worse) == min(better) or max(better) == min(worse) else "")
+            raise Mismatch(f"verdict({better}, {worse}) returned {got!r}, expected {want!r}.{hint}")
