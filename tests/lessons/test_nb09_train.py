@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pathlib
+
 import pytest
 import torch
 import torch.nn as nn
@@ -125,3 +127,55 @@ def test_recipe_table_marks_what_is_ours_not_the_papers():
     assert "*" not in rows["SGD momentum"] and "*" not in rows["dropout"]  # the paper's values
     assert rows["weight decay"].split()[2:] == ["1e-05", "1e-05", "5e-05", "*"]
     assert "0.18 *" in nb09.recipe_table({"8 GPUs": recipe("paper", batch_size=128)}, 0.5, world_size=8)
+
+
+# --- which run the notebook makes: GPU or CPU, synthetic or real images ----------------------------------
+
+
+@pytest.mark.parametrize("gpu,source", [(False, "synthetic"), (False, "cifar10"), (False, "imagenette"),
+                                        (True, "synthetic"), (True, "folder"), (True, "imagenette")])
+def test_run_argv_is_a_valid_command_line_for_the_mode(gpu, source, tmp_path):
+    from xception_edu.train import cli
+
+    download = source in ("cifar10", "imagenette")
+    folder = None if source == "synthetic" else tmp_path
+    argv = nb09.run_argv(gpu, source, folder, download, epochs=3, batch=16)
+    p = cli.parser()
+    a = p.parse_args(argv + ["--checkpoint-dir", str(tmp_path / "run")])
+    cli._check_args(p, a)  # the command line's own checks accept it (they exit on an error)
+    assert a.preset == ("paper" if gpu else "small") and a.data == source
+    assert a.download == download and (a.data_dir is None) == (source == "synthetic")
+    if gpu:
+        assert (a.epochs, a.batch_size, a.device) == (3, 16, None)
+    else:  # the CPU ignores the GPU's epochs and batch: its own, per source
+        assert a.device == "cpu" and (a.epochs, a.batch_size) != (3, 16)
+        cfg = cli.config(a)
+        assert cfg.epochs == int(nb09.CPU_RUNS[source][nb09.CPU_RUNS[source].index("--epochs") + 1])
+
+
+def test_the_notebook_offers_the_data_layers_sources_except_throughput_noise():
+    assert set(nb09.CPU_RUNS) == set(data.SOURCES) - {"random"}
+
+
+def test_cpu_synthetic_run_is_the_stored_one_and_none_means_synthetic():
+    assert nb09.run_argv(False, None) == nb09.run_argv(False, "synthetic") == [
+        "--preset", "small", "--synthetic-train", "768", "--synthetic-val", "256", "--epochs", "4",
+        "--batch-size", "32", "--device", "cpu"]
+    assert nb09.run_argv(True, None, epochs=30, batch=128, compile=True) == [
+        "--preset", "paper", "--epochs", "30", "--batch-size", "128", "--compile"]
+
+
+def test_run_argv_expands_the_home_folder():
+    argv = nb09.run_argv(False, "cifar10", "~/data")
+    assert argv[argv.index("--data-dir") + 1] == str(pathlib.Path("~/data").expanduser())
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(data="mnist"), r"DATA = 'mnist' is not one of \('synthetic', 'cifar10', 'imagenette', 'folder'\)"),
+    (dict(data="cifar10"), "needs DATA_DIR"),
+    (dict(data="synthetic", download=True), "synthetic set is generated offline"),
+    (dict(data="folder", data_dir="/x", download=True), "cannot be downloaded"),
+])
+def test_run_argv_refuses_settings_that_cannot_run(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        nb09.run_argv(False, **kw)

@@ -3,14 +3,18 @@
 exercise checks as ``lesson.<name>``. Nothing here is imported by ``import xception_edu``: these modules
 need the notebook tools (ipywidgets, IPython, matplotlib).
 
-    app.py   the widget pattern (a pure view function, controls, a static fallback)
-    svg.py   the inline SVG charts and HTML bars the widgets draw
+    app.py           the widget pattern (a pure view function, controls, a static fallback)
+    svg.py           the inline SVG charts and HTML bars the widgets draw
+    checking.py      how exercise checks try a closed form over a grid and name the mistake
+    fig5.py          Fig. 5 drawn from the model's block table (notebook 08)
+    build_blocks.py  the 08 exercises that build SeparableConv2d and Fig. 5's blocks, checked by behaviour
+    evidence.py      the paper's evidence beside this suite's measurements (notebook 11)
 """
 import importlib
 import pkgutil
 
 NOTEBOOK_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name[:2] == "nb")
-"""The lesson modules, in notebook order (nb00_start_here ... nb10_ablations)."""
+"""The lesson modules, in notebook order (nb00_start_here ... nb06_, nb06a_ ... nb11_why_xception_works)."""
 
 
 def load_all() -> list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import pathlib
 
 import torch
 import torch.nn as nn
@@ -15,13 +16,48 @@ from ..train.history import FIELDS
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "banner", "check", "LiveCurves", "plot_curves", "predictions", "predictions_figure", "recipe_table",
-    "training_figure",
+    "banner", "check", "CPU_RUNS", "LiveCurves", "plot_curves", "predictions", "predictions_figure",
+    "recipe_table", "run_argv", "training_figure",
 ]
+
+# The CPU mode's run for each source: the small preset (80 px), the CPU recipe ("cpu", ours). The synthetic
+# set is sized for well under a minute; real images run whole epochs (CIFAR-10: 50,000 + 10,000 images,
+# Imagenette: 9,469 + 3,925), so a learner who opts in waits minutes per epoch (notebook 09 says how many).
+CPU_RUNS = {
+    "synthetic": ["--synthetic-train", "768", "--synthetic-val", "256",
+                  "--epochs", "4", "--batch-size", "32"],
+    "cifar10": ["--epochs", "2", "--batch-size", "64"],
+    "imagenette": ["--epochs", "5", "--batch-size", "64"],
+    "folder": ["--epochs", "5", "--batch-size", "64"],
+}
 
 # What Sec. 4 states for ImageNet (its optimization and regularization configurations); "": no value given.
 PAPER_SAYS = {"SGD momentum": 0.9, "learning rate": 0.045, "global batch": "",
               "lr decay": "x0.94 every 2 epochs", "weight decay": 1e-5, "dropout": 0.5, "average decay": ""}
+
+
+def run_argv(gpu: bool, data: str | None = "synthetic", data_dir=None, download: bool = False,
+             epochs: int = 30, batch: int = 128, compile: bool = False) -> list[str]:
+    """The options of notebook 09's run, as ``python -m xception_edu.train`` takes them (less the
+    checkpoint folder). GPU: the paper's model (Fig. 5) and recipe (Sec. 4), ``epochs`` of ``batch`` per GPU.
+    CPU: the small preset with ``CPU_RUNS[data]``. ``data``: a key of ``CPU_RUNS`` (None: synthetic);
+    real images are read from ``data_dir`` and downloaded there only if ``download``."""
+    data = data or "synthetic"
+    if data not in CPU_RUNS:
+        raise ValueError(f"DATA = {data!r} is not one of {tuple(CPU_RUNS)}")
+    if data == "synthetic" and download:
+        raise ValueError("DOWNLOAD = True needs a real dataset: the synthetic set is generated offline")
+    if data != "synthetic" and not data_dir:
+        raise ValueError(f"DATA = {data!r} needs DATA_DIR: the folder that holds (or will hold) the images")
+    if data == "folder" and download:
+        raise ValueError("an ImageNet-layout folder cannot be downloaded: DOWNLOAD works for "
+                         "'cifar10' and 'imagenette'")
+    where = [] if data == "synthetic" else (
+        ["--data", data, "--data-dir", str(pathlib.Path(data_dir).expanduser())] + ["--download"] * download)
+    if gpu:
+        return ["--preset", "paper", "--epochs", str(epochs), "--batch-size", str(batch)] + \
+            ["--compile"] * compile + where
+    return ["--preset", "small", *CPU_RUNS[data], "--device", "cpu"] + where
 
 
 def banner(title: str, lines=(), tone: str = "info"):
