@@ -57,7 +57,8 @@ notebooks: $(VENV)/.installed-test
 runs: $(VENV)/.installed-test
 	$(BIN)/python -m xception_edu.course.runs --write
 
-# For instructors: editions/student (solutions removed) and editions/instructor (with notes).
+# For instructors: editions/student (solutions removed), editions/instructor (with notes) and
+# editions/nbgrader (a ready nbgrader course; writing it needs only nbformat, grading it needs nbgrader).
 editions: $(VENV)/.installed-lab
 	$(BIN)/python -m xception_edu.course.editions
 

@@ -5,6 +5,7 @@
   removed; nothing is folded (``course/folding.py``); every other cell is unchanged.
 * **instructor**: the notebooks as they are (solutions and outputs, unfolded), with the instructor notes
   of ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
+* **nbgrader**: a ready nbgrader course directory, one assignment per notebook (``course/nbgrader.py``).
 
 Run ``make editions`` (or ``python -m xception_edu.course.editions``); the result lands in ``editions/``,
 which git ignores. Notebooks are read and written with nbformat.
@@ -17,10 +18,10 @@ from pathlib import Path
 import nbformat
 
 from .. import exercises
-from . import folding
+from . import folding, nbgrader
 
 NOTES_MARKER = "<!-- xception-edu: instructor notes -->"
-NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+NOTEBOOK_GLOB = "[0-9][0-9]*_*.ipynb"  # NN_topic, and NNa_topic for an optional appendix (06a)
 
 
 def is_exercise(cell) -> bool:
@@ -52,7 +53,7 @@ def student(nb: dict) -> dict:
 
 
 def notes_path(notebook: Path, notes_dir: Path) -> Path:
-    return notes_dir / f"{notebook.name[:2]}.md"
+    return notes_dir / f"{notebook.name.split('_', 1)[0]}.md"  # 06.md, 06a.md
 
 
 def instructor(nb: dict, notes: str | None) -> dict:
@@ -94,6 +95,7 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
             target = out / edition / path.name
             nbformat.write(nb_out, target)
             written[edition].append(target)
+    written["nbgrader"] = nbgrader.build(notebooks, out / "nbgrader", NOTEBOOK_GLOB)
     _write_readmes(out)
     return written
 
