@@ -142,9 +142,22 @@ def test_student_edition_has_no_solution_text(built):
         # every other cell is untouched, but for the written answers (removed) and the task cells (worded
         # for a stub)
         def others(nb, answers=lambda text: text):
-            return [(c["cell_type"], answers(_src(c)), c.get("outputs")) for c in nb["cells"]
+            return [(c["cell_type"], answers(_src(c)), _outputs(c)) for c in nb["cells"]
                     if not editions.is_exercise(c) and folding.TAG not in c["metadata"].get("tags", [])]
         assert others(source, folding.remove_answers) == others(student)
+
+
+def _outputs(cell):
+    return [{k: v for k, v in out.items() if k != "execution_count"} for out in cell.get("outputs", [])]
+
+
+def test_student_edition_carries_no_trace_of_our_run(built):
+    """Issue 19: a student meets a notebook they have not run: no execution counts, no timestamps."""
+    for path in NOTEBOOKS:
+        code = [c for c in _nb(built / "student" / path.name)["cells"] if c["cell_type"] == "code"]
+        assert all(c["execution_count"] is None and "execution" not in c["metadata"] for c in code), path.name
+        assert all(out.get("execution_count") is None for c in code for out in c["outputs"]), path.name
+    assert any(c.get("execution_count") for c in _nb(NOTEBOOKS[1])["cells"])  # the stored notebook has them
 
 
 def test_student_stubs_fail_their_checks_cleanly(built, capsys):

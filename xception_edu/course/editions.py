@@ -48,6 +48,12 @@ def student(nb: dict) -> dict:
         elif cell.cell_type == "code" and exercises.BEGIN in cell.source:
             raise ValueError("a code cell has '# BEGIN SOLUTION' but no '# EXERCISE NN.id:' header:\n"
                              + cell.source[:300])
+        if cell.cell_type == "code":  # the outputs stay readable; the traces of our own run do not
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out.execution_count = None
     nb.metadata["xception_edu_edition"] = "student"
     return nb
 
