@@ -208,8 +208,10 @@ NOT_IN_BROWSER = {
     "06_correlations.ipynb": "its view shows maps of networks the notebook trains (over a minute of CPU)",
     "06a_correlations_deeper.ipynb": "its view shows kernels of networks the notebook trains (half a minute "
                                      "of CPU); tests/lessons/test_nb06a_correlations_deeper.py tests it",
-    "09_train_xception.ipynb": "no App widget; it trains for a minute",
-    "10_ablations_and_spectrum.ipynb": "no App widget; it trains for minutes",
+    "09_train_xception.ipynb": "'Run all' trains for half a minute; tests/lessons/test_nb09_train.py "
+                               "tests its widget (the recipe at your scale) without a browser",
+    "10_ablations_and_spectrum.ipynb": "its widget explores runs the notebook trains ('Run all' trains for a "
+                                       "minute); tests/lessons/test_nb10_widget.py tests it",
 }
 
 

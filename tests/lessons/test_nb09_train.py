@@ -179,3 +179,56 @@ def test_run_argv_expands_the_home_folder():
 def test_run_argv_refuses_settings_that_cannot_run(kw, msg):
     with pytest.raises(ValueError, match=msg):
         nb09.run_argv(False, **kw)
+
+
+# --- the widget: the paper's recipe at your scale -------------------------------------------------------
+
+
+def _shown(html, css_class):
+    import re
+
+    return re.search(rf"<b class='{css_class}'>([\d.,]+)</b>", html).group(1).replace(",", "")
+
+
+@pytest.mark.parametrize("batch,gpus,epochs,data_name,decay", [
+    (128, 1, 30, "ImageNet", 0.9999), (32, 8, 100, "ImageNet", 0.999), (256, 60, 10, "CIFAR-10", 0.99),
+    (16, 2, 5, "Imagenette", 0.9999), (64, 4, 2, "Imagenette", 0.99),
+])
+def test_recipe_view_shows_the_scaled_rate_the_run_steps_and_the_average_window(batch, gpus, epochs,
+                                                                                   data_name, decay):
+    html = nb09.recipe_at_scale_view(batch, gpus, epochs, data_name, decay)
+    images = {"ImageNet": 1_281_167, "Imagenette": 9_469, "CIFAR-10": 50_000}[data_name]
+    assert float(_shown(html, "xe-lr")) == pytest.approx(0.045 * batch * gpus / 256, rel=1e-3)
+    assert int(_shown(html, "xe-steps")) == epochs * -(-images // (batch * gpus))
+    assert int(_shown(html, "xe-window")) == pytest.approx(1 / (1 - decay), abs=1)
+    last = 0.045 * batch * gpus / 256 * 0.94 ** ((epochs - 1) // 2)  # Sec. 4: x0.94 every 2 epochs
+    assert f"-&gt; {last:.4g} " in html and html.count("<svg") == 1
+
+
+@pytest.mark.parametrize("lr0_batch,gpus,epochs", [(256, 1, 7), (32, 8, 30), (128, 60, 1)])
+def test_schedule_is_the_papers_stepped_decay_epoch_by_epoch(lr0_batch, gpus, epochs):
+    cfg = TrainConfig(batch_size=lr0_batch)
+    lr0 = 0.045 * lr0_batch * gpus / 256
+    assert nb09.schedule(cfg, epochs, gpus) == pytest.approx([lr0 * 0.94 ** (e // 2) for e in range(epochs)])
+
+
+def test_recipe_view_says_when_the_average_spans_most_of_the_run():
+    assert "still carries early" in nb09.recipe_at_scale_view(256, 60, 2, "Imagenette", 0.9999)
+    assert "averages the last weights" in nb09.recipe_at_scale_view(32, 1, 30, "ImageNet", 0.9999)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(batch=100), r"batch.*100"), (dict(gpus=3), r"gpus.*3"), (dict(epochs=0), r"epochs.*0"),
+    (dict(data="MNIST"), r"data.*MNIST"), (dict(ema_decay=1.0), r"ema_decay.*1.0"),
+])
+def test_recipe_widget_and_view_refuse_values_off_their_sliders(kw, msg):
+    values = dict(batch=128, gpus=1, epochs=30, data="ImageNet", ema_decay=0.9999) | kw
+    with pytest.raises(ValueError, match=msg):
+        nb09.recipe_at_scale_view(**values)
+    with pytest.raises(ValueError, match=msg):
+        nb09.recipe_at_scale(**values)
+
+
+def test_recipe_widget_redraws_the_view_of_its_controls():
+    app = nb09.recipe_at_scale().set(batch=64, gpus=8, epochs=60)
+    assert app.output.outputs[0]["data"]["text/html"] == nb09.recipe_at_scale_view(64, 8, 60)

@@ -85,6 +85,16 @@ def _depthwise_weights(model, test):
 
 
 WRONG = {
+    "00.param_counts": [
+        (lambda c, k: (k * k * c + c * c, k * k * c * c), "wrong order"),
+        (lambda c, k: (k * k * c * c, k * k * c), "only its depthwise step"),
+        (lambda c, k: (k * k * c * c, c * c), "only its 1x1 mix"),
+        (lambda c, k: (k * k * c * c, k * k * c * c + c * c), "ONE k x k filter per channel"),
+        (lambda c, k: (k * k * c, k * k * c + c * c), "one k x k x C kernel per output channel"),
+        (lambda c, k: (k * c * c, k * c + c * c), "not k"),
+        (lambda c, k: (9 * c * c, 9 * c + c * c), "k = 3 only"),
+        (lambda c, k: (k * k * c * c, k * k * c + c), "two steps"),  # pointwise counted as C, not C x C
+    ],
     "01.one_output": [
         (lambda x, w, i, j: (_window(x, w, i, j)[0] * w[0]).sum(), "only the first channel"),
         (lambda x, w, i, j: (x[:, j:j + w.shape[-1], i:i + w.shape[-1]] * w).sum(), "swapped"),

@@ -26,6 +26,13 @@ _COUNT = "_count = lambda *layers: sum(p.numel() for m in layers for p in m.para
 _NN = "import torch.nn as _nn\n"
 
 HIDDEN = {
+    "00.param_counts": Hidden(
+        "other widths and kernels; against nn.Conv2d and a depthwise + pointwise nn.Conv2d pair",
+        _NN + _COUNT + """
+for _c, _k in [(7, 3), (30, 5), (2, 1)]:
+    assert tuple(param_counts(_c, _k)) == (_count(_nn.Conv2d(_c, _c, _k, bias=False)), _count(
+        _nn.Conv2d(_c, _c, _k, groups=_c, bias=False), _nn.Conv2d(_c, _c, 1, bias=False)))
+"""),
     "01.one_output": Hidden(
         "more channels, a non-square input, a 5x5 kernel; against F.conv2d", """
 import torch.nn.functional as _F

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import counting
-from ..exercises import check
+from ..exercises import check, register
 from .app import KERNEL_CHOICES, App
+from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -59,3 +60,33 @@ def savings_teaser(channels: int = 728, kernel_size: int = 3) -> App:
         "kernel_size": W.SelectionSlider(options=KERNEL_CHOICES, value=kernel_size, description="kernel k"),
     }
     return App(controls, savings_view, title="Regular vs depthwise separable convolution")
+
+
+# --- the warm-up exercise: try the exercise mechanism once ------------------------------------------------
+
+
+def _counts(c, k):
+    """(regular, separable) parameters from C to C channels, from the package's counting (Sec. 1.2)."""
+    return counting.standard(c, c, k, (1, 1)).params, counting.separable(c, c, k, (1, 1)).params
+
+
+@register("00.param_counts")
+def _param_counts(fn):
+    closed_form(
+        "param_counts", fn, [(728, 3), (16, 3), (64, 5), (3, 7), (10, 1), (1, 3)], _counts, [
+            Mistake(lambda c, k: _counts(c, k)[::-1], "Both counts are right but in the wrong order: "
+                    "return (regular, separable)."),
+            Mistake(lambda c, k: (k * k * c * c, k * k * c), "The separable count has only its depthwise "
+                    "step: add the 1x1 mix across channels (C x C weights)."),
+            Mistake(lambda c, k: (k * k * c * c, c * c), "The separable count has only its 1x1 mix: add the "
+                    "depthwise step, one k x k filter per channel."),
+            Mistake(lambda c, k: (k * k * c * c, k * k * c * c + c * c), "The depthwise step has ONE k x k "
+                    "filter per channel (k*k*C weights), not a k x k kernel over all channels."),
+            Mistake(lambda c, k: (k * k * c, k * k * c + c * c), "The regular count is ONE kernel: there "
+                    "is one k x k x C kernel per output channel, C of them."),
+            Mistake(lambda c, k: (k * c * c, k * c + c * c), "A filter is k x k: k*k weights, not k."),
+            Mistake(lambda c, k: (9 * c * c, 9 * c + c * c), "That is right for k = 3 only: use the kernel "
+                    "size k you are given."),
+        ], nudge="Count the regular conv's kernels (one per output channel), then the separable conv's two "
+        "steps: a k x k filter per channel, then a 1x1 mix.",
+        fix="return k * k * c * c, k * k * c + c * c")

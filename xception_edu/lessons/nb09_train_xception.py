@@ -7,17 +7,21 @@ import html
 import math
 import pathlib
 
+import ipywidgets as W
 import torch
 import torch.nn as nn
 
+from .._validate import choice
 from ..exercises import Mismatch, check, register
 from ..train import recipe
 from ..train.history import FIELDS
+from .app import App, check_choices
+from .svg import svg_plot
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "banner", "check", "CPU_RUNS", "LiveCurves", "plot_curves", "predictions", "predictions_figure",
-    "recipe_table", "run_argv", "training_figure",
+    "recipe_at_scale", "recipe_at_scale_view", "recipe_table", "run_argv", "training_figure",
 ]
 
 # The CPU mode's run for each source: the small preset (80 px), the CPU recipe ("cpu", ours). The synthetic
@@ -140,6 +144,77 @@ def recipe_table(runs: dict, dropout: float, world_size: int = 1) -> str:
         lines.append(row(name, str(said or "not stated"), *cells))
     lines.append("* ours: a value the paper does not state, or one that differs from the paper's")
     return "\n".join(lines)
+
+
+# --- the widget: the paper's recipe at your scale (Sec. 4) -------------------------------------------------
+
+BATCH_CHOICES = (16, 32, 64, 128, 256)
+GPU_CHOICES = (1, 2, 4, 8, 16, 32, 60)  # 60: the paper's K80s (Sec. 4, training infrastructure)
+EPOCH_CHOICES = (2, 5, 10, 20, 30, 60, 100)
+EMA_CHOICES = (0.99, 0.999, 0.9999)
+# Training images per epoch (the datasets' own sizes; the paper gives none): ImageNet's train split,
+# Imagenette (160 px variant) and CIFAR-10, the sets notebook 09 can train on.
+TRAIN_IMAGES = {"ImageNet": 1_281_167, "Imagenette": 9_469, "CIFAR-10": 50_000}
+
+
+def schedule(cfg, epochs: int, world_size: int = 1) -> list[float]:
+    """The learning rate during each epoch (from 0) of ``cfg``'s run: torch's own ``StepLR`` stepped once
+    per epoch on a dummy optimizer, as the engine steps it (Sec. 4: x0.94 every 2 epochs)."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.learning_rate(world_size))
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.decay_every, gamma=cfg.lr_decay)
+    rates = []
+    for _ in range(epochs):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return rates
+
+
+def recipe_at_scale_view(batch: int, gpus: int, epochs: int, data: str = "ImageNet",
+                         ema_decay: float = 0.9999) -> str:
+    """HTML: the paper's recipe (Sec. 4) for ``gpus`` x ``batch`` images a step: the scaled learning rate
+    (ours: 0.045 x global batch / 256), its stepped schedule as an SVG curve, the run's steps, and the span
+    of the weight average (about 1 / (1 - decay) steps) beside them."""
+    choice("batch", batch, BATCH_CHOICES), choice("gpus", gpus, GPU_CHOICES)
+    choice("epochs", epochs, EPOCH_CHOICES), choice("data", data, tuple(TRAIN_IMAGES))
+    choice("ema_decay", ema_decay, EMA_CHOICES)
+    cfg = recipe("paper", batch_size=batch, ema_decay=ema_decay)
+    rates = schedule(cfg, epochs, gpus)
+    global_batch = batch * gpus
+    steps_per_epoch = math.ceil(TRAIN_IMAGES[data] / global_batch)
+    steps, window = epochs * steps_per_epoch, round(1 / (1 - ema_decay))
+    every = cfg.decay_every * math.ceil(epochs / (cfg.decay_every * 12))  # at most ~12 labelled points
+    xs = sorted(set(range(0, epochs, every)) | {epochs - 1})
+    curve = svg_plot(xs, [rates[e] for e in xs], width=360, height=180, xlabel="epoch (from 0)",
+                     ylabel="learning rate", logx=False, logy=False,
+                     title=f"lr {rates[0]:.4g} -> {rates[-1]:.4g} (x{cfg.lr_decay} every {cfg.decay_every})")
+    verdict = ("spans a small part of the run: it averages the last weights" if window <= steps / 10 else
+               "spans much of the run (or more): it still carries early, poor weights")
+    return (f"<p>global batch: {batch} x {gpus} = <b>{global_batch:,}</b> images a step; "
+            f"learning rate 0.045 x {global_batch:,} / 256 = <b class='xe-lr'>{rates[0]:.4g}</b></p>"
+            f"{curve}"
+            f"<p>{data}: {TRAIN_IMAGES[data]:,} images = about {steps_per_epoch:,} steps an epoch, "
+            f"<b class='xe-steps'>{steps:,}</b> steps in {epochs} epochs</p>"
+            f"<p>weight average, decay {ema_decay}: about 1 / (1 - {ema_decay}) = "
+            f"<b class='xe-window'>{window:,}</b> steps, {verdict}</p>")
+
+
+def recipe_at_scale(batch: int = 128, gpus: int = 1, epochs: int = 30, data: str = "ImageNet",
+                    ema_decay: float = 0.9999) -> App:
+    """Notebook 09's widget: batch per GPU, GPUs, epochs (data, average decay) -> rate, schedule, steps."""
+    check_choices(batch=(batch, BATCH_CHOICES), gpus=(gpus, GPU_CHOICES), epochs=(epochs, EPOCH_CHOICES),
+                  data=(data, tuple(TRAIN_IMAGES)), ema_decay=(ema_decay, EMA_CHOICES))
+    style = {"description_width": "initial"}
+    controls = {
+        "batch": W.SelectionSlider(options=BATCH_CHOICES, value=batch, description="batch per GPU",
+                                   style=style),
+        "gpus": W.SelectionSlider(options=GPU_CHOICES, value=gpus, description="GPUs", style=style),
+        "epochs": W.SelectionSlider(options=EPOCH_CHOICES, value=epochs, description="epochs", style=style),
+        "data": W.Dropdown(options=tuple(TRAIN_IMAGES), value=data, description="data", style=style),
+        "ema_decay": W.SelectionSlider(options=EMA_CHOICES, value=ema_decay, description="average decay",
+                                       style=style),
+    }
+    return App(controls, recipe_at_scale_view, title="The paper's recipe at your scale")
 
 
 # --- curves in the style of Fig. 6, drawn live while training ----------------------------------------------

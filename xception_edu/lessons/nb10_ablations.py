@@ -1,22 +1,27 @@
 """Notebook 10, the ablations of Figs 9 and 10 (Sec. 4) and the spectrum of Sec. 1.2 whose intermediate
 points Sec. 5 leaves open: their curves and the spectrum plot, with error bars over seeds, and the exercise
-checks. The grids run in ``experiments/ablations.py``."""
+checks, and the widget that explores the runs already trained (no training in it). The grids run in
+``experiments/ablations.py``."""
 
 from __future__ import annotations
 
+import functools
+import html
 import statistics
 
+import ipywidgets as W
 import torch.nn as nn
 
 from .. import counting
 from ..exercises import check, register
 from ..experiments import ablations
 from ..experiments.ablations import summarize
+from .app import App, check_choices
 from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "plot_curves", "plot_spectrum",
+    "check", "epoch_summary", "plot_curves", "plot_spectrum", "results_explorer", "results_view",
 ]
 
 
@@ -77,6 +82,107 @@ def plot_spectrum(rows: list[dict], metric: str = "final_val_acc", title: str = 
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# --- the widget: the trained runs at any epoch ------------------------------------------------------------
+
+METRICS = {"val_acc": "validation accuracy", "val_loss": "validation loss", "train_loss": "training loss"}
+"""What the explorer offers, and which way is better: accuracy up, losses down."""
+
+
+def _epochs(rows: list[dict]) -> list[int]:
+    """The epochs every run of ``rows`` has in its curve (a shorter run limits them all)."""
+    sets = [{h["epoch"] for h in r["history"]} for r in rows]
+    return sorted(set.intersection(*sets)) if sets else []
+
+
+def epoch_summary(rows: list[dict], metric: str, epoch: int) -> list[dict]:
+    """Per configuration (in the rows' order), ``metric`` at ``epoch`` over its seeds: n, mean, sample std
+    (``ablations.mean_std``), min, max and the values themselves; what Figs 9/10's curves show at one x."""
+    check_choices(metric=(metric, tuple(METRICS)), epoch=(epoch, tuple(_epochs(rows))))
+    out: dict[str, list[float]] = {}
+    for r in rows:
+        (value,) = [h[metric] for h in r["history"] if h["epoch"] == epoch]
+        if value is None:
+            raise ValueError(f"{r['config']} seed {r['seed']} has no {metric} at epoch {epoch}")
+        out.setdefault(r["config"], []).append(float(value))
+    summary = []
+    for name, values in out.items():
+        mean, std = ablations.mean_std(values)
+        summary.append(dict(config=name, n=len(values), mean=mean, std=std, min=min(values), max=max(values),
+                            values=values))
+    return summary
+
+
+def verdict(a: dict, b: dict, metric: str) -> str:
+    """The notebook's rule: a difference is real only when the min-max bands over seeds do not overlap."""
+    higher = metric.endswith("acc")
+    if a["max"] < b["min"] or b["max"] < a["min"]:
+        lead, other = (a, b) if (a["mean"] > b["mean"]) == higher else (b, a)
+        return (f"<b>{html.escape(lead['config'])}</b> ahead of {html.escape(other['config'])}: "
+                f"its worst seed is beyond the other's best (bands separate)")
+    return (f"{html.escape(a['config'])} vs {html.escape(b['config'])}: the bands overlap, "
+            f"not resolved by these seeds")
+
+
+def _svg_bands(summary: list[dict], metric: str, width: int = 460) -> str:
+    """Per configuration: a bar to the mean, a line from the worst to the best seed, a dot per seed."""
+    top = 1.0 if metric.endswith("acc") else max(s["max"] for s in summary) * 1.1 or 1.0
+    left, plot, row = 130, width - 130 - 100, 26
+
+    def x(v):
+        return left + plot * v / top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(summary) + 20}" '
+             f'font-family="sans-serif" font-size="11">']
+    for i, s in enumerate(summary):
+        y, color = 4 + row * i, f"hsl({(210 + 110 * i) % 360},45%,55%)"
+        parts += [f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{html.escape(s["config"])}</text>',
+                  f'<rect x="{left}" y="{y + 4}" width="{x(s["mean"]) - left:.1f}" height="14" '
+                  f'fill="{color}" opacity="0.45"/>',
+                  f'<line x1="{x(s["min"]):.1f}" x2="{x(s["max"]):.1f}" y1="{y + 11}" y2="{y + 11}" '
+                  f'stroke="#222" stroke-width="2"/>']
+        parts += [f'<circle cx="{x(v):.1f}" cy="{y + 11}" r="2.5" fill="#222"/>' for v in s["values"]]
+        parts.append(f'<text x="{left + plot + 6}" y="{y + 14}">{s["mean"]:.3f} ± {s["std"]:.3f}</text>')
+    axis_y = 4 + row * len(summary)
+    parts += [f'<line x1="{left}" x2="{left + plot}" y1="{axis_y}" y2="{axis_y}" stroke="#888"/>',
+              f'<text x="{left}" y="{axis_y + 13}">0</text>',
+              f'<text x="{left + plot}" y="{axis_y + 13}" text-anchor="end">{top:.3g}</text>', "</svg>"]
+    return "".join(parts)
+
+
+def results_view(grids: dict[str, list[dict]], grid: str, metric: str = "val_acc", epoch: int = 1) -> str:
+    """HTML: one grid's configurations at one epoch, mean ± std and min-max over seeds (bars), a table of
+    the numbers, and the verdict of every pair by the notebook's rule (Figs 9, 10; Sec. 1.2's spectrum)."""
+    check_choices(grid=(grid, tuple(grids)))
+    summary = epoch_summary(grids[grid], metric, epoch)
+    cells = "".join(f"<tr class='xe-variant'><td>{html.escape(s['config'])}</td><td>{s['n']}</td>"
+                    f"<td>{s['mean']:.3f}</td><td>{s['std']:.3f}</td><td>{s['min']:.3f}</td>"
+                    f"<td>{s['max']:.3f}</td></tr>" for s in summary)
+    pairs = [verdict(a, b, metric) for i, a in enumerate(summary) for b in summary[i + 1:]]
+    better = "higher" if metric.endswith("acc") else "lower"
+    return (f"<p>{html.escape(grid)}: {METRICS[metric]} after epoch {epoch} ({better} is better); "
+            f"bar = mean, line = worst to best seed, dots = seeds</p>{_svg_bands(summary, metric)}"
+            f"<table><tr><th>configuration</th><th>n</th><th>mean</th><th>std</th><th>min</th><th>max</th></tr>"
+            f"{cells}</table><ul class='xe-verdicts'>" + "".join(f"<li>{p}</li>" for p in pairs) + "</ul>")
+
+
+def results_explorer(grids: dict[str, list[dict]], grid: str | None = None, metric: str = "val_acc",
+                     epoch: int | None = None) -> App:
+    """Notebook 10's widget: pick a grid, a metric and an epoch of runs ALREADY trained; redraws instantly."""
+    epochs = tuple(_epochs([r for rows in grids.values() for r in rows]))
+    if not epochs:
+        raise ValueError("results_explorer needs grids of trained runs with an epoch common to all of them")
+    grid = next(iter(grids)) if grid is None else grid
+    epoch = epochs[-1] if epoch is None else epoch
+    check_choices(grid=(grid, tuple(grids)), metric=(metric, tuple(METRICS)), epoch=(epoch, epochs))
+    style = {"description_width": "initial"}
+    controls = {
+        "grid": W.Dropdown(options=list(grids), value=grid, description="comparison", style=style),
+        "metric": W.Dropdown(options=[(label, key) for key, label in METRICS.items()], value=metric,
+                             description="metric", style=style),
+        "epoch": W.SelectionSlider(options=epochs, value=epoch, description="epoch", style=style),
+    }
+    return App(controls, functools.partial(results_view, grids), title="The trained runs, at any epoch")
 
 
 # --- exercise checks --------------------------------------------------------------------------------------
