@@ -48,3 +48,17 @@ def format_summary(summary: list[dict], metric: str = "val acc") -> str:
         lines.append(f"{s['config']:>16} {s['params']:>9,} {s['n']:>2}  {s['mean']:>12.3f} ± {s['std']:.3f}  "
                      f"{s['min']:>6.3f} {s['max']:>6.3f}  {1000 * s['s_per_step']:>7.1f}")
     return "\n".join(lines)
+
+
+def band_verdict(better, worse) -> str:
+    """The verdict on "``better`` beats ``worse``" from per-seed values (higher is better): "agrees" when
+    every seed of ``better`` is above every seed of ``worse``, "disagrees" when every seed of ``worse`` is
+    above, "cannot say" when the ranges overlap or touch (a re-run with other seeds could swap them)."""
+    better, worse = [float(v) for v in better], [float(v) for v in worse]
+    if not better or not worse:
+        raise ValueError(f"band_verdict needs at least one value on each side, got {better} and {worse}")
+    if min(better) > max(worse):
+        return "agrees"
+    if min(worse) > max(better):
+        return "disagrees"
+    return "cannot say"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..experiments.summary import band_verdict  # noqa: F401  (the one rule over seeds; read here as evidence.band_verdict)
+
 VERDICTS = ("agrees", "disagrees", "cannot say")
 
 # --- the paper's tables, as the reference records them --------------------------------------------------
@@ -50,20 +52,6 @@ def table3_counts() -> dict[str, int]:
                 **{f"Inception V3 (torchvision, aux_logits={aux})":
                    count_params(inception_v3(weights=None, aux_logits=aux, init_weights=False))
                    for aux in (False, True)}}
-
-
-def band_verdict(better, worse) -> str:
-    """The verdict on "``better`` beats ``worse``" from per-seed values (higher is better): "agrees" when
-    every seed of ``better`` is above every seed of ``worse``, "disagrees" when every seed of ``worse`` is
-    above, "cannot say" when the ranges overlap or touch (a re-run with other seeds could swap them)."""
-    better, worse = [float(v) for v in better], [float(v) for v in worse]
-    if not better or not worse:
-        raise ValueError(f"band_verdict needs at least one value on each side, got {better} and {worse}")
-    if min(better) > max(worse):
-        return "agrees"
-    if min(worse) > max(better):
-        return "disagrees"
-    return "cannot say"
 
 
 @dataclass(frozen=True)

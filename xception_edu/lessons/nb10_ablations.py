@@ -16,6 +16,7 @@ from .. import counting
 from ..exercises import check, register
 from ..experiments import ablations
 from ..experiments.ablations import summarize
+from ..experiments.summary import band_verdict
 from .app import App, check_choices
 from .checking import Mistake, closed_form
 
@@ -116,9 +117,10 @@ def epoch_summary(rows: list[dict], metric: str, epoch: int) -> list[dict]:
 
 def verdict(a: dict, b: dict, metric: str) -> str:
     """The notebook's rule: a difference is real only when the min-max bands over seeds do not overlap."""
-    higher = metric.endswith("acc")
-    if a["max"] < b["min"] or b["max"] < a["min"]:
-        lead, other = (a, b) if (a["mean"] > b["mean"]) == higher else (b, a)
+    sign = 1 if metric.endswith("acc") else -1  # band_verdict reads higher as better; a loss the other way
+    said = band_verdict([sign * a["min"], sign * a["max"]], [sign * b["min"], sign * b["max"]])
+    if said != "cannot say":
+        lead, other = (a, b) if said == "agrees" else (b, a)
         return (f"<b>{html.escape(lead['config'])}</b> ahead of {html.escape(other['config'])}: "
                 f"its worst seed is beyond the other's best (bands separate)")
     return (f"{html.escape(a['config'])} vs {html.escape(b['config'])}: the bands overlap, "
