@@ -1,13 +1,16 @@
 """Every exercise check can fail (issue 19): each registered check rejects its known-wrong answers
 (``wrong_answers.py``) with the hint that names the mistake, gives the exact fix only from the second
 miss on, accepts the notebook's own solution and answers the student stub with "Not done yet"."""
+import difflib
 import json
 import pathlib
+import re
 
 import pytest
 import torch
 import torch.nn as nn
-from wrong_answers import WRONG  # a sibling module (pytest puts this folder on sys.path)
+from answer_keys import KEYS, plain
+from wrong_answers import WRONG  # sibling modules (pytest puts this folder on sys.path)
 
 import xception_edu as xe
 from xception_edu import exercises, lessons
@@ -53,6 +56,7 @@ def test_every_registered_exercise_has_known_wrong_answers():
     assert all(WRONG[ex] for ex in WRONG)
     unknown = sorted(set(WRONG) - set(exercises.known()))
     assert not unknown, f"wrong answers for exercises no lesson module registers: {unknown}"
+    assert sorted(KEYS) == exercises.known(), "every exercise needs its answer's key in answer_keys.py"
 
 
 @pytest.mark.parametrize("ex, i, wrong, says", CASES)
@@ -86,3 +90,44 @@ def test_the_student_stub_is_not_done_yet(ex):
     stub = _answer_of(exercises.strip_solution(CELLS[ex]))
     result = exercises.check(ex, stub, quiet=True)
     assert not result.passed and result.message.startswith("Not done yet"), result.message
+
+
+OPERATOR = re.compile(r"\*\*|//|==|<=|>=|[-*/+%<>\[]")
+
+
+def _solution_code_in(message: str, cell: str) -> list[str]:
+    """The longest run of each line of the notebook's own solution that ``message`` repeats, where that run
+    is code (10 characters or more, two operators or more): a formula copied from the answer."""
+    found = []
+    for line in exercises.split_solution(cell)[1]:
+        code, said = plain(line.split("#")[0]), plain(message)
+        m = difflib.SequenceMatcher(None, said, code, autojunk=False).find_longest_match(
+            0, len(said), 0, len(code))
+        run = code[m.b:m.b + m.size]
+        if len(run) >= 10 and len(OPERATOR.findall(run)) >= 2:
+            found.append(run)
+    return found
+
+
+@pytest.mark.parametrize("ex, i, wrong, says", CASES)
+def test_a_first_miss_nudges_and_keeps_the_answer_for_the_fix(ex, i, wrong, says):
+    """Graduated hints, enforced (issue 19: "never the whole answer at once"). For every known-wrong answer:
+    (1) the first miss offers a fix for later ("Still stuck?"), so the check keeps nudge and fix apart;
+    (2) the fix the second miss shows holds one of the exercise's declared keys (``answer_keys.py``: the
+    formula, code or exact recipe of the answer), so the keys are what the fix reveals; (3) the first
+    message holds none of those keys, in any notation (``plain``: ``9·C + C·C`` reads as ``9 * c + c * c``);
+    (4) nor a run of code of the notebook's own solution (10+ characters, 2+ operators). The expected VALUE
+    may be said ("expected 216"): every exercise asks for a method (a function, a module), not a number.
+    Rules (3)-(4) catch a formula, not a paraphrase in new words: the keys list the words hints used."""
+    exercises.reset_attempts(ex)
+    try:
+        first = exercises.check(ex, wrong, quiet=True).message
+        second = exercises.check(ex, wrong, quiet=True).message
+    finally:
+        exercises.reset_attempts(ex)
+    assert "Still stuck?" in first, f"{ex}: a first miss with no fix to come: {first}"
+    fix, keys = plain(second.split(" The fix: ", 1)[1]), [plain(k) for k in KEYS[ex]]
+    assert any(k in fix for k in keys), f"{ex}: the fix shows none of the keys {KEYS[ex]}: {second}"
+    nudge = plain(first.split(" (Still stuck?", 1)[0])
+    assert not [k for k in KEYS[ex] if plain(k) in nudge], f"{ex}: the first miss gives the answer: {first}"
+    assert not _solution_code_in(first, CELLS[ex]), f"{ex}: the first miss copies the solution: {first}"

@@ -100,10 +100,10 @@ def test_predictions_figure_titles_guess_and_truth_in_colour():
 
 
 @pytest.mark.parametrize("eid,wrong,hint", [
-    ("09.scaled_lr", lambda b, g: 0.045 * b / 256, "the global batch is batch_per_gpu x gpus"),
-    ("09.scaled_lr", lambda b, g: 0.045, "scale it in proportion"),
+    ("09.scaled_lr", lambda b, g: 0.045 * b / 256, "ALL the GPUs"),
+    ("09.scaled_lr", lambda b, g: 0.045, "scales it in proportion"),
     ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** e, "every 2 epochs, not every epoch"),
-    ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e / 2), "epoch // 2"),
+    ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e / 2), "COMPLETED periods"),
     ("09.lr_at_epoch", lambda lr0, e: lr0 * 0.94 ** (e // 2 + 1), "Epochs count from 0"),
 ])
 def test_exercise_checks_explain_the_likely_mistake(eid, wrong, hint):

@@ -65,6 +65,11 @@ def _pearson(x, y):
     return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
 
 
+def _cosine(x, y):
+    x, y = x.flatten(), y.flatten()
+    return float(x @ y / (x.norm() * y.norm()))
+
+
 def _width(budget, g, multiple=True, one_short=False):
     step = g if multiple else 1
     c = 0
@@ -73,9 +78,9 @@ def _width(budget, g, multiple=True, one_short=False):
     return c - g if one_short and c > g else c
 
 
-def _exit_side(n, round_up=True):
+def _exit_side(n, round_up=True, pools=4):
     side = (n - 3) // 2 + 1 - 2
-    for _ in range(4):
+    for _ in range(pools):
         side = -(-side // 2) if round_up else side // 2
     return side
 
@@ -143,10 +148,10 @@ WRONG = {
         (fig2(mid=nn.Identity, front=nn.ReLU), "before the 1x1"),
         (fig2(out=nn.Sigmoid), "Sigmoid"),
         (fig2(mid=nn.Tanh), "Tanh"),
-        (fig2(bias=True), "bias=False"),
+        (fig2(bias=True), "have a bias; Fig. 2's have none"),
         (fig2(width=lambda cout, n: cout), "cout // towers wide"),
         (lambda cin, cout, n: fig2()(cin, cout, 1), "1x1 conv, then a 3x3 conv on that tower's own"),
-        (fig2(padding=0), "padding=1"),
+        (fig2(padding=0), "keeps its size"),
     ],
     "03.grouped_params": [
         (lambda cin, cout, k, g: k * k * cin * cout, "ignores the groups"),
@@ -192,8 +197,8 @@ WRONG = {
         (fig4(second=nn.Sigmoid), "Sigmoid"),
         (fig4(second=nn.Tanh), "Tanh"),
         (fig4(groups=lambda c: 1), "ONE 3x3 filter per channel"),
-        (fig4(bias=True), "bias=False"),
-        (fig4(padding=0), "padding=1"),
+        (fig4(bias=True), "have a bias; Fig. 4's have none"),
+        (fig4(padding=0), "keeps its size"),
     ],
     "05.separable_params": [
         (lambda cin, cout, k: k * k * cin * cin + cin * cout, "ONE k x k filter per input channel"),
@@ -266,34 +271,41 @@ WRONG = {
         (lambda im, a, b: float((im[a].flatten() @ im[b].flatten()) / (im[a].norm() * im[b].norm())),
          "subtract each channel's mean"),
         (lambda im, a, b: float(((im[a] - im[a].mean()) * (im[b] - im[b].mean())).sum()),
-         "divide by the product"),
+         "NORMALIZED by the spread"),
         (lambda im, a, b: im[[a, b]].flatten(1), "ONE number"),
     ],
     "06.shift_correlation": [
         (lambda im, c, d: _pearson(im[c], im[c].roll(d, -1)), "torch.roll wraps around"),
         (lambda im, c, d: _pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
+        (lambda im, c, d: _cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
+        (lambda im, c, d: _pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
     ],
     "06a.filter_separability": [
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(f.shape[0], -1)))[0] / s.sum()), "SQUARED"),
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(-1, f.shape[-1])))[0] ** 2 / (s ** 2).sum()),
-         "Reshape the (C_in, k, k) filter"),
+         "Which matrix did you decompose"),
     ],
     "06a.rank1_kernel": [
         (lambda ch, sp: ch[:, :, None] * sp[:, None, :, 0], "weight of shape (C_out, C_in, k, k)"),
         (lambda ch, sp: ch[:, :, None, None] * sp.transpose(1, 2)[:, None],
-         "channel[o, c] * spatial[o, i, j]"),
+         "which axis of each factor lines up"),
     ],
     "08.middle_block_params": [
-        (lambda c: 3 * (9 * c + c * c), "BN with 2·C"),
-        (lambda c: 3 * (9 * c * c + c * c + 2 * c), "Three separable convs"),
+        (lambda c: 3 * (9 * c + c * c), "followed by a BN"),
+        (lambda c: 3 * (9 * c * c + c * c + 2 * c), "ONE 3x3 filter per channel"),
+        (lambda c: 3 * (c * c + 2 * c), "left out the depthwise 3x3 step"),
+        (lambda c: 9 * c + c * c + 2 * c, "That is ONE unit"),
+        (lambda c: 3 * (9 * c + c * c) + 2 * c, "count one unit, then the block"),  # one BN for the block
     ],
     "08.exit_map_size": [
         (lambda n: _exit_side(n, round_up=False), "rounding UP"),
-        (lambda n: n // 32, "valid 3x3 conv"),
+        (lambda n: n // 32, "VALID (no padding)"),
+        (lambda n: _exit_side(n, pools=3), "four 'same' max-pools"),  # block 13's pool forgotten
     ],
     "08.depthwise_params": [
-        (lambda m: _depthwise_weights(m, lambda c: True), "groups equal its in_channels"),
-        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "groups equal its in_channels"),
+        (lambda m: _depthwise_weights(m, lambda c: True), "counts every conv"),
+        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "the 1x1 (pointwise) convs"),
+        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (3, 3)), "the stem's regular 3x3 convs"),
     ],
     "08.separable_conv2d": [
         (SeparableFig4Order, "Fig. 4's order"),
@@ -309,13 +321,17 @@ WRONG = {
         (EntryBareShortcut, "bare 1x1 conv"),
     ],
     "09.scaled_lr": [
-        (lambda batch, gpus: 0.045 * batch / 256, "the global batch is batch_per_gpu x gpus"),
-        (lambda batch, gpus: 0.045, "scale it in proportion"),
+        (lambda batch, gpus: 0.045 * batch / 256, "ALL the GPUs"),
+        (lambda batch, gpus: 0.045, "scales it in proportion"),
+        (lambda batch, gpus: 0.045 * (batch * gpus / 256) ** 0.5, "square-root rule"),
+        (lambda batch, gpus: 0.045 * 256 / (batch * gpus), "LARGER rate"),
+        (lambda batch, gpus: 0.1 * batch * gpus / 256, "from 0.045 at the recipe's reference batch"),
     ],
     "09.lr_at_epoch": [
         (lambda lr0, epoch: lr0 * 0.94 ** epoch, "every 2 epochs, not every epoch"),
         (lambda lr0, epoch: lr0 * 0.94 ** (epoch / 2), "drops in steps"),
         (lambda lr0, epoch: lr0 * 0.94 ** (epoch // 2 + 1), "Epochs count from 0"),
+        (lambda lr0, epoch: lr0 * 0.94 ** ((epoch + 1) // 2), "at the END of each 2-epoch period"),
     ],
     "11.width_at_budget": [
         (lambda budget, g: _width(budget, g, multiple=False), "multiple of g"),
@@ -326,6 +342,8 @@ WRONG = {
         (lambda better, worse: "agrees" if sum(better) > sum(worse) else "disagrees", "Compare the ranges"),
         (lambda better, worse: "agrees" if min(better) >= max(worse) else
          "disagrees" if min(worse) >= max(better) else "cannot say",
-         "Compare the ranges"),  # ranges that touch; the check's hint names the means here (reported)
+         "Ranges that touch"),  # '>=' for '>': the touching pair fails, and the hint says why
+        (lambda better, worse: "agrees" if min(better) > max(worse) else "disagrees",
+         "'cannot say' unless they are apart"),  # no third verdict
     ],
 }

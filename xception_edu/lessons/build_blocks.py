@@ -42,7 +42,9 @@ def _input(channels: int, size: tuple[int, int], seed: int) -> torch.Tensor:
 def _build(answer, *args) -> nn.Module:
     if isinstance(answer, nn.Module) or not callable(answer):
         raise Mismatch(f"pass your class itself, e.g. lesson.check(..., MyBlock), not a "
-                       f"{type(answer).__name__}: the check builds it with channel numbers of its own.")
+                       f"{type(answer).__name__}: the check builds it with channel numbers of its own.",
+                       fix="hand over the class, not an instance: lesson.check(..., MyBlock), "
+                           "not MyBlock(...).")
     module = answer(*args)
     if not isinstance(module, nn.Module):
         raise Mismatch(f"your class called with {args} gave a {type(module).__name__}, not an nn.Module.")

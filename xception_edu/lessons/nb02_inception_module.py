@@ -198,7 +198,7 @@ def _build_simplified(fn):
         with torch.no_grad():
             y = module(torch.randn(2, cin, 9, 9))
         if tuple(y.shape) != (2, cout, 9, 9):
-            why = ("pad the 3x3 convs (padding=1) so that the map keeps its size" if y.shape[-2:] != (9, 9)
+            why = ("pad the 3x3 convs so that the map keeps its size" if y.shape[-2:] != (9, 9)
                    else "concatenate the towers on the channels (dim=1)" if y.shape[0] != 2 else
                    "the towers TOGETHER give cout channels: each is cout // towers wide")
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) maps (2, {cin}, 9, 9) to {tuple(y.shape)}, "
@@ -206,7 +206,7 @@ def _build_simplified(fn):
         got = sum(p.numel() for p in module.parameters())
         want = counting.spectrum(cin, cout, 3, n, (1, 1)).params
         if got != want:
-            hint = "Use bias=False in every conv." if got == want + 2 * cout else \
+            hint = "Your convs have a bias; Fig. 2's have none." if got == want + 2 * cout else \
                 f"Each of the {n} towers is a 1x1 conv, then a 3x3 conv on that tower's own channels."
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has {got} parameters, "
                            f"expected {want}. {hint}", fix=fix)

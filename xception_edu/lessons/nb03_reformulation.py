@@ -178,7 +178,8 @@ def _transplant(fn):
         want = reformulate(fig2)
     got = fn(fig2)
     if not (isinstance(got, tuple) and len(got) == 2):
-        raise Mismatch("return a tuple (pointwise_weight, spatial_weight).")
+        raise Mismatch("return a tuple (pointwise_weight, spatial_weight).",
+                       fix="end with `return pointwise, spatial`: both weights, in that order.")
     towers = fig2.branches
     for name, g, w, layer in (("pointwise", got[0], want.pointwise.weight, 0),
                               ("spatial", got[1], want.spatial.weight, 2)):

@@ -214,7 +214,7 @@ def _fig4_reference(module: torch.nn.Module, cin: int, c: int) -> ExtremeIncepti
     dw = [m for m in convs if m.kernel_size == (3, 3) and m.groups == c == m.in_channels == m.out_channels]
     if len(pw) != 1 or len(dw) != 1 or len(convs) != 2:
         raise Mismatch(f"build_extreme({cin}, {c}) should hold exactly two nn.Conv2d: "
-                       f"a 1x1 conv {cin} -> {c} and a 3x3 conv {c} -> {c} with groups={c}; "
+                       f"a 1x1 conv {cin} -> {c} and a 3x3 conv {c} -> {c}, one filter per channel; "
                        f"found {len(convs)} conv(s).", fix=_extreme_fix(cin, c))
     ref = ExtremeInception(cin, c, 3).eval()
     with torch.no_grad():
@@ -250,13 +250,13 @@ def _build_extreme(fn):
         with torch.no_grad():
             y = module(torch.randn(1, cin, 7, 7))
         if tuple(y.shape) != (1, c, 7, 7):
-            why = " (pad the 3x3 conv: padding=1)" if y.shape[-2:] != (7, 7) else ""
+            why = ": pad the 3x3 conv so that the map keeps its size" if y.shape[-2:] != (7, 7) else ""
             raise Mismatch(f"build_extreme({cin}, {c}) maps (1, {cin}, 7, 7) to {tuple(y.shape)}, "
                            f"expected (1, {c}, 7, 7){why}.", fix=fix)
         got, want = (sum(p.numel() for p in module.parameters()),
                      counting.spectrum(cin, c, 3, c, (1, 1)).params)
         if got != want:
-            hint = ("Use bias=False in both convs." if got == want + 2 * c else
+            hint = ("Your convs have a bias; Fig. 4's have none." if got == want + 2 * c else
                     "Fig. 4's 3x3 step has ONE 3x3 filter per channel: how many groups is that?")
             raise Mismatch(f"build_extreme({cin}, {c}) has {got} parameters, expected {want}. {hint}",
                            fix=fix)

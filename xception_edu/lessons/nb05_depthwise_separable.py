@@ -242,16 +242,17 @@ def _depthwise_conv(fn):
         fix = f"nn.Conv2d({c}, {c}, {k}, padding={k // 2}, groups={c}, bias=False)"
         conv = fn(c, k)
         if not isinstance(conv, torch.nn.Conv2d):
-            raise Mismatch(f"depthwise_conv({c}, {k}) should return an nn.Conv2d, got {type(conv).__name__}")
+            raise Mismatch(f"depthwise_conv({c}, {k}) should return an nn.Conv2d, got {type(conv).__name__}",
+                           fix="return the nn.Conv2d itself, not wrapped in another module.")
         if tuple(conv.weight.shape) != (c, 1, k, k):
-            hint = (f"groups={c} gives each of the {c} filters ONE input channel"
+            hint = (f"set `groups` so that each of the {c} filters sees ONE input channel"
                     if conv.weight.shape[1] != 1 else f"make it a {k} x {k} conv from {c} to {c} channels")
             raise Mismatch(f"depthwise_conv({c}, {k}): the weight has shape {tuple(conv.weight.shape)}, "
                            f"expected ({c}, 1, {k}, {k}): {hint}.", fix=fix)
         if not (measured_connectivity(conv) == connectivity_matrix(c, c)).all():
             raise Mismatch("each output channel must read only its own input channel.", fix=fix)
         if conv.bias is not None:
-            raise Mismatch(f"depthwise_conv({c}, {k}) has a bias: the exercise asks for none (bias=False).",
+            raise Mismatch(f"depthwise_conv({c}, {k}) has a bias: the exercise asks for none.",
                            fix=fix)
         x = torch.randn(2, c, 9, 9, generator=torch.Generator().manual_seed(c + k))
         with torch.no_grad():

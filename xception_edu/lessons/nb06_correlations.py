@@ -234,17 +234,22 @@ def _channel_correlation(fn):
         got = fn(image, a, b)
         want = float(co.channel_correlation(image)[a, b])
         if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
-            raise Mismatch(f"return ONE number, the correlation of channels {a} and {b}; got {got!r}")
+            shape = f" of shape {tuple(got.shape)}" if hasattr(got, "shape") else ""
+            raise Mismatch(f"return ONE number, the correlation of channels {a} and {b}; got a "
+                           f"{type(got).__name__}{shape}",
+                           fix="reduce the two flattened channels to their one Pearson r; return float(r).")
         got = float(got)
         if abs(got - want) > 1e-4:
             x, y = image[a].flatten(), image[b].flatten()
             cosine = float((x @ y) / (x.norm() * y.norm()))
             hint = (" That is the cosine of the raw channels: subtract each channel's mean first."
                     if abs(got - cosine) < 1e-4 else
-                    " That is not between -1 and 1: divide by the product of the two standard deviations."
-                    if abs(got) > 1 else
-                    " Pearson: centre both channels, then sum(x*y) / sqrt(sum(x*x) * sum(y*y)).")
-            raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}")
+                    " That is not between -1 and 1: a correlation is the covariance NORMALIZED by the spread "
+                    "of both channels." if abs(got) > 1 else
+                    " Pearson's r: centre both channels, then normalize their covariance by both spreads.")
+            raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}",
+                           fix="x = image[a].flatten() - image[a].mean(), y the same for b; "
+                               "r = (x * y).sum() / (x.square().sum() * y.square().sum()).sqrt()")
 
 
 @register("06.shift_correlation")
@@ -256,17 +261,27 @@ def _shift_correlation(fn):
         got = fn(image, c, d)
         if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
             raise Mismatch(f"return ONE number, the correlation of channel {c} with itself {d} px along; "
-                           f"got {got!r}")
+                           f"got a {type(got).__name__}" + (f" of shape {tuple(got.shape)}"
+                                                            if hasattr(got, "shape") else ""),
+                           fix="correlate the two flattened, shifted copies of the channel into one Pearson "
+                               "r and return float(r).")
         got, want = float(got), float(autocorrelation(image[c:c + 1], d, axis="horizontal")[0, d])
         if abs(got - want) > 1e-4:
             x = image[c]
             rolled = float(channel_correlation(torch.stack([x, x.roll(d, -1)]))[0, 1])
             vertical = (float(autocorrelation(image[c:c + 1], d, axis="vertical")[0, d])
                         if d < image.shape[-2] else float("nan"))
-            hint = (" torch.roll wraps around: the last columns meet the first. Compare x[:, :W - d] with "
-                    "x[:, d:] instead." if abs(got - rolled) < 1e-4 else
+            left, right = x[:, :x.shape[-1] - d].flatten(), x[:, d:].flatten()
+            cosine = float((left @ right) / (left.norm() * right.norm()))
+            hint = (" torch.roll wraps around: the last columns meet the first, pixels that are not d px "
+                    "apart in the image. Keep only the pairs that are." if abs(got - rolled) < 1e-4 else
                     " That is the shift along the HEIGHT (rows); shift along the width (the last axis)."
                     if abs(got - vertical) < 1e-4 else
-                    " Compare x[:, :W - d] with x[:, d:] (every pair of pixels d apart in a row) with your "
-                    "Pearson correlation: centre both, sum(x*y) / sqrt(sum(x*x) * sum(y*y)).")
-            raise Mismatch(f"channel {c} at d = {d}: you returned {got:.4f}, expected {want:.4f}.{hint}")
+                    " You paired the right pixels but took their cosine: a correlation centres each set "
+                    "first." if abs(got - cosine) < 1e-4 else
+                    " Pair every pixel with the one d px to its right in the same row (no wrap-around), then "
+                    "take the Pearson correlation of the two sets of values.")
+            raise Mismatch(f"channel {c} at d = {d}: you returned {got:.4f}, expected {want:.4f}.{hint}",
+                           fix="x = image[c, :, :W - d] and y = image[c, :, d:] with W = image.shape[-1], "
+                               "both flattened and centred; r = (x * y).sum() / (x.square().sum() * "
+                               "y.square().sum()).sqrt()")

@@ -164,12 +164,18 @@ def _filter_separability(fn):
         want = float(filter_separability(filt[None])[0])
         if abs(got - want) > 1e-4:
             s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
+            rows = torch.linalg.svdvals(filt.reshape(-1, filt.shape[-1]).double())  # (C_in * k, k): wrong
             hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
                     if abs(got - float(s[0] / s.sum())) < 1e-4 else
-                    " Reshape the (C_in, k, k) filter to a (C_in, k*k) matrix, take torch.linalg.svdvals, "
-                    "and return sigma_1^2 / sum(sigma^2).")
+                    " Which matrix did you decompose? Rank 1 here means channel x space: each row must hold "
+                    "ONE input channel's whole k x k map, not one row of it."
+                    if abs(got - float(rows[0] ** 2 / (rows ** 2).sum())) < 1e-4 else
+                    " Separability is the share of the filter's energy (its squared singular values) in the "
+                    "first one, the filter seen as a channels x positions matrix.")
             raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
-                           f"expected {want:.4f}.{hint}")
+                           f"expected {want:.4f}.{hint}",
+                           fix="s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1)); "
+                               "return float(s[0] ** 2 / (s ** 2).sum())")
 
 
 @register("06a.rank1_kernel")
@@ -183,8 +189,16 @@ def _rank1_kernel(fn):
             raise Mismatch(f"for channel {tuple(channel.shape)} "
                            f"and spatial {tuple(spatial.shape)} return a conv "
                            f"weight of shape (C_out, C_in, k, k) = {(cout, cin, k, k)}, got {shape}. "
-                           "Hint: channel[:, :, None, None] * spatial[:, None]")
+                           "Broadcasting: give each factor size-1 axes where the other has its own.",
+                           fix=_RANK1_FIX)
         want = channel[:, :, None, None] * spatial[:, None]
         if not torch.allclose(got, want, atol=1e-5):
-            raise Mismatch(f"weight[o, c, i, j] must be channel[o, c] * spatial[o, i, j]; yours differs "
-                           f"(separability {kernel_separability(got):.3f}, should be 1.000)")
+            sep = float(kernel_separability(got))
+            raise Mismatch("your weight has the right shape but other values: which axis of each factor "
+                           "lines up with which axis of the weight (o, c, i, j)?"
+                           + ("" if sep > 0.9995 else f" (it is not even rank 1: separability {sep:.3f})"),
+                           fix=_RANK1_FIX)
+
+
+_RANK1_FIX = ("weight[o, c, i, j] = channel[o, c] * spatial[o, i, j]: "
+              "return channel[:, :, None, None] * spatial[:, None]")

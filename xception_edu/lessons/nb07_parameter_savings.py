@@ -244,10 +244,10 @@ def _separable_ratio(fn):
     closed_form(
         "separable_ratio", fn, [(728, 3), (64, 3), (256, 5), (8, 1), (2048, 7), (3, 3)],
         lambda cout, k: counting.separable_ratio(cout, k), [
-            Mistake(lambda cout, k: 1 / k**2, "Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, "
-                    "by the regular cost: the pointwise step costs something too."),
-            Mistake(lambda cout, k: 1 / cout, "Divide BOTH terms of the separable cost, k²·Cin + Cin·Cout, "
-                    "by the regular cost: the depthwise step costs something too."),
+            Mistake(lambda cout, k: 1 / k**2, "Divide the WHOLE separable cost, both of its steps, by the "
+                    "regular cost: the pointwise step costs something too."),
+            Mistake(lambda cout, k: 1 / cout, "Divide the WHOLE separable cost, both of its steps, by the "
+                    "regular cost: the depthwise step costs something too."),
             Mistake(lambda cout, k: 1 / cout + 1 / k, "The regular conv has k² weights per channel pair: "
                     "1/k², not 1/k."),
             Mistake(lambda cout, k: 1 / (1 / cout + 1 / k**2), "That is regular / separable (how many times "

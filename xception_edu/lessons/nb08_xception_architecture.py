@@ -12,6 +12,7 @@ from ..experiments.timing import time_training_steps
 from ..model import Xception, breakdown, xception_counts
 from . import build_blocks  # noqa: F401  (registers the 08 build exercises)
 from .app import App, check_choices
+from .checking import Mistake, closed_form
 from .fig5 import (
     ARCH_IMAGE_SIZES,
     MIDDLE_REPEAT_CHOICES,
@@ -141,29 +142,49 @@ def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 
 
 @register("08.middle_block_params")
 def _middle_block_params(fn):
-    for c in (728, 182, 64, 8):
-        got = fn(c)
-        want = 3 * (counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params)
-        if got != want:
-            no_bn = 3 * counting.separable(c, c, 3, (1, 1)).params
-            hint = " Each separable conv is followed by a BN with 2·C parameters (scale and shift)." \
-                if got == no_bn else \
-                " Three separable convs C -> C (9·C + C·C each), each followed by BN (2·C)."
-            raise Mismatch(f"middle_block_params({c}) returned {got}, expected {want}.{hint}")
+    def unit(c):  # one unit of Fig. 5's middle flow: a separable conv C -> C, then its BN
+        return counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params
+
+    closed_form("middle_block_params", fn, [(728,), (182,), (64,), (8,)], lambda c: 3 * unit(c), [
+        Mistake(lambda c: 3 * counting.separable(c, c, 3, (1, 1)).params,
+                "Each separable conv is followed by a BN, and a BN has parameters of its own (a scale and a "
+                "shift per channel)."),
+        Mistake(lambda c: 3 * (9 * c * c + c * c + 2 * c),
+                "The 3x3 step of a separable conv is depthwise: ONE 3x3 filter per channel, not a regular "
+                "3x3 conv across all of them."),
+        Mistake(lambda c: 3 * (c * c + 2 * c), "You left out the depthwise 3x3 step of each separable conv."),
+        Mistake(unit, "That is ONE unit: a middle-flow block repeats it three times."),
+    ], nudge="A middle-flow block is three units, each a separable conv C -> C (a depthwise 3x3 step, then "
+             "a 1x1) followed by a BN: count one unit, then the block.",
+        fix="middle_block_params = 3 * (9 * c + c * c + 2 * c) (per unit: 9·C depthwise weights, C·C "
+            "pointwise, 2·C for the BN).")
 
 
 @register("08.exit_map_size")
 def _exit_map_size(fn):
+    tiny = Xception(num_classes=2, middle_repeats=0, width=0.125).eval()
+    with torch.no_grad():
+        side = {n: tiny.forward_features(torch.zeros(1, 3, n, n)).shape[-1]
+                for n in (71, 80, 128, 224, 299, 331)}
+    by_32 = ("Not simply n / 32: the stem's two 3x3 convs are VALID (no padding), so they take pixels off, "
+             "and the first one has stride 2.")
 
-    tiny = Xception(num_classes=2, middle_repeats=0, width=0.125)
-    for n in (71, 80, 128, 224, 299, 331):
-        got = fn(n)
-        with torch.no_grad():
-            want = tiny.eval().forward_features(torch.zeros(1, 3, n, n)).shape[-1]
-        if got != want:
-            raise Mismatch(f"exit_map_size({n}) returned {got}, expected {want}: "
-                           "a valid 3x3 conv takes 2 px off (the first also halves: (n - 3) // 2 + 1), "
-                           "each 'same' max-pool halves, rounding UP")
+    def pooled(n, halve):  # the stem's two valid 3x3 convs (the first of stride 2), then four max-pools
+        s = (n - 3) // 2 + 1 - 2
+        for _ in range(4):
+            s = halve(s)
+        return s
+
+    closed_form("exit_map_size", fn, [(n,) for n in side], side.__getitem__, [
+        Mistake(lambda n: pooled(n, lambda s: s // 2),
+                "Each 'same' max-pool of stride 2 halves the side rounding UP: an odd side keeps its last "
+                "row, in a window cut short by the padding."),
+        Mistake(lambda n: n // 32, by_32),
+        Mistake(lambda n: -(-n // 32), by_32),
+    ], nudge="Follow the side through the stem (two valid 3x3 convs, the first of stride 2), then through "
+             "the four 'same' max-pools of stride 2 (blocks 2, 3, 4 and 13).",
+        fix="side = (n - 3) // 2 + 1 - 2 after the stem; then, four times, side = -(-side // 2) (the "
+            "ceiling of side / 2).")
 
 
 @register("08.depthwise_params")
@@ -172,6 +193,16 @@ def _depthwise_params(fn):
         model = Xception(num_classes=10, **kw)
         got, want = fn(model), breakdown(model, 71)["depthwise"].params
         if got != want:
-            raise Mismatch(f"for Xception({kw}) you counted {got:,}, "
-                           f"expected {want:,}: sum the weights of every "
-                           "nn.Conv2d whose groups equal its in_channels (and are more than 1)")
+            convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+            pointwise = sum(m.weight.numel() for m in convs if m.kernel_size == (1, 1) and m.groups == 1)
+            spatial = sum(m.weight.numel() for m in convs if m.kernel_size != (1, 1))
+            hint = ("That counts every conv: only the depthwise ones count here, the k x k step of each "
+                    "separable conv." if got == sum(m.weight.numel() for m in convs) else
+                    "That counts the 1x1 (pointwise) convs: the depthwise ones are the k x k steps."
+                    if got == pointwise else
+                    "That counts every k x k conv, the stem's regular 3x3 convs too: which attribute of an "
+                    "nn.Conv2d tells a depthwise one from a regular one?" if got == spatial else
+                    "Which nn.Conv2d are depthwise? One attribute of the module tells.")
+            raise Mismatch(f"for Xception({kw}) you counted {got:,}, expected {want:,}. {hint}",
+                           fix="sum(m.weight.numel() for m in model.modules() "
+                               "if isinstance(m, nn.Conv2d) and m.groups == m.in_channels > 1)")

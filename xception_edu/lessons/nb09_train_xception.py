@@ -12,10 +12,11 @@ import torch
 import torch.nn as nn
 
 from .._validate import choice
-from ..exercises import Mismatch, check, register
+from ..exercises import check, register
 from ..train import recipe
 from ..train.history import FIELDS
 from .app import App, check_choices
+from .checking import Mistake, closed_form
 from .svg import svg_plot
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -315,42 +316,45 @@ class LiveCurves:
 
 @register("09.scaled_lr")
 def _scaled_lr(fn):
-    for batch, gpus in ((32, 8), (64, 1), (128, 8), (256, 1), (16, 4)):
-        got = fn(batch, gpus)
-        want = recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
-        if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
-            if isinstance(got, (int, float)) and math.isclose(got, 0.045 * batch / 256, rel_tol=1e-9):
-                hint = " Each GPU sees batch_per_gpu images, but one step averages the gradient " \
-                       "of ALL of them: the global batch is batch_per_gpu x gpus."
-            elif isinstance(got, (int, float)) and math.isclose(got, 0.045, rel_tol=1e-9):
-                hint = (" 0.045 is the rate for a global batch of 256: scale it in proportion to the "
-                        "global batch.")
-            else:
-                hint = " lr = 0.045 x (batch_per_gpu x gpus) / 256."
-            raise Mismatch(f"scaled_lr({batch}, {gpus}) returned {got!r}, expected {want:g}.{hint}")
+    def paper(batch, gpus):
+        return recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
+
+    closed_form("scaled_lr", fn, [(32, 8), (64, 1), (128, 8), (256, 1), (16, 4)], paper, [
+        Mistake(lambda batch, gpus: 0.045 * batch / 256,
+                "Each GPU sees batch_per_gpu images, but one step averages the gradient over the images of "
+                "ALL the GPUs: which batch does the rule scale with?"),
+        Mistake(lambda batch, gpus: 0.045, "A fixed rate ignores the batch: the linear rule scales it in "
+                                           "proportion to the global batch."),
+        Mistake(lambda batch, gpus: 0.045 * math.sqrt(batch * gpus / 256),
+                "That is the square-root rule; the paper's recipe scales the rate LINEARLY with the batch."),
+        Mistake(lambda batch, gpus: 0.045 * 256 / (batch * gpus),
+                "A larger batch gets a LARGER rate (its gradient is less noisy), not a smaller one."),
+    ], nudge="The linear scaling rule: the rate grows in proportion to the global batch, from 0.045 at the "
+             "recipe's reference batch.",
+        fix="scaled_lr = 0.045 * batch_per_gpu * gpus / 256 (0.045 for a global batch of 256, in "
+            "proportion).")
 
 
 @register("09.lr_at_epoch")
 def _lr_at_epoch(fn):
-    cfg = recipe("paper")
-    for lr0 in (0.045, 0.18):
-        param = torch.zeros(1, requires_grad=True)
-        opt = torch.optim.SGD([param], lr=lr0)
+    cfg, rate = recipe("paper"), {}
+    for lr0 in (0.045, 0.18):  # the rate torch's StepLR uses during each epoch (counted from 0)
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.decay_every, gamma=cfg.lr_decay)
         for epoch in range(100):
-            want = opt.param_groups[0]["lr"]  # the rate used during this epoch (counted from 0)
-            if epoch in (0, 1, 2, 3, 4, 5, 9, 30, 99):
-                got = fn(lr0, epoch)
-                if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
-                    if isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** epoch, rel_tol=1e-9):
-                        hint = " The rate is multiplied by 0.94 every 2 epochs, not every epoch."
-                    elif isinstance(got, (int, float)) and math.isclose(got, lr0 * 0.94 ** (epoch / 2),
-                                                                        rel_tol=1e-9):
-                        hint = " The rate drops in steps: count only completed 2-epoch periods (epoch // 2)."
-                    else:
-                        hint = (" Epochs count from 0, which trains at lr0; epochs 2 and 3 at lr0 x 0.94; "
-                                "and so on.")
-                    raise Mismatch(f"lr_at_epoch({lr0}, {epoch}) returned {got!r}, "
-                                   f"expected {want:.6g}.{hint}")
+            rate[lr0, epoch] = opt.param_groups[0]["lr"]
             opt.step()
             sched.step()
+    grid = [(lr0, epoch) for lr0 in (0.045, 0.18) for epoch in (0, 1, 2, 3, 4, 5, 9, 30, 99)]
+    closed_form("lr_at_epoch", fn, grid, lambda lr0, epoch: rate[lr0, epoch], [
+        Mistake(lambda lr0, epoch: lr0 * 0.94 ** epoch,
+                "The rate is multiplied by 0.94 every 2 epochs, not every epoch."),
+        Mistake(lambda lr0, epoch: lr0 * 0.94 ** (epoch / 2),
+                "The rate drops in steps: it stays flat during each 2-epoch period, so count only the "
+                "COMPLETED periods."),
+        Mistake(lambda lr0, epoch: lr0 * 0.94 ** (epoch // 2 + 1),
+                "Epochs count from 0, which trains at lr0; epochs 2 and 3 at lr0 x 0.94; and so on."),
+        Mistake(lambda lr0, epoch: lr0 * 0.94 ** ((epoch + 1) // 2),
+                "The drop comes at the END of each 2-epoch period: epochs 0 and 1 both train at lr0."),
+    ], nudge="The paper multiplies the rate by 0.94 every 2 epochs, starting from lr0 at epoch 0.",
+        fix="lr_at_epoch = lr0 * 0.94 ** (epoch // 2)")
