@@ -58,7 +58,8 @@ def test_paper_and_pencil_formulas():
 @pytest.mark.parametrize("c,k", [(32, 3), (128, 3), (728, 3), (64, 5)])
 def test_separable_ratio_is_one_over_cout_plus_one_over_k_squared(c, k):
     ratio = counting.separable(c, c, k, (1, 1)).macs / counting.standard(c, c, k, (1, 1)).macs
-    assert ratio == pytest.approx(counting.separable_ratio(c, k), rel=1e-12)
+    assert ratio == pytest.approx(1 / c + 1 / k**2, rel=1e-12)  # (k^2 C + C^2) / (k^2 C^2), Sec. 1.2
+    assert counting.separable_ratio(c, k) == pytest.approx(1 / c + 1 / k**2, rel=1e-12)
 
 
 def test_spectrum_params_fall_monotonically_with_more_groups():

@@ -201,7 +201,7 @@ def test_instructor_edition_passes_nbval(built):
     assert out.returncode == 0, out.stdout[-3000:]
 
 
-def test_editions_refuse_an_output_folder_that_overlaps_the_notebooks(tmp_path):
+def test_editions_refuse_an_output_folder_that_overlaps_the_notebooks(tmp_path, capsys):
     source = tmp_path / "course" / "student"  # the notebooks inside what would be --out
     source.mkdir(parents=True)
     nb = NOTEBOOKS[0]
@@ -210,6 +210,7 @@ def test_editions_refuse_an_output_folder_that_overlaps_the_notebooks(tmp_path):
         with pytest.raises(SystemExit) as e:
             editions.main(["--notebooks", str(source), "--out", str(out), "--notes", str(tmp_path)])
         assert e.value.code == 2
+        assert f"the output folder {out} and the notebooks folder {source} overlap" in capsys.readouterr().err
         assert (source / nb.name).read_text() == nb.read_text()  # nothing deleted or overwritten
     with pytest.raises(ValueError, match="overlap"):
         editions.build(source, tmp_path / "course", tmp_path)

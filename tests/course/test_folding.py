@@ -111,4 +111,4 @@ def test_the_folding_tool_folds_in_place_and_reports(tmp_path, capsys):
     assert folding.main([str(path)]) == 0 and "unchanged" in capsys.readouterr().out
     with pytest.raises(SystemExit) as e:
         folding.main([str(tmp_path / "missing.ipynb")])
-    assert e.value.code == 2
+    assert e.value.code == 2 and f"{tmp_path / 'missing.ipynb'} is not a file" in capsys.readouterr().err

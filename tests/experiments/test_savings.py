@@ -162,7 +162,10 @@ def test_separable_layers_counts_a_strided_separable_conv_at_its_input_size():
     model = nn.Sequential(xe.SeparableConv2d(3, 8, 3, stride=2))
     (row,) = anatomy.separable_layers(model, 9)
     assert row.out_hw == (5, 5)
-    assert row.separable == counting.measure(model, (1, 3, 9, 9))
+    # by hand: depthwise 9 x 3 and pointwise 3 x 8 weights, each used once per pixel of the 5 x 5 output
+    assert row.separable == counting.Counts(9 * 3 + 3 * 8, (9 * 3 + 3 * 8) * 25)
+    assert row.regular == counting.Counts(9 * 3 * 8, 9 * 3 * 8 * 25)
+    assert row.separable == counting.measure(model, (1, 3, 9, 9))  # and what the forward pass measures
     assert row.regular == counting.measure(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), (1, 3, 9, 9))
 
 
@@ -223,9 +226,13 @@ def test_time_training_steps_times_each_model():
     def tiny():
         return nn.Sequential(nn.Conv2d(3, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10))
 
-    out = timing.time_training_steps({"a": tiny(), "b": tiny()}, batch=2, image_size=8, repeats=2,
-                                     num_classes=10)
-    assert list(out) == ["a", "b"] and all(t.median > 0 for t in out.values())
+    models = {"a": tiny(), "b": tiny()}
+    out = timing.time_training_steps(models, batch=2, image_size=8, repeats=2, num_classes=10)
+    assert list(out) == ["a", "b"]
+    for t in out.values():  # one time per repeat, and their median
+        assert len(t.times) == 2 and t.median == statistics.median(t.times) and t.median > 0
+    for m in models.values():  # what was timed is a forward AND a backward pass of each model
+        assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in m.parameters())
 
 
 # --- the widget -----------------------------------------------------------------------------------------
@@ -275,7 +282,7 @@ def test_savings_explorer_offers_only_valid_group_counts():
     # 64 -> largest valid <= 64
     app.set(cout=16).set(groups=8).set(cin=64, cout=64).set(groups=64).set(cout=16)
     assert app.values["groups"] == 16 and tuple(app.controls["groups"].options) == (1, 2, 4, 8, 16)
-    assert f"xe-params-grouped'>{timing.variant_counts('grouped', 64, 16, 3, 16).params:,}<" in _html(app)
+    assert f"xe-params-grouped'>{9 * (64 // 16) * 16:,}<" in _html(app)  # k^2 (Cin/g) Cout at g = 16
     for c in ("cin", "cout"):
         for v in nb07.SAVINGS_CHANNEL_CHOICES:
             app.set(**{c: v})

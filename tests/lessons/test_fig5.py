@@ -144,6 +144,22 @@ def test_block_view_counts_are_the_counting_modules(name):
     assert f"{fig5.hwc(b.input)}</span> → <span class='xe-block-out'>{fig5.hwc(b.output)}" in html
 
 
+@pytest.mark.parametrize("name,params", [("stem", 19_488), ("block2", 35_264), ("block3", 136_064),
+                                         ("block4", 915_944), ("block5", 1_613_976), ("block12", 1_613_976),
+                                         ("block13", 2_039_584), ("block14", 4_748_800)])
+def test_block_parameters_are_the_reference_table_of_the_papers_model(name, params):
+    # ../shared/reference/xception-paper.md, "Parameter counts": independent of the tracing fig5 does
+    assert fig5.fig5_drawing().block(name).params == params
+
+
+def test_flow_multiply_adds_are_the_references_at_299_px():
+    d = fig5.fig5_drawing()
+    flows = {"stem": ["stem"], "entry": ["block2", "block3", "block4"],
+             "middle": [f"block{i}" for i in range(5, 13)], "exit": ["block13", "block14"]}
+    macs = {flow: round(sum(d.block(b).macs for b in blocks) / 1e9, 2) for flow, blocks in flows.items()}
+    assert macs == {"stem": 0.42, "entry": 2.28, "middle": 4.65, "exit": 1.01}  # the reference, in G
+
+
 def test_block_counts_add_up_to_the_flows_and_the_closed_form():
     d = fig5.fig5_drawing()
     rows = {r.name: r for r in xe.flow_counts(xe.Xception(), 299)}
