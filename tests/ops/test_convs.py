@@ -111,6 +111,20 @@ def test_separable_spatial_groups_replace_the_depthwise_stage():
     assert m.depthwise.groups == 2 and m.depthwise.weight.shape == (8, 4, 3, 3)
 
 
+@pytest.mark.parametrize("dilation, k", [(2, 3), (3, 3), (2, 5)])
+def test_separable_dilation_is_keras_same_padding_by_the_definition(dilation, k):
+    # Keras's SeparableConv2D(padding="same", dilation_rate=d): each output pixel reads the k x k taps
+    # d px apart around it; written here with torch's functional convs, padding d * (k // 2).
+    sep = xe.SeparableConv2d(6, 4, k, dilation=dilation)
+    x = torch.randn(2, 6, 11, 13)
+    dw = torch.nn.functional.conv2d(x, sep.depthwise.weight, padding=dilation * (k // 2), dilation=dilation,
+                                    groups=6)
+    want = torch.nn.functional.conv2d(dw, sep.pointwise.weight)
+    got = sep(x)
+    assert got.shape == (2, 4, 11, 13)
+    torch.testing.assert_close(got, want)
+
+
 def test_separable_stride_halves_the_map():
     m = xe.SeparableConv2d(4, 6, stride=2)
     assert m(torch.zeros(1, 4, 9, 9)).shape == (1, 6, 5, 5)

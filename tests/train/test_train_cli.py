@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from xception_edu.train import checkpoint, cli, distributed
+from xception_edu.train.engine import Trainer
 
 # A tiny run: narrow small preset at the smallest input, a few synthetic images.
 TINY = ["--preset", "small", "--width", "0.25", "--middle-repeats", "1", "--image-size", "71",
@@ -211,6 +212,15 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
         assert all(torch.equal(w0[k], w1[k]) for k in w0), part
     bn = [k for k in r0["ema"] if k.endswith("running_var")]
     assert bn and any(not torch.equal(r0["ema"][k], r0["model"][k]) for k in bn)  # its own statistics
+    # The average's BN statistics are the MEAN over the ranks, not their sum: the first BN's running mean
+    # (whose input does not depend on how the images are batched) must equal the one a single process
+    # re-estimates on all the same images, with the same averaged weights.
+    a = cli.parser().parse_args([*TINY, "--steps", "4"])
+    one = Trainer(*cli.build(a), cli.config(a))
+    one.ema.module.load_state_dict(r0["ema"])
+    one.refresh_ema_bn()
+    first = next(k for k in r0["ema"] if k.endswith("running_mean"))
+    torch.testing.assert_close(one.ema.module.state_dict()[first], r0["ema"][first], rtol=1e-4, atol=1e-5)
     # Only rank 0 writes the shared files.
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == ["history.csv", "history.json", "last.pt",
                                                                     "rank0.pt", "rank1.pt"]
