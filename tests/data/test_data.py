@@ -63,6 +63,15 @@ def test_sample_i_depends_only_on_seed_split_and_i():
     assert not torch.equal(data.SyntheticCorrelations(12, 32, seed=5, split="val")[0][0], forward[0][0])
 
 
+def test_no_validation_image_is_a_training_image():
+    # Held-out means held out: the validation split is drawn from its own stream, never a copy of a
+    # training image (at any index, of any class).
+    train = data.SyntheticCorrelations(96, 32, seed=3)
+    val = data.SyntheticCorrelations(96, 32, seed=3, split="val")
+    seen = {train[i][0].numpy().tobytes() for i in range(len(train))}
+    assert not [j for j in range(len(val)) if val[j][0].numpy().tobytes() in seen]
+
+
 def test_materialized_set_holds_the_same_samples_as_uint8():
     ds = data.SyntheticCorrelations(40, 40, task="joint", seed=2)
     mem = ds.materialize()
