@@ -206,3 +206,15 @@ def test_the_course_guide_shows_the_points_of_today():
     assert course.points_table(ROOT / "notebooks") in guide, (
         "the points table in docs/course-guide.md is out of date: paste the output of "
         "`python -m xception_edu.course.nbgrader` there")
+
+
+def test_only_the_answer_cells_are_editable():
+    # nbgrader's rule: a student may edit a cell only where it is an answer (a "solution" cell); every
+    # other cell, the autograded tests above all, is locked (read-only, restored from the source on grading).
+    for path in NOTEBOOKS:
+        nb = course.course_notebook(nbformat.read(path, as_version=4), where=path.name)
+        for cell in nb.cells:
+            meta = cell.metadata["nbgrader"]
+            assert meta["locked"] != meta["solution"], (path.name, cell.id, meta)
+        tests = [c for c in nb.cells if c.id.startswith("test-")]
+        assert all(c.metadata["nbgrader"]["grade"] and c.metadata["nbgrader"]["locked"] for c in tests)
