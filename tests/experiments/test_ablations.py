@@ -105,9 +105,14 @@ def test_spectrum_keeps_the_parameter_budget(base):
     assert [c.name for c in configs] == ["g=1", "g=2", "g=4", "g=8", "depthwise (g=C)"]
     widths = [c.model["width"] for c in configs[:-1]]
     assert widths == sorted(widths) and widths[-1] < base["width"]  # fewer groups: more weights per channel
+    classes = ablations.num_classes(configs[-1].data)
     for c in configs:
-        p = ablations.params_of(c.model, ablations.num_classes(c.data))
+        p = ablations.params_of(c.model, classes)
         assert abs(p - budget) <= tol * budget, (c.name, p, budget)
+    for c in configs[:-1]:  # searched below the base width: the same model as a search over the whole range
+        m = {k: v for k, v in c.model.items() if k != "width"}
+        full = ablations.width_for_budget(m, budget, classes, lo=0.01, hi=4.0)
+        assert ablations.params_of(c.model, classes) == ablations.params_of({**m, "width": full}, classes)
     with pytest.raises(ValueError, match="tolerance"):
         ablations.spectrum_configs((1,), base, DATA, tolerance=0.001)
 

@@ -1,13 +1,18 @@
 """Notebook 10, the ablations of Figs 9 and 10 (Sec. 4) and the spectrum of Sec. 1.2 whose intermediate
-points Sec. 5 leaves open: their curves and the spectrum plot, with error bars over seeds, and the exercise
-checks, and the widget that explores the runs already trained (no training in it). The grids run in
+points Sec. 5 leaves open: their curves and the spectrum plot with error bars over seeds, the exercise
+checks, the widget that explores the runs already trained (no training in it), and the verdict of each
+comparison by the bands rule beside the verdict the notebook's text states. The grids run in
 ``experiments/ablations.py``."""
 
 from __future__ import annotations
 
 import functools
 import html
+import json
+import pathlib
+import re
 import statistics
+from dataclasses import dataclass
 
 import ipywidgets as W
 import torch.nn as nn
@@ -22,7 +27,8 @@ from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "epoch_summary", "plot_curves", "plot_spectrum", "results_explorer", "results_view",
+    "COMPARISONS", "Verdict", "check", "epoch_summary", "format_verdicts", "plot_curves", "plot_spectrum",
+    "printed_verdicts", "results_explorer", "results_view", "stated_verdicts", "verdict_sentence", "verdicts",
 ]
 
 
@@ -185,6 +191,95 @@ def results_explorer(grids: dict[str, list[dict]], grid: str | None = None, metr
         "epoch": W.SelectionSlider(options=epochs, value=epoch, description="epoch", style=style),
     }
     return App(controls, functools.partial(results_view, grids), title="The trained runs, at any epoch")
+
+
+# --- the notebook's verdicts: one per comparison, by the bands rule, and what its text states ------------
+
+COMPARISONS = (
+    ("residual", "no residual", 'Fig. 9: residuals are "clearly essential"'),
+    ("no activation", "ELU", "Fig. 10: none > ELU > ReLU"),
+    ("ELU", "ReLU", "Fig. 10: none > ELU > ReLU"),
+    ("no activation", "ReLU", "Fig. 10: none > ELU > ReLU"),
+    ("depthwise (g=C)", "g=1", "Sec. 5 leaves the spectrum open; Xception takes g = C"),
+    ("depthwise (g=C)", "g=8", "Sec. 5 leaves the spectrum open; Xception takes g = C"),
+)
+"""(better, worse, the paper's word): each comparison reads "better beats worse" on final validation accuracy;
+for Figs 9 and 10 that is the paper's claim (Sec. 4), for the spectrum Xception's choice (Sec. 5 asks)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One comparison: "``better`` beats ``worse``" (the paper's word on it), the final validation accuracy
+    of each seed of both, and the verdict of ``band_verdict`` on them."""
+
+    better: str
+    worse: str
+    paper: str
+    better_values: tuple[float, ...]
+    worse_values: tuple[float, ...]
+    verdict: str  # band_verdict's: "agrees", "disagrees" or "cannot say"
+
+    @property
+    def comparison(self) -> str:
+        return f"{self.better} > {self.worse}"
+
+
+def verdicts(rows9: list[dict], rows10: list[dict], rows_s: list[dict],
+             comparisons=COMPARISONS) -> list[Verdict]:
+    """Every comparison of ``comparisons`` on the final validation accuracies of the three grids' runs,
+    judged by ``band_verdict`` (min-max over seeds: the rule of this notebook)."""
+    values: dict[str, list[float]] = {}
+    for r in [*rows9, *rows10, *rows_s]:
+        values.setdefault(r["config"], []).append(float(r["final_val_acc"]))
+    out = []
+    for better, worse, paper in comparisons:
+        missing = [name for name in (better, worse) if name not in values]
+        if missing:
+            raise ValueError(f"verdicts: no runs of {missing} in the rows; they hold {sorted(values)}")
+        b, w = (tuple(values[name]) for name in (better, worse))
+        out.append(Verdict(better, worse, paper, b, w, band_verdict(b, w)))
+    return out
+
+
+def verdict_sentence(v: Verdict) -> str:
+    """One line of the verdict table: the comparison, the verdict, the seed ranges it is read from."""
+    (blo, bhi), (wlo, whi) = ((min(x), max(x)) for x in (v.better_values, v.worse_values))
+    reason = {"agrees": f"every seed of {v.better} ({blo:.3f}-{bhi:.3f}) above every seed of {v.worse} "
+                        f"({wlo:.3f}-{whi:.3f})",
+              "disagrees": f"every seed of {v.worse} ({wlo:.3f}-{whi:.3f}) above every seed of {v.better} "
+                           f"({blo:.3f}-{bhi:.3f})",
+              "cannot say": f"the seed ranges {blo:.3f}-{bhi:.3f} and {wlo:.3f}-{whi:.3f} overlap or touch"}
+    return f"{v.comparison}: {v.verdict} ({reason[v.verdict]}; {v.paper})"
+
+
+def format_verdicts(found: list[Verdict]) -> str:
+    return "\n".join(verdict_sentence(v) for v in found)
+
+
+_STATED = re.compile(r"Verdict on (?P<comparison>[^:*\n]+? > [^:*\n]+?): \*\*(?P<verdict>agrees|disagrees|"
+                     r"cannot say)\*\*")
+_PRINTED = re.compile(r"^(?P<comparison>[^:\n]+? > [^:\n]+?): (?P<verdict>agrees|disagrees|cannot say) \(",
+                      re.M)
+
+
+def stated_verdicts(notebook) -> dict[str, str]:
+    """What the notebook's text says: every "Verdict on <better> > <worse>: **<verdict>**" of its markdown
+    cells (line breaks read as spaces), as {comparison: verdict}; a comparison stated twice must be stated
+    the same way."""
+    cells = json.loads(pathlib.Path(notebook).read_text())["cells"]
+    stated: dict[str, str] = {}
+    for c in cells:
+        if c["cell_type"] == "markdown":
+            for m in _STATED.finditer(" ".join("".join(c["source"]).split())):  # a marker may wrap
+                if stated.setdefault(m["comparison"], m["verdict"]) != m["verdict"]:
+                    raise ValueError(f"{notebook}: the text states {m['comparison']!r} as both "
+                                     f"{stated[m['comparison']]!r} and {m['verdict']!r}")
+    return stated
+
+
+def printed_verdicts(text: str) -> dict[str, str]:
+    """The verdict table that ``format_verdicts`` printed, read back from a cell's output."""
+    return {m["comparison"]: m["verdict"] for m in _PRINTED.finditer(text)}
 
 
 # --- exercise checks --------------------------------------------------------------------------------------

@@ -252,11 +252,14 @@ def _width_at_budget(fn):
             if got == math.isqrt(budget * g // (g + 9)):
                 hint = " The width must be a multiple of g: every group gets C/g whole channels."
             elif got > want:
-                hint = (" Too wide: the spatial step in g groups holds 9·C·C/g weights (C/g inputs for each "
-                        "of C outputs), plus C·C for the 1x1.")
+                hint = (" Too wide: that block holds more weights than the budget. Count both of its steps "
+                        "again: the 3x3 step in g groups (what does one of its filters see?), then the 1x1.")
             else:
                 hint = " Not the widest: take the LARGEST multiple of g whose block fits the budget."
-            raise Mismatch(f"width_at_budget({budget}, {g}) returned {got}, expected {want}.{hint}")
+            raise Mismatch(f"width_at_budget({budget}, {g}) returned {got}, expected {want}.{hint}",
+                           fix="the block C -> C holds 9 * c * (c // g) + c * c weights (the 3x3 step in g "
+                               "groups, then the 1x1): return the largest multiple c of g for which that "
+                               "is <= budget.")
 
 
 @register("11.verdict")
@@ -264,12 +267,23 @@ def _verdict(fn):
     cases = [([0.59, 0.66, 0.61], [0.39, 0.55, 0.42]), ([0.52, 0.48, 0.55], [0.45, 0.38, 0.48]),
              ([0.53, 0.63, 0.59], [0.59, 0.66, 0.61]), ([0.30, 0.35, 0.32], [0.50, 0.52, 0.55]),
              ([0.5, 0.6], [0.6, 0.7])]
-    for better, worse in cases:
-        got, want = fn(better, worse), evidence.band_verdict(better, worse)
+
+    def by_means(better, worse):
+        return "agrees" if sum(better) / len(better) > sum(worse) / len(worse) else "disagrees"
+
+    def touch(better, worse):  # equal end points: the ranges overlap in one value
+        return max(worse) == min(better) or max(better) == min(worse)
+
+    answers = [(better, worse, fn(better, worse)) for better, worse in cases]
+    for better, worse, got in answers:
+        want = evidence.band_verdict(better, worse)
         if got != want:
-            means = sum(better) / len(better) > sum(worse) / len(worse)
-            hint = (" Compare the ranges, not the means: 'agrees' needs the worst seed of the first above "
-                    "the best seed of the second." if got == ("agrees" if means else "disagrees") else
-                    " Ranges that touch (equal end points) overlap: 'cannot say'."
-                    if max(worse) == min(better) or max(better) == min(worse) else "")
-            raise Mismatch(f"verdict({better}, {worse}) returned {got!r}, expected {want!r}.{hint}")
+            # the mistake the whole answer makes: wrong only where ranges touch ('>=' for '>'), the means
+            hint = (" Ranges that touch (equal end points) overlap: a re-run could swap them."
+                    if all(a == evidence.band_verdict(b, w) for b, w, a in answers if not touch(b, w)) else
+                    " Compare the ranges, not the means: every seed of one side must beat every seed of "
+                    "the other." if all(a == by_means(b, w) for b, w, a in answers) else
+                    " Compare the two ranges of seeds: the verdict is 'cannot say' unless they are apart.")
+            raise Mismatch(f"verdict({better}, {worse}) returned {got!r}, expected {want!r}.{hint}",
+                           fix="'agrees' if min(better) > max(worse), 'disagrees' if min(worse) > "
+                               "max(better), else 'cannot say' (ranges that touch overlap).")
