@@ -48,6 +48,16 @@ def test_closed_forms_equal_the_counts_measured_on_the_modules(cin, cout, k, g):
         assert module(torch.zeros(2, cin, 7, 9)).shape == (2, cin if variant == "depthwise" else cout, 7, 9)
 
 
+def test_the_timed_fig4_module_has_inceptions_relu_after_both_steps():
+    # Sec. 1.2: Inception (and so Fig. 4's extreme version) puts a ReLU after the 1x1 AND after the spatial
+    # conv; the timing of notebook 07 must time that module, written here with torch's functional ops.
+    m = timing.build_variant("extreme", 6, 8, 3)
+    x = torch.randn(2, 6, 7, 7)
+    f = torch.nn.functional
+    want = f.relu(f.conv2d(f.relu(f.conv2d(x, m.pointwise.weight)), m.spatial.weight, padding=1, groups=8))
+    torch.testing.assert_close(m(x), want)
+
+
 def test_closed_forms_agree_with_torchinfo():
     for variant in ALL:
         module = timing.build_variant(variant, 12, 24, 3, 4)
