@@ -55,13 +55,14 @@ from ..counting import count_params
 from ..model import PAPER_WIDTHS, Xception, make_divisible, presets
 from ..train import TrainConfig, fit, recipe
 from ..train.checkpoint import write_text_atomic
+from .pool import default_processes, map_runs
 from .summary import TABLE_FIELDS, format_summary, mean_std, summarize, table
 
 # summary.py's functions are part of this module's interface (notebook 10 and the CLI use them from here).
 __all__ = ["CPU_TRAIN", "Config", "DATA_SOURCES", "GRIDS", "RESULTS", "TABLE", "TABLE_FIELDS", "build_model",
-           "check_grid", "fig10_configs", "fig9_configs", "format_summary", "load_data", "load_results",
-           "mean_std", "num_classes", "params_of", "run_grid", "spectrum_configs", "summarize", "table",
-           "train_run", "width_for_budget"]
+           "check_grid", "default_processes", "fig10_configs", "fig9_configs", "format_summary", "load_data",
+           "load_results", "mean_std", "num_classes", "params_of", "run_grid", "spectrum_configs",
+           "summarize", "table", "train_run", "width_for_budget"]
 
 RESULTS, TABLE = "results.jsonl", "results.csv"
 DATA_SOURCES = tuple(s for s in data_mod.SOURCES if s != "random")  # random pixels: nothing to compare
@@ -253,7 +254,7 @@ def _config_data(config: Config, seed: int):
 def run_grid(configs: Iterable[Config], seeds: Iterable[int] = (0, 1, 2), results_dir="runs/ablations",
              train: Callable[[Config, int, object], dict] = train_run,
              log: Callable[[str], None] | None = print,
-             data: Callable[[Config, int], object] = _config_data) -> list[dict]:
+             data: Callable[[Config, int], object] = _config_data, processes: int = 1) -> list[dict]:
     """Train every (configuration, seed) not yet in ``results_dir``; return the rows of the whole grid.
 
     Finished runs (same hash and seed) are read back, not retrained; each new run is stored as soon as
@@ -261,26 +262,36 @@ def run_grid(configs: Iterable[Config], seeds: Iterable[int] = (0, 1, 2), result
     per-epoch curve in ``row["history"]`` (``table`` drops it). ``train(config, seed, data(config, seed))``
     trains one run; ``results_dir=None`` keeps the rows in memory only (nothing read or written), for
     grids whose rows hold objects such as the trained models (notebook 06's ``operators``).
+    ``processes`` > 1 trains that many runs at once in worker processes (``pool.map_runs``: same numbers).
     """
     configs, seeds = check_grid(configs, seeds)
     stored = load_results(results_dir) if results_dir is not None else []
     done = {(r["key"], r["seed"]): r for r in stored}
-    rows = []
+    todo: dict = {}  # the missing runs, each once (a model under two names trains once, as the first)
     for c in configs:
         for s in seeds:
-            row = done.get((c.key(), s))
-            if row is None:
-                row = train(c, s, data(c, s))
-                stored.append(row)
-                done[(row["key"], s)] = row
-                if results_dir is not None:
-                    _store(results_dir, stored)
-                if log:
-                    log(f"{c.name:>14} seed {s}: val acc {row['final_val_acc']:.3f}  "
-                        f"({row['seconds']:.1f} s, {1000 * row['s_per_step']:.0f} ms/step)")
-            elif log:
-                log(f"{c.name:>14} seed {s}: already done, val acc {row['final_val_acc']:.3f}")
-            rows.append({**row, "config": c.name})
+            if (c.key(), s) not in done:
+                todo.setdefault((c.key(), s), (c, s))
+    fresh = map_runs(list(todo.values()), train, data, processes)  # the missing runs, in the grid's order
+    rows = []
+    try:
+        for c in configs:
+            for s in seeds:
+                row = done.get((c.key(), s))
+                if row is None:
+                    row = next(fresh)
+                    stored.append(row)
+                    done[(row["key"], s)] = row
+                    if results_dir is not None:
+                        _store(results_dir, stored)
+                    if log:
+                        log(f"{c.name:>14} seed {s}: val acc {row['final_val_acc']:.3f}  "
+                            f"({row['seconds']:.1f} s, {1000 * row['s_per_step']:.0f} ms/step)")
+                elif log:
+                    log(f"{c.name:>14} seed {s}: already done, val acc {row['final_val_acc']:.3f}")
+                rows.append({**row, "config": c.name})
+    finally:
+        fresh.close()  # the worker processes end here, and on an error no further run starts
     return rows
 
 
