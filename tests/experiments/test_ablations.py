@@ -7,6 +7,7 @@ import pytest
 from xception_edu.experiments import ablations
 from xception_edu.experiments import cli as experiments_cli
 from xception_edu.lessons import nb10_ablations as nb10
+from xception_edu.model import PAPER_WIDTHS, make_divisible
 
 MODEL = dict(width=0.0625, middle_repeats=0, bn_momentum=0.1)
 DATA = dict(task="spatial", train_size=64, val_size=32, image_size=71)
@@ -117,13 +118,20 @@ def test_spectrum_keeps_the_parameter_budget(base):
         ablations.spectrum_configs((1,), base, DATA, tolerance=0.001)
 
 
-def test_width_for_budget_is_closest():
-    m = dict(width=0.125, middle_repeats=1, spatial_groups=1)
+@pytest.mark.parametrize("groups", [1, 8])
+def test_width_for_budget_is_the_closest_of_every_width_around_it(groups):
+    # Every distinct model between half and one and a half times the chosen width (the widths where a
+    # rounded channel count changes, found by scanning finely): none is closer to the budget.
+    m = dict(width=0.125, middle_repeats=1, spatial_groups=groups)
     target = ablations.params_of(dict(width=0.125, middle_repeats=1))
     w = ablations.width_for_budget(m, target)
-    best = abs(ablations.params_of({**m, "width": w}) - target)
-    for probe in (w * 0.9, w * 1.1):
-        assert best <= abs(ablations.params_of({**m, "width": probe}) - target)
+    models = {}
+    for i in range(2001):
+        x = w * (0.5 + i / 2000)
+        models.setdefault(tuple(make_divisible(c * x, 8) for c in PAPER_WIDTHS), x)
+    assert len(models) > 5
+    gaps = [abs(ablations.params_of({**m, "width": x}) - target) for x in models.values()]
+    assert abs(ablations.params_of({**m, "width": w}) - target) == min(gaps)
 
 
 def test_plots_and_summary_text(tmp_path):
