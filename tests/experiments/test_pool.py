@@ -65,3 +65,21 @@ def test_default_processes_is_one_per_core_up_to_the_limit(monkeypatch):
     assert pool.default_processes() == 4 and pool.default_processes(limit=8) == 8
     monkeypatch.setattr(pool.os, "cpu_count", lambda: None)
     assert pool.default_processes() == 1
+
+
+def test_notebook_06s_experiment_in_workers_gives_the_same_models():
+    from xception_edu.experiments import operators
+    kw = dict(tasks=("spatial", operators.CONTROL), kinds=("regular", "separable"), seeds=(0, 1), n_train=64,
+              n_val=32, epochs=1, budget=3_000, batch_size=32)
+    try:
+        serial, parallel = (operators.which_learns_what(**kw, processes=p) for p in (1, 2))
+    finally:
+        pool.shutdown()
+    drop = ("seconds",)
+    assert ([{k: v for k, v in r.items() if k not in drop} for r in parallel.rows]
+            == [{k: v for k, v in r.items() if k not in drop} for r in serial.rows])
+    assert set(parallel.models) == set(serial.models) == set(parallel.initial)
+    for key, model in serial.models.items():
+        other = parallel.models[key].state_dict()
+        assert all(torch.equal(v, other[k]) for k, v in model.state_dict().items()), key
+        assert all(torch.equal(v, parallel.initial[key][k]) for k, v in serial.initial[key].items()), key

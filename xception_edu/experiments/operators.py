@@ -78,7 +78,7 @@ class Experiment:
 def which_learns_what(tasks=TASKS, kinds=KINDS, seeds=(0,), n_train: int = 1024, n_val: int = 512,
                       image_size: int = 32, epochs: int = 4, budget: int = BUDGET,
                       groups: int = DEFAULT_GROUPS, batch_size: int = 64, lr: float | None = None,
-                      threads: int | None = 1, verbose: bool = False) -> Experiment:
+                      threads: int | None = 1, verbose: bool = False, processes: int = 1) -> Experiment:
     """Train a regular, an Inception-style and a depthwise separable ``small_net`` (one parameter budget)
     on the synthetic tasks where the label is carried by spatial correlations only, by cross-channel
     correlations only, or by both jointly (``data.synthetic``), with the package's trainer (``engine.fit``,
@@ -92,7 +92,8 @@ def which_learns_what(tasks=TASKS, kinds=KINDS, seeds=(0,), n_train: int = 1024,
     ``lr``: the learning rate (None: the 'cpu' recipe's). ``threads``: torch threads while training
     (restored after); tensors this small train fastest on one thread, above all on a busy 2-core machine
     (measured here: 3-8x faster than two threads while other processes ran). ``verbose``: show the
-    trainer's per-epoch lines."""
+    trainer's per-epoch lines. ``processes``: runs trained at once in worker processes (``pool``; the same
+    numbers and weights as one after another)."""
     tasks, kinds, seeds = tuple(tasks), tuple(kinds), tuple(seeds)
     for t in tasks:
         if t not in TASKS + (CONTROL,):
@@ -103,43 +104,48 @@ def which_learns_what(tasks=TASKS, kinds=KINDS, seeds=(0,), n_train: int = 1024,
         raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
     if n_train < batch_size:
         raise ValueError(f"n_train={n_train} is smaller than one batch of {batch_size}")
-    models, initial = {}, {}
-
-    def data(run: _Run, seed: int):
-        source = "spatial" if run.task == CONTROL else run.task
-        train = _rendered(n_train, image_size, source, seed, "train")
-        val = _rendered(n_val, image_size, source, seed, "val")
-        if run.task == CONTROL:
-            train, val = _shuffled(train, seed), _shuffled(val, seed + 1)
-        return train, val
-
-    def train_one(run: _Run, seed: int, datasets) -> dict:
-        train, val = datasets
-        torch.manual_seed(seed)
-        model = small_net(run.kind, budget, groups, classes=len(train.classes))
-        initial[(run.kind, run.task, seed)] = {k: v.clone() for k, v in model.state_dict().items()}
-        cfg = recipe("cpu", epochs=epochs, batch_size=batch_size, progress=False, ema_decay=None, seed=seed,
-                     **({"lr": lr} if lr else {}))
-        t0 = time.perf_counter()
-        sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
-        with warnings.catch_warnings(), sink:
-            warnings.simplefilter("ignore")  # the trainer's "training on the CPU" note
-            trainer = fit(model, train, None, cfg)
-        _, acc = trainer.evaluate(val)
-        model.eval()
-        models[(run.kind, run.task, seed)] = model
-        return dict(key=run.key(), kind=run.kind, task=run.task, seed=seed, params=count_params(model),
-                    width=model.width, val_acc=acc, train_acc=trainer.history[-1]["train_acc"],
-                    seconds=time.perf_counter() - t0)
-
-    grid = [_Run(kind, task) for task in tasks for kind in kinds]
-    with cpu_threads(threads or None):
-        rows = run_grid(grid, seeds, results_dir=None, train=train_one, log=None, data=data)
-    rows = [{k: v for k, v in r.items() if k not in ("key", "config")} for r in rows]
     settings = dict(tasks=tasks, kinds=kinds, seeds=seeds, n_train=n_train, n_val=n_val,
                     image_size=image_size, epochs=epochs, budget=budget, groups=groups,
                     batch_size=batch_size, lr=lr)
+    grid = [_Run(kind, task) for task in tasks for kind in kinds]
+    with cpu_threads(threads or None):
+        rows = run_grid(grid, seeds, results_dir=None, log=None, processes=processes,
+                        train=functools.partial(_train_one, settings, verbose),
+                        data=functools.partial(_data, n_train, n_val, image_size))
+    models = {(r["kind"], r["task"], r["seed"]): r["model"] for r in rows}
+    initial = {(r["kind"], r["task"], r["seed"]): r["initial"] for r in rows}
+    rows = [{k: v for k, v in r.items() if k not in ("key", "config", "model", "initial")} for r in rows]
     return Experiment(rows, models, initial, settings)
+
+
+# Module-level (not closures) so that worker processes can run them (``processes`` > 1).
+def _data(n_train: int, n_val: int, image_size: int, run: _Run, seed: int):
+    source = "spatial" if run.task == CONTROL else run.task
+    train = _rendered(n_train, image_size, source, seed, "train")
+    val = _rendered(n_val, image_size, source, seed, "val")
+    if run.task == CONTROL:
+        train, val = _shuffled(train, seed), _shuffled(val, seed + 1)
+    return train, val
+
+
+def _train_one(settings: dict, verbose: bool, run: _Run, seed: int, datasets) -> dict:
+    train, val = datasets
+    torch.manual_seed(seed)
+    model = small_net(run.kind, settings["budget"], settings["groups"], classes=len(train.classes))
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    lr = settings["lr"]
+    cfg = recipe("cpu", epochs=settings["epochs"], batch_size=settings["batch_size"], progress=False,
+                 ema_decay=None, seed=seed, **({"lr": lr} if lr else {}))
+    t0 = time.perf_counter()
+    sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
+    with warnings.catch_warnings(), sink:
+        warnings.simplefilter("ignore")  # the trainer's "training on the CPU" note
+        trainer = fit(model, train, None, cfg)
+    _, acc = trainer.evaluate(val)
+    model.eval()
+    return dict(key=run.key(), kind=run.kind, task=run.task, seed=seed, params=count_params(model),
+                width=model.width, val_acc=acc, train_acc=trainer.history[-1]["train_acc"],
+                seconds=time.perf_counter() - t0, model=model, initial=initial)
 
 
 @functools.lru_cache(maxsize=16)

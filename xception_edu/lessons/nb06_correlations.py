@@ -22,6 +22,7 @@ from ..experiments.correlations import (
 )
 from ..experiments.nets import KIND_NAMES, KINDS, small_net
 from ..experiments.operators import TASKS, which_learns_what
+from ..experiments.pool import default_processes
 from .app import App
 from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
@@ -29,8 +30,8 @@ from .svg import CORR_CMAP, svg_curves, svg_heatmap
 __all__ = [
     "autocorrelation", "channel_correlation", "CHANNEL_CORRELATIONS", "channel_factor_correlations", "check",
     "collect_maps", "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_view",
-    "curves_figure", "KIND_NAMES", "KINDS", "photo_correlation_figure", "photo_regions", "small_net",
-    "synthetic_factors_figure", "TASKS", "which_learns_what",
+    "curves_figure", "default_processes", "KIND_NAMES", "KINDS", "photo_correlation_figure", "photo_regions",
+    "small_net", "synthetic_factors_figure", "TASKS", "which_learns_what",
 ]
 
 
