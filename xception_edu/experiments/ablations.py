@@ -34,10 +34,7 @@ One writer per results folder: two processes appending to the same file at once 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
-import hashlib
-import inspect
 import io
 import json
 import pathlib
@@ -46,131 +43,35 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import torch
 
-from .. import data as data_mod
 from ..counting import count_params
-from ..model import PAPER_WIDTHS, Xception, make_divisible, presets
-from ..train import TrainConfig, fit, recipe
+from ..model import PAPER_WIDTHS, Xception, make_divisible
+from ..train import fit, recipe
 from ..train.checkpoint import write_text_atomic
+from .grid_config import (
+    CPU_TRAIN,
+    DATA_SOURCES,
+    MODEL_DEFAULTS,
+    SYNTHETIC_DEFAULTS,
+    Config,
+    build_model,
+    groups_label,
+    load_data,
+    num_classes,
+)
 from .pool import default_processes, map_runs
 from .summary import TABLE_FIELDS, format_summary, mean_std, summarize, table
 
-# summary.py's functions are part of this module's interface (notebook 10 and the CLI use them from here).
+# grid_config's and summary.py's names are part of this module's interface (notebook 10 and the CLI use them
+# from here).
 __all__ = ["CPU_TRAIN", "Config", "DATA_SOURCES", "GRIDS", "RESULTS", "TABLE", "TABLE_FIELDS", "build_model",
            "check_grid", "default_processes", "fig10_configs", "fig9_configs", "format_summary", "load_data",
            "load_results", "mean_std", "num_classes", "params_of", "run_grid", "spectrum_configs",
            "summarize", "table", "train_run", "width_for_budget"]
 
 RESULTS, TABLE = "results.jsonl", "results.csv"
-DATA_SOURCES = tuple(s for s in data_mod.SOURCES if s != "random")  # random pixels: nothing to compare
-_SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=160, val_size=96, image_size=71,
-                           data_seed=0)
-_MODEL_DEFAULTS = {k: p.default for k, p in inspect.signature(Xception.__init__).parameters.items()
-                   if k not in ("self", "num_classes")}
-_MODEL_ARGS = set(_MODEL_DEFAULTS)
-_TRAIN_ARGS = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}
-# Settings that change where and how fast a run goes, not what it computes: left out of the run's hash.
-_NOT_HASHED_DATA = {"root"}
-_NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every",
-                     "resume"}
-
-# CPU training defaults for the grids: short, quiet runs (3 epochs of 10 steps of 16 images on the default
-# synthetic set of 160, evaluated on 96 others; notebook 10's 18 runs take about 50 s on a 2-core CPU). A
-# step of a model this small costs mostly per-layer overhead, not per image (about 50 ms at batch 16, 60 at
-# batch 24, on an idle core), so time goes with the number of steps and evaluation batches; with fewer
-# validation (64) or training (120) images every comparison of the notebook fell within the spread of its
-# 3 seeds. Evaluation uses the paper's Polyak averaging with a short memory (decay 0.8) because the
-# engine then re-estimates BN statistics on training batches before each evaluation: in runs of a few
-# dozen steps the running averages of BN lag so far behind the weights that evaluation is at chance
-# (measured here: 25% validation accuracy at 98% training accuracy). log_every is one epoch: each check of
-# the loss and the weights costs about 10 ms and changes nothing a run computes.
-CPU_TRAIN = dict(epochs=3, batch_size=16, lr=0.02, ema_decay=0.8, ema_bn_batches=3, progress=False,
-                 log_every=10)
-
-
-@dataclass
-class Config:
-    """One configuration of a grid.
-
-    name   a label for tables and plots ("residual", "ELU", "g=4", ...).
-    model  ``Xception`` keyword arguments (num_classes comes from the data).
-    data   ``source`` ("synthetic", "cifar10", "imagenette", "folder") and its settings: for synthetic,
-           task, train_size, val_size, image_size, data_seed; for the others, root and image_size.
-    train  overrides of ``engine.recipe("cpu")`` (epochs, batch_size, lr, ...); not the seed: seeds are
-           the other axis of the grid.
-    """
-
-    name: str
-    model: dict = field(default_factory=dict)
-    data: dict = field(default_factory=dict)
-    train: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError(f"a configuration needs a non-empty name, got {self.name!r}")
-        for part in ("model", "data", "train"):
-            if not isinstance(getattr(self, part), dict):
-                raise ValueError(f"config {self.name!r}: {part} must be a dict, got {getattr(self, part)!r}")
-        self.data = {**(_SYNTHETIC_DEFAULTS if self.data.get("source", "synthetic") == "synthetic"
-                        else dict(image_size=80)), **self.data}
-        unknown = set(self.model) - _MODEL_ARGS
-        if unknown:
-            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not Xception arguments; "
-                             f"choose from {sorted(_MODEL_ARGS)}")
-        if "seed" in self.train:
-            raise ValueError(f"config {self.name!r}: give seeds to run_grid(seeds=...), not in train")
-        unknown = set(self.train) - _TRAIN_ARGS
-        if unknown:
-            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not TrainConfig fields; "
-                             f"choose from {sorted(_TRAIN_ARGS)}")
-        if self.data["source"] not in DATA_SOURCES:
-            raise ValueError(f"config {self.name!r}: data source {self.data['source']!r} "
-                             f"is not one of {DATA_SOURCES}")
-        if self.data["source"] != "synthetic" and "root" not in self.data:
-            raise ValueError(f"config {self.name!r}: data source {self.data['source']!r} needs a root folder")
-
-    def key(self) -> str:
-        """A short hash of what the run computes (model, data, training settings), not of its name."""
-        spec = dict(model={**_MODEL_DEFAULTS, **self.model},
-                    data={k: v for k, v in self.data.items() if k not in _NOT_HASHED_DATA},
-                    train={k: v for k, v in {**CPU_TRAIN, **self.train}.items()
-                           if k not in _NOT_HASHED_TRAIN})
-        return hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-
-# --- data -------------------------------------------------------------------------------------------
-
-def num_classes(data: dict) -> int:
-    """Classes of a data description, without loading images where it is known."""
-    if data["source"] == "synthetic":
-        return 16 if data.get("task") == "mixed" else 4
-    if data["source"] in ("cifar10", "imagenette"):
-        return 10
-    return len(load_data(data)[0].classes)
-
-
-def load_data(data: dict):
-    """(train, val) datasets of a data description; synthetic ones are rendered into memory once."""
-    if data["source"] == "synthetic":
-        return data_mod.datasets("synthetic", None, data["image_size"], task=data["task"],
-                                 train_size=data["train_size"], val_size=data["val_size"],
-                                 seed=data["data_seed"])
-    return data_mod.datasets(data["source"], data["root"], data["image_size"])
-
-
-def build_model(config: Config, classes: int | None = None) -> Xception:
-    """The configuration's Xception: the paper's preset with ``config.model`` on top, as the CLI builds."""
-    return presets.model("paper", num_classes=classes or num_classes(config.data), **config.model)
-
-
-def _groups_label(model: dict) -> str:
-    g = model.get("spatial_groups")
-    return "C" if g is None else str(g)
-
-
 # --- running ---------------------------------------------------------------------------------------
 
 def load_results(results_dir) -> list[dict]:
@@ -207,7 +108,7 @@ def train_run(config: Config, seed: int, datasets=None, quiet: bool = True) -> d
     steps = [b["step"] - a for a, b in zip([0] + [r["step"] for r in hist], hist)]
     per_step = [r["seconds"] / s for r, s in zip(hist, steps) if s > 0]
     last = hist[-1]
-    return dict(config=config.name, seed=seed, key=config.key(), groups=_groups_label(config.model),
+    return dict(config=config.name, seed=seed, key=config.key(), groups=groups_label(config.model),
                 params=count_params(model), epochs=last["epoch"], steps=last["step"],
                 final_train_loss=last["train_loss"], final_train_acc=last["train_acc"],
                 final_val_loss=last["val_loss"], final_val_acc=last["val_acc"],
@@ -361,7 +262,7 @@ def spectrum_configs(groups=(1, 2, 4, 8, None), model: dict | None = None, data:
     """
     model, data, train = dict(model or {}), dict(data or {}), dict(train or {})
     model.pop("spatial_groups", None)
-    classes = num_classes({**_SYNTHETIC_DEFAULTS, **data} if data.get("source", "synthetic") == "synthetic"
+    classes = num_classes({**SYNTHETIC_DEFAULTS, **data} if data.get("source", "synthetic") == "synthetic"
                           else data)
     budget = params_of(model, classes)
     configs = []
@@ -373,7 +274,7 @@ def spectrum_configs(groups=(1, 2, 4, 8, None), model: dict | None = None, data:
             raise ValueError(f"group counts must be positive integers or None (depthwise), got {g!r}")
         m = {**model, "spatial_groups": g}
         # g groups hold more weights per channel than g = C: the width is below the depthwise model's.
-        exact = width_for_budget(m, budget, classes, hi={**_MODEL_DEFAULTS, **model}["width"])
+        exact = width_for_budget(m, budget, classes, hi={**MODEL_DEFAULTS, **model}["width"])
         width, divisor = round(exact, 6), m.get("channel_divisor", 8)  # short for tables and keys ...
         if any(make_divisible(c * width, divisor) != make_divisible(c * exact, divisor)
                for c in PAPER_WIDTHS):
