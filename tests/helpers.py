@@ -24,3 +24,11 @@ def cfg(tmp_path=None, **kw):
     base = dict(epochs=3, batch_size=16, lr=0.05, workers=0, progress=False, ema_decay=0.9,
                 checkpoint_dir=str(tmp_path) if tmp_path else None, device="cpu")
     return recipe("cpu", **{**base, **kw})
+
+
+def band_limits(collection) -> dict[float, tuple[float, float]]:
+    """x -> (lowest, highest) y of a matplotlib fill_between band, read from its polygon's vertices."""
+    limits: dict[float, list[float]] = {}
+    for x, y in collection.get_paths()[0].vertices:
+        limits.setdefault(round(float(x), 9), []).append(float(y))
+    return {x: (min(ys), max(ys)) for x, ys in limits.items()}

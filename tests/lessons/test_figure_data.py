@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from helpers import band_limits  # noqa: E402
 
 import xception_edu as xe  # noqa: E402
 from xception_edu.data import CHANNEL, SPATIAL  # noqa: E402
@@ -39,14 +40,6 @@ def xcorr_same(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         for j in range(k):
             out += np.einsum("chw,c->hw", padded[:, i:i + h, j:j + w], kernel[:, i, j])
     return out
-
-
-def band_limits(collection) -> dict[float, tuple[float, float]]:
-    """x -> (lowest, highest) y of a fill_between band, read from its polygon's vertices."""
-    limits: dict[float, list[float]] = {}
-    for x, y in collection.get_paths()[0].vertices:
-        limits.setdefault(round(float(x), 9), []).append(float(y))
-    return {x: (min(ys), max(ys)) for x, ys in limits.items()}
 
 
 # --- notebook 01 ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from helpers import band_limits  # noqa: E402
 
 import xception_edu as xe  # noqa: E402
 from xception_edu.lessons import nb07_parameter_savings as nb07  # noqa: E402
@@ -38,14 +39,6 @@ def xception_meta():
 
 def ys(line) -> list[float]:
     return [float(v) for v in line.get_ydata()]
-
-
-def band_limits(collection) -> dict[float, tuple[float, float]]:
-    """x -> (lowest, highest) y of a fill_between band, read from its polygon's vertices."""
-    limits: dict[float, list[float]] = {}
-    for x, y in collection.get_paths()[0].vertices:
-        limits.setdefault(round(float(x), 9), []).append(float(y))
-    return {x: (min(v), max(v)) for x, v in limits.items()}
 
 
 # --- notebook 07 ------------------------------------------------------------------------------------------
