@@ -42,10 +42,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check xception_edu tests
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
-# For maintainers: fold the solutions (course/folding.py), then re-execute every notebook in place,
+# For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
 # storing outputs and widget state (nbconvert keeps the folding metadata).
 notebooks: $(VENV)/.installed-test
-	$(BIN)/python -m xception_edu.course.folding notebooks/[0-9]*.ipynb
+	$(BIN)/python -m tools.course.folding notebooks/[0-9]*.ipynb
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=True \
 	  --ExecutePreprocessor.kernel_name=python3 \
@@ -53,14 +53,14 @@ notebooks: $(VENV)/.installed-test
 
 # For maintainers, after `make notebooks` on a quiet machine: measure each notebook's run time and peak
 # memory (docs/notebook-runs.json) and copy the numbers into the course guide, the instructor notes and
-# each notebook's opening cell (tests/course/test_runs.py checks they agree).
+# each notebook's opening cell (tests/tools/course/test_runs.py checks they agree).
 runs: $(VENV)/.installed-test
-	$(BIN)/python -m xception_edu.course.runs --write
+	$(BIN)/python -m tools.course.runs --write
 
 # For instructors: editions/student (solutions removed), editions/instructor (with notes) and
 # editions/nbgrader (a ready nbgrader course; writing it needs only nbformat, grading it needs nbgrader).
 editions: $(VENV)/.installed-lab
-	$(BIN)/python -m xception_edu.course.editions
+	$(BIN)/python -m tools.course.editions
 
 clean:
 	rm -rf $(VENV) .pytest_cache

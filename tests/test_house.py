@@ -1,5 +1,6 @@
-"""The house plan (shared/design/house.md) kept true: floors that import only downwards, no circle, small
-modules, and a package that a bare GPU box (torch, torchvision, tqdm) can import and train with."""
+"""The house plan (docs/architecture.md) kept true: floors that import only downwards, no circle, small
+modules, maintainer tools outside the package, and a package that a bare GPU box (torch, torchvision, tqdm)
+can import and train with."""
 import ast
 import pathlib
 import subprocess
@@ -9,6 +10,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "xception_edu"
+TOOLS = ROOT / "tools"
 MAX_LINES = 400
 NOTEBOOK_TOOLS = ("ipywidgets", "IPython", "matplotlib", "torchinfo")
 
@@ -20,12 +22,12 @@ FLOORS = {
     "model": 3, "data": 3,
     "train": 4,
     "experiments": 5,
-    "lessons": 6, "course": 6,
+    "lessons": 6,
 }
 
 
-def _modules():
-    for path in sorted(PACKAGE.rglob("*.py")):
+def _modules(top=PACKAGE):
+    for path in sorted(top.rglob("*.py")):
         parts = path.relative_to(ROOT).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         yield name, path
@@ -80,7 +82,32 @@ def test_no_import_circle():
         visit(name, [])
 
 
+def _top_level_imports(path):
+    """The first dotted part of every module ``path`` imports (absolute imports only)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+    return out
+
+
 @pytest.mark.parametrize("name,path", list(_modules()), ids=[n for n, _ in _modules()])
+def test_the_package_never_imports_the_tools(name, path):
+    assert "tools" not in _top_level_imports(path), f"{name} imports tools/, which is not installed"
+
+
+def test_the_tools_sit_outside_the_installed_package():
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    assert find["include"] == ["xception_edu*"]  # tools/ is not installed
+    assert {"tools.course.editions", "tools.gpu_check", "tools.epoch_cost"} <= dict(_modules(TOOLS)).keys()
+    assert not (PACKAGE / "course").exists()
+
+
+@pytest.mark.parametrize("name,path", list(_modules()) + list(_modules(TOOLS)),
+                         ids=[n for n, _ in _modules()] + [n for n, _ in _modules(TOOLS)])
 def test_every_module_is_small(name, path):
     assert len(path.read_text().splitlines()) <= MAX_LINES, f"{name}: split it by idea"
 
@@ -108,3 +135,16 @@ def test_the_package_and_the_trainer_load_no_notebook_tools(body):
                          capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines()[-1] == "loaded: ", out.stdout.splitlines()[-1]
+
+
+def test_train_and_experiments_load_on_first_use():
+    code = ("import sys, xception_edu as xe\n"
+            "before = [m for m in ('xception_edu.train', 'xception_edu.experiments') if m in sys.modules]\n"
+            "print(before, xe.train.fit.__module__, xe.experiments.__name__,\n"
+            "      {'train', 'experiments'} <= set(dir(xe)) & set(xe.__all__))\n"
+            "try:\n    xe.no_such_part\nexcept AttributeError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == [
+        "[] xception_edu.train.engine xception_edu.experiments True",
+        "module 'xception_edu' has no attribute 'no_such_part'"]

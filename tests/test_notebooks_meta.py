@@ -6,7 +6,7 @@ import re
 import pytest
 from nbval.plugin import comment_markers, find_comment_markers
 
-from xception_edu.course import editions, folding
+from tools.course import editions, folding
 
 # NN_topic, and NNa_topic for an optional appendix (06a after 06)
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*_*.ipynb"))

@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from tools.course import colab, editions, folding
 from xception_edu import exercises
-from xception_edu.course import colab, editions, folding
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob(editions.NOTEBOOK_GLOB))
 SIZE_BUDGET = 1_000_000  # bytes per stored notebook: GitHub renders it, a diff stays readable
 
@@ -38,7 +38,7 @@ def _slug(url):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_opens_with_the_colab_cell(path):
     """The same cell everywhere, installing from the repository the README's links open (ours, or an
-    instructor's fork after `python -m xception_edu.course.colab --repo-url ... --readme README.md`)."""
+    instructor's fork after `python -m tools.course.colab --repo-url ... --readme README.md`)."""
     cell = _first_code(_nb(path))
     repo = colab.repo_of(_src(cell))
     assert _src(cell) == colab.first_cell(repo) and cell["outputs"] == []

@@ -6,9 +6,9 @@ import pathlib
 import nbformat
 import pytest
 
-from xception_edu.course import editions, folding
+from tools.course import editions, folding
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob(editions.NOTEBOOK_GLOB))
 NOTES = ROOT / "docs" / "instructor-notes"
 

@@ -1,5 +1,5 @@
-"""What one epoch of notebook 09's CPU mode costs on real images (CIFAR-10, Imagenette), measured on
-stand-ins of the real files: this machine has no network and never held the real datasets.
+"""What one epoch of notebook 09's CPU mode costs on real images (CIFAR-10, Imagenette), estimated on
+stand-ins of the real files, so that no download is needed.
 
 The stand-ins are written in the real formats and read by torchvision's own dataset classes with this
 suite's transforms (``xception_edu.data``): CIFAR-10's pickled batches (``cifar-10-batches-py``; the md5
@@ -12,7 +12,8 @@ rates then scale to the real set sizes:
     one epoch = N_train / train rate + N_val / evaluation rate + the average's BN re-estimation
                 (ema_bn_batches x batch training images, read and augmented, forward only)
 
-    python -m xception_edu.train.epoch_cost            # both sources, ~1 minute on 2 cores
+    python -m tools.epoch_cost                 # both sources (from a checkout: tools/ is not installed)
+    python -m tools.epoch_cost --sources cifar10   # one source
 
 Pixels are smooth random fields (JPEG decoding of pure noise would be slower than of photographs).
 What it cannot say: the accuracy the real images give (that needs the real images).
@@ -29,11 +30,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .. import data
-from ..data import real
-from ..model import presets
-from .config import recipe
-from .engine import Trainer
+from xception_edu import data
+from xception_edu.data import real
+from xception_edu.model import presets
+from xception_edu.train.config import recipe
+from xception_edu.train.engine import Trainer
 
 # The real sets' sizes (torchvision's CIFAR-10; Imagenette v2, 160 px variant).
 REAL_SIZES = {"cifar10": (50_000, 10_000), "imagenette": (9_469, 3_925)}
@@ -174,7 +175,7 @@ def run(sources=("cifar10", "imagenette"), train: int = 640, val: int = 256, roo
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.epoch_cost", description=__doc__.split("\n\n")[0])
     p.add_argument("--sources", nargs="+", default=list(REAL_SIZES), choices=list(REAL_SIZES))
     p.add_argument("--train", type=int, default=640, help="stand-in training images (default 640)")
     p.add_argument("--val", type=int, default=256, help="stand-in validation images (default 256)")

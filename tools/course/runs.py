@@ -1,11 +1,11 @@
 """How long each notebook runs and how much memory its kernel needs: measured in one place.
 
-``python -m xception_edu.course.runs`` (``make runs``) runs every notebook top to bottom on a fresh
+``python -m tools.course.runs`` (``make runs``) runs every notebook top to bottom on a fresh
 kernel, as "Run all" does, and writes ``docs/notebook-runs.json``: the seconds of its cells (the kernel's
 own start, 2-5 s, is not counted), its slowest cell, and the kernel's peak resident memory. The course
 guide's table, the first "Timing." sentence of each instructor note and the "Run all" sentence of each
 notebook's opening cell take their numbers from that file (``--write`` puts them there), and
-tests/course/test_runs.py checks that they agree with it and that every notebook stays under the limits
+tests/tools/course/test_runs.py checks that they agree with it and that every notebook stays under the limits
 (60 s on the project's 2-core CPU; 1.5 GB, since Binder gives a kernel about 2 GB).
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ def rounded_seconds(seconds: float) -> int:
 def load(path: Path = RUNS_FILE) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run `make runs` "
-                                "(python -m xception_edu.course.runs)")
+                                "(python -m tools.course.runs)")
     return json.loads(path.read_text())
 
 
@@ -179,9 +179,9 @@ def write_numbers(runs: dict, root: Path = ROOT) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xception_edu.course.runs [--write] [NOTEBOOK...]``: measure, store, and (with --write)
+    """``python -m tools.course.runs [--write] [NOTEBOOK...]``: measure, store, and (with --write)
     put the numbers into the docs."""
-    parser = argparse.ArgumentParser(prog="python -m xception_edu.course.runs", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.course.runs", description=main.__doc__)
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--write", action="store_true", help="update the guide, notes and notebook intros")
     parser.add_argument("--only-write", action="store_true", help="do not measure; write the stored numbers")

@@ -7,7 +7,7 @@
   of ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
 * **nbgrader**: a ready nbgrader course directory, one assignment per notebook (``course/nbgrader.py``).
 
-Run ``make editions`` (or ``python -m xception_edu.course.editions``); the result lands in ``editions/``,
+Run ``make editions`` (or ``python -m tools.course.editions``); the result lands in ``editions/``,
 which git ignores. Notebooks are read and written with nbformat.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from .. import exercises
+from xception_edu import exercises
+
 from . import folding, nbgrader
 
 NOTES_MARKER = "<!-- xception-edu: instructor notes -->"

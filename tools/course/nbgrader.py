@@ -29,7 +29,8 @@ from pathlib import Path
 
 import nbformat
 
-from .. import exercises
+from xception_edu import exercises
+
 from . import folding, hidden_tests
 
 EXERCISE_POINTS = 2  # an autograded exercise
@@ -249,5 +250,5 @@ def points_table(notebooks: Path) -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":  # python -m xception_edu.course.nbgrader: print the points table
+if __name__ == "__main__":  # python -m tools.course.nbgrader: print the points table
     print(points_table(Path("notebooks")))

@@ -7,10 +7,10 @@ import sys
 import nbformat
 import pytest
 
+from tools.course import editions, folding
 from xception_edu import exercises
-from xception_edu.course import editions, folding
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # NN_, NNa_
 
 EXERCISE = '''# EXERCISE 99.double: twice a number
@@ -34,7 +34,7 @@ def _toy():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_stored_notebook_is_folded(path):
     nb = nbformat.read(path, as_version=4)
-    assert folding.problems(nb) == [], "run: python -m xception_edu.course.folding " + str(path)
+    assert folding.problems(nb) == [], "run: python -m tools.course.folding " + str(path)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and exercises.exercise_id(cell.source):
             assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
@@ -95,7 +95,7 @@ def test_make_notebooks_keeps_the_folding(tmp_path):
     nbformat.write(folding.fold(_toy()), path)
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
-    assert "-m xception_edu.course.folding notebooks/[0-9]*.ipynb" in recipe
+    assert "-m tools.course.folding notebooks/[0-9]*.ipynb" in recipe
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                     "--inplace", "--ExecutePreprocessor.kernel_name=python3", str(path)],
                    check=True, capture_output=True, timeout=300)

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
+from tools import epoch_cost
 from xception_edu import data
-from xception_edu.train import epoch_cost
 
 
 def test_cifar10_standin_is_read_by_torchvisions_cifar10_as_the_real_files_are(tmp_path):

@@ -6,9 +6,9 @@ import shutil
 import nbformat
 import pytest
 
-from xception_edu.course import runs
+from tools.course import runs
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob(runs.NOTEBOOK_GLOB))
 
 

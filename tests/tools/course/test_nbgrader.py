@@ -16,14 +16,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools.course import hidden_tests
+from tools.course import nbgrader as course
 from xception_edu import exercises
-from xception_edu.course import hidden_tests
-from xception_edu.course import nbgrader as course
 from xception_edu.lessons import NOTEBOOK_MODULES
 
 nbgrader_api = pytest.importorskip("nbgrader.api")  # a test dependency (pyproject.toml, extra "test")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 WRONG = ("01_standard_convolution", "01.conv_params", "return k * k * cin  # one filter per input only")
 
@@ -205,7 +205,7 @@ def test_the_course_guide_shows_the_points_of_today():
     guide = (ROOT / "docs" / "course-guide.md").read_text()
     assert course.points_table(ROOT / "notebooks") in guide, (
         "the points table in docs/course-guide.md is out of date: paste the output of "
-        "`python -m xception_edu.course.nbgrader` there")
+        "`python -m tools.course.nbgrader` there")
 
 
 def test_only_the_answer_cells_are_editable():

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import torch
 
-from ..devices import environment
-from . import bench
+from xception_edu.devices import environment
+from xception_edu.train import bench
 
 GPU_SIZES = {"size": 299, "batches": (128, 256), "warmup": 10, "rounds": 5, "steps": 10,
              "cli_images": 4096, "cli_batch": 128, "cli_epochs": 6, "cli_workers": 8, "ddp_epochs": 3,
@@ -41,7 +41,8 @@ SMOKE_SIZES = {"size": 80, "batches": (2,), "warmup": 1, "rounds": 1, "steps": 1
                "cli_images": 8, "cli_batch": 4, "cli_epochs": 2, "cli_workers": 1, "ddp_epochs": 1,
                "compile_batch": 2}
 NB09 = "notebook 09's GPU path"
-NB09_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "nb09_gpu_path.py"
+REPO = Path(__file__).resolve().parents[1]  # the checkout: tools/ is not installed
+NB09_SCRIPT = REPO / "scripts" / "nb09_gpu_path.py"
 COMPILED = ("ours", "timm legacy_xception")  # the comparison of the 1.15x goal; Inception V3 eager only
 
 
@@ -82,7 +83,7 @@ def compiled_throughput(sizes: dict, timeout_s: float) -> list:
     """``throughput`` with torch.compile, in a child process that is stopped at ``timeout_s``."""
     flags = {"batch": sizes["compile_batch"], "precision": "bf16", "channels_last": True, "compile": True}
     who = " and ".join(COMPILED)
-    code = ("import json, torch; from xception_edu.train import gpu_check as g; "
+    code = ("import json, torch; from tools import gpu_check as g; "
             f"print(json.dumps(g.throughput(g.GPU_SIZES, torch.device('cuda'), True, True, "
             f"{sizes['compile_batch']}, only={COMPILED!r})))")
     try:
@@ -156,8 +157,8 @@ def to_markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xception_edu.train.gpu_check OUTDIR [--budget SECONDS]``"""
-    p = argparse.ArgumentParser(prog="python -m xception_edu.train.gpu_check", description=main.__doc__)
+    """``python -m tools.gpu_check OUTDIR [--budget SECONDS]``"""
+    p = argparse.ArgumentParser(prog="python -m tools.gpu_check", description=main.__doc__)
     p.add_argument("outdir", type=Path)
     p.add_argument("--budget", type=float, default=480, help="seconds for everything (default: 8 minutes)")
     a = p.parse_args(argv)
@@ -176,9 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             report["throughput"] += throughput(sizes, device, False, cl, batch)
             print(f"throughput batch {batch} channels_last={cl}: {left():.0f} s left", flush=True)
-    # the training commands import this checkout, whether or not it is installed
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
-                                                            os.environ.get("PYTHONPATH")]))
+    # the training commands (and the compile child, which imports tools/) import this checkout
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     runs = [("train, data on the device", True, False, False),
             (f"train, CPU loader with {sizes['cli_workers']} worker(s)", False, False, False),
             ("torchrun, 1 process, data on the device", True, False, True),

@@ -84,12 +84,12 @@ def add_first_cell(path: Path, repo_url: str = REPO_URL) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xception_edu.course.colab [--repo-url URL --readme README.md] NOTEBOOK...``: add or
+    """``python -m tools.course.colab [--repo-url URL --readme README.md] NOTEBOOK...``: add or
     refresh the cell in each notebook; with --repo-url (an instructor's fork), the cells install from
     that repository and the README's Colab links and Binder badge open it."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m xception_edu.course.colab", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.course.colab", description=main.__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--repo-url", default=REPO_URL,
                         help="https://github.com/OWNER/REPO (default: %(default)s)")

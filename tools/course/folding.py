@@ -8,7 +8,7 @@ visible markdown cell before it that states the task (the folded cell hides its 
 and turns each paragraph that opens with "Answers:" into a ``<details>`` block. The editions unfold
 them (the student edition has no solutions left to hide; the instructor wants them open).
 
-``python -m xception_edu.course.folding notebooks/*.ipynb`` folds stored notebooks in place (``make
+``python -m tools.course.folding notebooks/*.ipynb`` folds stored notebooks in place (``make
 notebooks`` runs it before re-executing them; nbconvert keeps cell metadata); tests check that every
 stored notebook is folded.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import exercises
+from xception_edu import exercises
 
 TAG = "exercise-task"
 EDITIONS = ("source", "student", "instructor")  # the stored notebooks fold; the editions do not
@@ -134,8 +134,8 @@ def problems(nb) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m xception_edu.course.folding NOTEBOOK...``: fold each stored notebook in place."""
-    parser = argparse.ArgumentParser(prog="python -m xception_edu.course.folding", description=main.__doc__)
+    """``python -m tools.course.folding NOTEBOOK...``: fold each stored notebook in place."""
+    parser = argparse.ArgumentParser(prog="python -m tools.course.folding", description=main.__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     for path in args.notebooks:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from xception_edu.train import gpu_check
+from tools import gpu_check
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "gpu-check.sh"
