@@ -1,7 +1,7 @@
 """Training Xception (Sec. 4): the recipe, the engine, checkpoints, several GPUs, the history, the benchmark,
 and the command line (``python -m xception_edu.train``; ``--help`` lists every option)."""
 from .cli import main
-from .config import RECIPES, TrainConfig, recipe
+from .config import RECIPES, TrainConfig, ema_decay_for, recipe
 from .engine import NonFiniteLoss, Trainer, fit
 
-__all__ = ["NonFiniteLoss", "RECIPES", "TrainConfig", "Trainer", "fit", "main", "recipe"]
+__all__ = ["NonFiniteLoss", "RECIPES", "TrainConfig", "Trainer", "ema_decay_for", "fit", "main", "recipe"]

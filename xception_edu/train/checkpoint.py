@@ -5,6 +5,7 @@ a checkpoint is data, and loading it must not run code.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import pickle
@@ -126,3 +127,44 @@ def differences(saved: dict, now: dict) -> dict:
             if a.get(key) != b.get(key):
                 out[f"{part}.{key}"] = (a.get(key), b.get(key))
     return out
+
+
+def check_resumable(state: dict, identity: dict, settings: dict, world_size: int, folder) -> None:
+    """Refuse, with a ValueError naming each difference, to resume from ``state`` (the checkpoint in
+    ``folder``) another model or other data (``identity``), or with other settings that change the
+    trajectory or another number of processes: the run could not continue exactly."""
+    changed = differences(state.get("identity") or {}, identity)
+    if changed:
+        raise ValueError(f"cannot resume: the checkpoint in {folder} was made for another "
+                         f"{' and '.join(sorted({k.split('.')[0] for k in changed}))}: "
+                         + "; ".join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in changed.items())
+                         + "; use the same model and data, or a new --checkpoint-dir")
+    saved = state["config"]
+    diff = {k: (saved.get(k), settings[k]) for k in settings if saved.get(k) != settings[k]}
+    if diff or state["world_size"] != world_size:
+        raise ValueError(f"cannot resume exactly: the checkpoint in {folder} was made with different "
+                         f"settings {diff or ''} (world size {state['world_size']} vs {world_size}); "
+                         "use the same options, or a new --checkpoint-dir")
+
+
+def identity(model: torch.nn.Module, dataset) -> dict:
+    """What a run trains and on what, as plain data: the model's configuration (its ``config``, a dict or
+    a dataclass, else its parameter shapes) and the training set's (type, length, classes, and where it
+    came from)."""
+    config = getattr(model, "config", None) or {
+        "shapes": {k: list(v.shape) for k, v in model.state_dict().items()}}
+    if dataclasses.is_dataclass(config):
+        config = dataclasses.asdict(config)
+    data = {"type": type(dataset).__name__, "length": len(dataset),
+            "classes": len(getattr(dataset, "classes", ()) or ()), **getattr(dataset, "identity", {})}
+    return {"model": {"class": type(model).__name__, **config}, "data": data}
+
+
+def non_finite(state: dict, **more: dict) -> list[str]:
+    """Names of the floating-point tensors of ``state`` (and of each state in ``more``, its names prefixed
+    ``name.``) that hold an inf or a NaN: a checkpoint of them could not be resumed from."""
+    tensors = [(k, v) for k, v in state.items() if v.is_floating_point()]
+    tensors += [(f"{p}.{k}", v) for p, s in more.items() for k, v in s.items() if v.is_floating_point()]
+    if bool(torch.stack([torch.isfinite(v).all() for _, v in tensors]).all()):  # one device sync
+        return []
+    return [name for name, v in tensors if not bool(torch.isfinite(v).all())]

@@ -4,8 +4,11 @@
     python -m xception_edu.train --preset paper --data folder --data-dir /data/imagenet
     torchrun --nproc_per_node=8 -m xception_edu.train --preset paper --data folder --data-dir ...
 
-Every option is listed by ``--help``. The defaults follow the paper's recipe (engine.py) for the
-paper preset, and a quick CPU recipe for the small one.
+Every option is listed by ``--help``. The training options default to the recipe of the preset
+(``config.RECIPES``: the paper's for the paper preset, a quick CPU one for the small preset), and the
+``TrainConfig`` checks them, so a bad value gets the same message here as from Python. One default depends
+on the device: on the CPU the loader runs in the training process (``--workers 0``), since the training
+itself uses every core; on a GPU the recipe's workers feed it.
 """
 from __future__ import annotations
 
@@ -18,12 +21,46 @@ import warnings
 
 import torch
 
-from .. import data
+from .. import data, devices
 from .._validate import ACTIVATIONS
-from ..devices import PRECISIONS, check_device
-from ..model import presets
+from ..devices import PRECISIONS
+from ..model import MIN_SIZE, presets
 from . import checkpoint, distributed, engine
 from .config import TrainConfig, recipe
+
+PRESET_RECIPES = {"small": "cpu", "paper": "paper"}
+"""The recipe (``config.RECIPES``) each model preset trains with."""
+
+# Options that set a TrainConfig field to their value (option dest -> field) ...
+_VALUES = {"epochs": "epochs", "steps": "max_steps", "batch_size": "batch_size", "lr": "lr",
+           "weight_decay": "weight_decay", "ema_decay": "ema_decay", "precision": "precision",
+           "workers": "workers", "seed": "seed", "checkpoint_every": "checkpoint_every", "device": "device",
+           "checkpoint_dir": "checkpoint_dir"}
+# ... and flags that set one to a fixed value when given (dest -> (field, value)).
+_FLAGS = {"compile": ("compile", True), "no_channels_last": ("channels_last", False),
+          "resume": ("resume", True), "no_progress": ("progress", False),
+          "data_on_device": ("data_on_device", True), "no_ema": ("ema_decay", None)}
+
+
+def _default(field: str) -> str:
+    """A field's defaults as help text, read from the recipes: 'default: 3 for small, 100 for paper'."""
+    shown = {}
+    for preset, name in PRESET_RECIPES.items():
+        cfg = recipe(name)
+        v = getattr(cfg, field)
+        if field == "lr" and v is None:
+            v = f"{cfg.base_lr:g} x global batch / {cfg.base_batch}"
+        shown[preset] = "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+    if len(set(shown.values())) == 1:
+        return f"default: {next(iter(shown.values()))}"
+    return "default: " + ", ".join(f"{v} for {preset}" for preset, v in shown.items())
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a default only where it is not None (those options' help says what None means)."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
                     "lr 0.045 decayed x0.94 every 2 epochs (taken as the rate for 256 images: the paper "
                     "states no batch size), weight decay 1e-5, dropout 0.5, "
                     "weight averaging for evaluation. Several GPUs: launch with torchrun.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     d = p.add_argument_group("data")
     d.add_argument("--data", choices=data.SOURCES, default="synthetic",
@@ -46,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--download", action="store_true",
                    help="download cifar10/imagenette into --data-dir if missing")
     d.add_argument("--image-size", type=int, default=None,
-                   help="input size in pixels (>= 71; default: the preset's)")
+                   help=f"input size in pixels (>= {MIN_SIZE}; default: the preset's)")
     d.add_argument("--synthetic-task", choices=("spatial", "channel", "joint", "mixed"), default="mixed",
                    help="which synthetic classes: by spatial pattern, by channel correlation, "
                         "by both (joint), or every combination (mixed, 16 classes)")
@@ -57,42 +94,49 @@ def parser() -> argparse.ArgumentParser:
                         "there, without a DataLoader (synthetic or random data): the model's own speed, "
                         "with no loader in it")
     d.add_argument("--workers", type=int, default=None,
-                   help="data-loading processes per GPU (default: 4 on GPU, 0 on CPU)")
+                   help=f"data-loading processes per GPU ({_default('workers')} on a GPU; 0 on the CPU, "
+                        "whose cores the training itself uses)")
 
     m = p.add_argument_group("model")
-    m.add_argument("--preset", choices=("small", "paper"), default="small",
+    m.add_argument("--preset", choices=tuple(PRESET_RECIPES), default="small",
                    help="paper: full Xception of Fig. 5 (299 px); "
                         "small: a CPU-sized Xception with every kind of block")
-    m.add_argument("--width", type=float, default=None, help="width multiplier on every channel count")
-    m.add_argument("--middle-repeats", type=int, default=None, help="number of middle-flow blocks (paper: 8)")
+    m.add_argument("--width", type=float, default=None,
+                   help="width multiplier on every channel count (default: the preset's)")
+    m.add_argument("--middle-repeats", type=int, default=None,
+                   help="number of middle-flow blocks (default: the preset's; the paper's 8)")
     m.add_argument("--no-residual", action="store_true", help="remove the shortcuts (the ablation of Fig. 9)")
-    m.add_argument("--mid-activation", choices=[a for a in ACTIVATIONS if a], default="none",
-                   help="activation between depthwise and pointwise convs (the ablation of Fig. 10)")
-    m.add_argument("--dropout", type=float, default=0.5, help="dropout before the classifier")
+    m.add_argument("--mid-activation", choices=[a for a in ACTIVATIONS if a], default=None,
+                   help="activation between depthwise and pointwise convs (the ablation of Fig. 10; "
+                        "default: the preset's)")
+    m.add_argument("--dropout", type=float, default=None,
+                   help="dropout before the classifier (default: the preset's)")
 
     t = p.add_argument_group("training")
-    t.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's)")
-    t.add_argument("--steps", type=int, default=None, help="stop after this many optimizer steps")
-    t.add_argument("--batch-size", type=int, default=None, help="images per process per step")
-    t.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default: 0.045 x global batch / 256 for paper)")
-    t.add_argument("--weight-decay", type=float, default=None)
+    t.add_argument("--epochs", type=int, default=None, help=_default("epochs"))
+    t.add_argument("--steps", type=int, default=None,
+                   help=f"stop after this many optimizer steps ({_default('max_steps')})")
+    t.add_argument("--batch-size", type=int, default=None,
+                   help=f"images per process per step ({_default('batch_size')})")
+    t.add_argument("--lr", type=float, default=None, help=f"learning rate ({_default('lr')})")
+    t.add_argument("--weight-decay", type=float, default=None, help=_default("weight_decay"))
     t.add_argument("--ema-decay", type=float, default=None,
                    help="weight-average decay (the paper uses Polyak averaging but states no decay; "
-                        "default: 0.9999)")
+                        f"{_default('ema_decay')})")
     t.add_argument("--no-ema", action="store_true", help="evaluate the raw weights, no averaging")
-    t.add_argument("--precision", choices=PRECISIONS, default="bf16",
-                   help="autocast dtype on GPU (fp16 uses a GradScaler); the CPU always trains in fp32")
+    t.add_argument("--precision", default=None, metavar="{" + ",".join(PRECISIONS) + "}",
+                   help="autocast dtype on GPU (fp16 uses a GradScaler); the CPU always trains in fp32 "
+                        f"({_default('precision')})")
     t.add_argument("--compile", action="store_true",
                    help="torch.compile the model (GPU; first steps are slow)")
     t.add_argument("--no-channels-last", action="store_true", help="keep NCHW memory format")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, default=None, help=_default("seed"))
     t.add_argument("--device", default=None, help="cuda, cuda:1, mps or cpu (default: the best available)")
 
     c = p.add_argument_group("checkpoints")
     c.add_argument("--checkpoint-dir", default=None, help="where last.pt and history.json/csv are written")
-    c.add_argument("--checkpoint-every", type=int, default=0,
-                   help="steps between checkpoints (0: each epoch)")
+    c.add_argument("--checkpoint-every", type=int, default=None,
+                   help=f"steps between checkpoints, 0: each epoch ({_default('checkpoint_every')})")
     c.add_argument("--resume", action="store_true",
                    help="continue exactly from --checkpoint-dir/last.pt if present")
     c.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
@@ -110,11 +154,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
-    # type=float takes "nan" and "inf", and every comparison with nan is False: refuse them first.
-    for name in ("lr", "weight_decay", "ema_decay", "dropout", "width", "ddp_timeout"):
-        v = getattr(a, name)
-        if v is not None and not math.isfinite(v):
-            p.error(f"--{name.replace('_', '-')} must be a finite number, got {v}")
+    """The command line's own checks: what is no TrainConfig field (the config checks those)."""
+    _check_data(p, a)
+    _check_numbers(p, a)
+    if a.checkpoint_dir:
+        _check_checkpoint_dir(p, pathlib.Path(a.checkpoint_dir))
+
+
+def _check_data(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     if a.data in ("folder", "cifar10", "imagenette") and not a.data_dir:
         p.error(f"--data {a.data} needs --data-dir (the folder that holds or will hold the dataset)")
     if a.data in ("synthetic", "random") and (a.data_dir or a.download):
@@ -124,36 +171,26 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
                 "by the loader's workers (use --data synthetic or random)")
     if a.download and a.data == "folder":
         p.error("--download works for cifar10 and imagenette; an ImageNet folder must be prepared by hand")
-    if a.no_ema and a.ema_decay is not None:
-        p.error("--no-ema and --ema-decay contradict each other: choose one")
-    if a.resume and not a.checkpoint_dir:
-        p.error("--resume needs --checkpoint-dir")
-    if a.image_size is not None and a.image_size < 71:
-        p.error(f"--image-size {a.image_size} is too small: Xception needs at least 71 px")
-    for name in ("epochs", "steps", "batch_size"):
+    if a.image_size is not None and a.image_size < MIN_SIZE:
+        p.error(f"--image-size {a.image_size} is too small: Xception needs at least {MIN_SIZE} px")
+
+
+def _check_numbers(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    # type=float takes "nan" and "inf", and every comparison with nan is False: refuse them first.
+    for name in ("dropout", "width", "ddp_timeout"):
         v = getattr(a, name)
-        if v is not None and v < 1:
-            p.error(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+        if v is not None and not math.isfinite(v):
+            p.error(f"--{name.replace('_', '-')} must be a finite number, got {v}")
     if a.middle_repeats is not None and a.middle_repeats < 0:
         p.error(f"--middle-repeats must be 0 or more, got {a.middle_repeats}")
-    if a.width is not None and a.width <= 0:
-        p.error(f"--width must be positive, got {a.width}")
-    if not 0 <= a.dropout < 1:
-        p.error(f"--dropout must be in [0, 1), got {a.dropout}")
-    for name, v in (("lr", a.lr), ("ddp_timeout", a.ddp_timeout)):
+    for name in ("width", "ddp_timeout"):
+        v = getattr(a, name)
         if v is not None and v <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive, got {v}")
-    for name in ("weight_decay", "workers", "checkpoint_every"):
-        v = getattr(a, name)
-        if v is not None and v < 0:
-            p.error(f"--{name.replace('_', '-')} must be 0 or more, got {v}")
-    if a.device is not None:
-        try:
-            check_device(a.device)
-        except ValueError as e:  # "device 'cuda:3': ..." -> "--device 'cuda:3': ..."
-            p.error(f"--{e}")
-    if a.checkpoint_dir:
-        _check_checkpoint_dir(p, pathlib.Path(a.checkpoint_dir))
+    if a.dropout is not None and not 0 <= a.dropout < 1:
+        p.error(f"--dropout must be in [0, 1), got {a.dropout}")
+    if a.no_ema and a.ema_decay is not None:
+        p.error("--no-ema and --ema-decay contradict each other: choose one")
 
 
 def _check_checkpoint_dir(p: argparse.ArgumentParser, folder: pathlib.Path) -> None:
@@ -171,33 +208,44 @@ def _check_checkpoint_dir(p: argparse.ArgumentParser, folder: pathlib.Path) -> N
         p.error(f"--checkpoint-dir {folder}: {existing} is not writable; give a folder you can write to")
 
 
+def _on_cpu(device: str | None) -> bool:
+    """Whether the run trains on the CPU: ``device``, or the best one here (an unknown name: not decided
+    here, the TrainConfig refuses it)."""
+    try:
+        return (torch.device(device) if device else devices.best_device()).type == "cpu"
+    except (RuntimeError, ValueError):
+        return False
+
+
 def config(a: argparse.Namespace) -> TrainConfig:
-    """The TrainConfig these options describe: the preset's recipe, then every explicit option."""
-    name = "paper" if a.preset == "paper" else "cpu"
-    overrides = dict(seed=a.seed, precision=a.precision, compile=a.compile,
-                     channels_last=not a.no_channels_last, checkpoint_dir=a.checkpoint_dir,
-                     checkpoint_every=a.checkpoint_every, resume=a.resume, device=a.device,
-                     progress=not a.no_progress, data_on_device=a.data_on_device)
-    for opt, field in (("epochs", "epochs"), ("steps", "max_steps"), ("batch_size", "batch_size"),
-                       ("lr", "lr"), ("weight_decay", "weight_decay"), ("ema_decay", "ema_decay"),
-                       ("workers", "workers")):
-        if getattr(a, opt) is not None:
-            overrides[field] = getattr(a, opt)
-    if a.no_ema:
-        overrides["ema_decay"] = None
-    return recipe(name, **overrides)
+    """The TrainConfig these options describe: the preset's recipe, then every option given; a ValueError
+    (the TrainConfig's) for a bad value."""
+    given = {field: getattr(a, dest) for dest, field in _VALUES.items() if getattr(a, dest) is not None}
+    given.update(fv for dest, fv in _FLAGS.items() if getattr(a, dest))
+    if "workers" not in given and _on_cpu(a.device):
+        given["workers"] = 0
+    return recipe(PRESET_RECIPES[a.preset], **given)
 
 
-def build(a: argparse.Namespace):
-    """Model, training set and validation set for these options."""
+def model_options(a: argparse.Namespace) -> dict:
+    """The model options given (``presets.model``'s overrides): the preset decides the rest."""
+    chosen = {"width": a.width, "middle_repeats": a.middle_repeats, "dropout": a.dropout}
+    options = {k: v for k, v in chosen.items() if v is not None}
+    if a.no_residual:
+        options["residual"] = False
+    if a.mid_activation is not None:
+        options["mid_activation"] = None if a.mid_activation == "none" else a.mid_activation
+    return options
+
+
+def build(a: argparse.Namespace, cfg: TrainConfig | None = None):
+    """Model, training set and validation set for these options (and ``cfg``'s seed: ``config(a)``'s)."""
+    seed = (cfg or config(a)).seed
     size = a.image_size or presets.image_size(a.preset)
     train_set, val_set = data.datasets(a.data, a.data_dir, size, download=a.download, task=a.synthetic_task,
-                                       train_size=a.synthetic_train, val_size=a.synthetic_val, seed=a.seed)
-    torch.manual_seed(a.seed)  # the initial weights depend on --seed only (resume and DDP rely on it)
-    model = presets.model(a.preset, num_classes=len(train_set.classes), width=a.width,
-                          middle_repeats=a.middle_repeats, residual=not a.no_residual,
-                          mid_activation=None if a.mid_activation == "none" else a.mid_activation,
-                          dropout=a.dropout)
+                                       train_size=a.synthetic_train, val_size=a.synthetic_val, seed=seed)
+    torch.manual_seed(seed)  # the initial weights depend on the seed only (resume and DDP rely on it)
+    model = presets.model(a.preset, num_classes=len(train_set.classes), **model_options(a))
     return model, train_set, val_set
 
 
@@ -214,19 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     _check_args(p, a)
     try:
         cfg = config(a)
-    except ValueError as e:
+    except ValueError as e:  # the TrainConfig's message, as the Python API gives it
         p.error(str(e))
     if a.ddp_timeout is not None:  # the Trainer joins the process group; it reads the wait from here
         os.environ[distributed.TIMEOUT_ENV] = repr(a.ddp_timeout)
     try:
-        model, train_set, val_set = build(a)
-        trainer = engine.Trainer(model, train_set, val_set, cfg)
-        trainer.fit()
-        if a.save_every_rank and a.checkpoint_dir:
-            trainer.refresh_ema_bn()  # what evaluation uses: the average with statistics of its own
-            ema = trainer.ema.module.state_dict() if trainer.ema is not None else None
-            checkpoint.save_atomic({"model": trainer.model.state_dict(), "ema": ema},
-                                   f"{a.checkpoint_dir}/rank{trainer.ctx.rank}.pt")
+        trainer = _train(a, cfg)
     except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
         print(f"error: {e}", file=sys.stderr)
         return 3
@@ -238,10 +279,27 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         distributed.teardown()
     if trainer.ctx.is_main and trainer.history:
-        last = trainer.history[-1]
-        acc = "" if last["val_acc"] is None else f", validation accuracy {last['val_acc']:.3f}"
-        mem = ""
-        if trainer.ctx.device.type == "cuda":
-            mem = f", peak GPU memory {torch.cuda.max_memory_allocated(trainer.ctx.device) / 2**30:.1f} GiB"
-        print(f"done: {trainer.global_step} steps{acc}{mem}")
+        print(_summary(trainer))
     return 0
+
+
+def _train(a: argparse.Namespace, cfg: TrainConfig) -> engine.Trainer:
+    model, train_set, val_set = build(a, cfg)
+    trainer = engine.Trainer(model, train_set, val_set, cfg)
+    trainer.fit()
+    if a.save_every_rank and a.checkpoint_dir:
+        trainer.refresh_ema_bn()  # what evaluation uses: the average with statistics of its own
+        ema = trainer.ema.module.state_dict() if trainer.ema is not None else None
+        checkpoint.save_atomic({"model": trainer.model.state_dict(), "ema": ema},
+                               f"{a.checkpoint_dir}/rank{trainer.ctx.rank}.pt")
+    return trainer
+
+
+def _summary(trainer: engine.Trainer) -> str:
+    """The run's last line: its steps, last validation accuracy and (on a GPU) peak memory."""
+    last = trainer.history[-1]
+    acc = "" if last["val_acc"] is None else f", validation accuracy {last['val_acc']:.3f}"
+    mem = ""
+    if trainer.ctx.device.type == "cuda":
+        mem = f", peak GPU memory {torch.cuda.max_memory_allocated(trainer.ctx.device) / 2**30:.1f} GiB"
+    return f"done: {trainer.global_step} steps{acc}{mem}"

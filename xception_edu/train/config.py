@@ -9,9 +9,25 @@ scaled linearly with the global batch (lr = 0.045 x B/256, Goyal et al. 2017), w
 """
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 
-from ..devices import PRECISIONS
+from .._validate import choice, non_negative_int, positive_int
+from ..devices import PRECISIONS, check_device
+
+
+def _real(name: str, value, low: float, high: float, ends: str, none: str = "") -> float:
+    """``value`` if it is a real number (not a bool, not NaN) in the interval from ``low`` to ``high``,
+    each end included where ``ends`` has a square bracket ("[)": low included, high not), else a ValueError
+    that names the interval (and what None means, for a field that may be None)."""
+    inside = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+              and (low <= value if ends[0] == "[" else low < value)
+              and (value <= high if ends[1] == "]" else value < high))
+    if not inside:
+        interval = f"{ends[0]}{low:g}, {high:g}{ends[1]}" + (f" or None ({none})" if none else "")
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return value
 
 
 @dataclass
@@ -45,22 +61,32 @@ class TrainConfig:
     progress: bool = True
 
     def __post_init__(self):
-        for name in ("epochs", "batch_size", "base_batch", "decay_every", "log_every", "ema_bn_batches"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max_steps must be a positive integer or None, got {self.max_steps!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision={self.precision!r} is not one of {PRECISIONS}")
-        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay}")
-        if self.lr is not None and self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        for name in ("epochs", "batch_size", "base_batch", "decay_every", "ema_bn_batches", "log_every"):
+            positive_int(name, getattr(self, name))
+        for name in ("workers", "seed", "checkpoint_every"):
+            non_negative_int(name, getattr(self, name))
+        if self.max_steps is not None:
+            positive_int("max_steps", self.max_steps)
+        if self.lr is not None:
+            _real("lr", self.lr, 0, math.inf, "()", "base_lr scaled by the global batch")
+        _real("base_lr", self.base_lr, 0, math.inf, "()")
+        _real("momentum", self.momentum, 0, 1, "[)")
+        _real("weight_decay", self.weight_decay, 0, math.inf, "[)")
+        _real("lr_decay", self.lr_decay, 0, 1, "(]")
+        if self.ema_decay is not None:
+            _real("ema_decay", self.ema_decay, 0, 1, "()", "no weight average")
+        _real("label_smoothing", self.label_smoothing, 0, 1, "[)")
+        choice("precision", self.precision, PRECISIONS)
+        for name in ("channels_last", "compile", "data_on_device", "resume", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.device is not None:
+            check_device(self.device)
+        if self.checkpoint_dir is not None and not (isinstance(self.checkpoint_dir, (str, os.PathLike))
+                                                    and str(self.checkpoint_dir)):
+            raise ValueError(f"checkpoint_dir must be a folder path or None, got {self.checkpoint_dir!r}")
         if self.resume and not self.checkpoint_dir:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
-        if self.checkpoint_every < 0 or self.workers < 0:
-            raise ValueError("checkpoint_every and workers must be >= 0")
 
     def learning_rate(self, world_size: int = 1) -> float:
         """The paper's 0.045 at a global batch of 256, scaled linearly with the global batch."""
@@ -84,6 +110,17 @@ def recipe(name: str, **overrides) -> TrainConfig:
     if name not in RECIPES:
         raise ValueError(f"recipe {name!r} is not one of {sorted(RECIPES)}")
     return TrainConfig(**{**RECIPES[name], **overrides})
+
+
+def ema_decay_for(steps: int) -> float:
+    """The weight average's decay for a run of ``steps`` optimizer steps in all.
+
+    An average with decay d spans about 1 / (1 - d) steps: our 0.9999 (``TrainConfig.ema_decay``) spans
+    some 10,000, made for a run of hundreds of thousands; in a short run such an average would still hold
+    mostly the initial weights. So a short run averages its last 5% (steps / 20), at least 10 steps, and
+    never with more than 0.9999."""
+    positive_int("steps", steps)
+    return min(TrainConfig.ema_decay, 1 - 20 / max(200, steps))
 
 
 # Settings that change the trajectory: resuming with different ones cannot continue "exactly".

@@ -101,3 +101,13 @@ def sync_buffers(module: torch.nn.Module, ctx: Context) -> None:
     if ctx.distributed:
         for b in module.buffers():
             dist.broadcast(b, src=0)
+
+
+def average_bn_statistics(module: torch.nn.Module, ctx: Context) -> None:
+    """Average the BN running statistics of ``module`` over the ranks (each measured on its own batches)."""
+    if ctx.distributed:
+        for m in module.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                for buf in (m.running_mean, m.running_var):
+                    dist.all_reduce(buf)
+                    buf /= ctx.world_size

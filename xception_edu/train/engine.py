@@ -71,8 +71,7 @@ class Trainer:
         self.ema = None
         if cfg.ema_decay is not None:
             # Parameters only: BN running statistics averaged over steps lag behind and belong to other
-            # weights (measured here: 17% vs 88% validation accuracy on a short run), so the average
-            # gets statistics of its own before each evaluation (refresh_ema_bn).
+            # weights, so the average gets statistics of its own before each evaluation (refresh_ema_bn).
             self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay),
                                      use_buffers=False)
         self._ema_bn_fresh = False
@@ -85,7 +84,7 @@ class Trainer:
                                          weight_decay=cfg.weight_decay)
         self.scheduler = StepLR(self.optimizer, step_size=cfg.decay_every, gamma=cfg.lr_decay)
         self.scaler = torch.amp.GradScaler(dev.type, enabled=self.precision == "fp16")
-        if cfg.data_on_device:  # no loader at all: what a throughput measurement wants (issue 18)
+        if cfg.data_on_device:  # no loader at all: what a throughput measurement wants
             train_set = on_device(train_set, dev)
             val_set = None if val_set is None else on_device(val_set, dev)
         self.train_set, self.val_set = train_set, val_set
@@ -104,14 +103,8 @@ class Trainer:
     # --- checkpoints ---------------------------------------------------------------------------
 
     def identity(self) -> dict:
-        """What the run trains and on what, as plain data: the model's configuration (its ``config``,
-        else its parameter shapes) and the training set's (type, length, classes, and where it came from)."""
-        model = getattr(self.model, "config", None) or {
-            "shapes": {k: list(v.shape) for k, v in self.model.state_dict().items()}}
-        ds = self.train_set
-        data = {"type": type(ds).__name__, "length": len(ds),
-                "classes": len(getattr(ds, "classes", ()) or ()), **getattr(ds, "identity", {})}
-        return {"model": {"class": type(self.model).__name__, **model}, "data": data}
+        """What the run trains and on what, as plain data (``checkpoint.identity``)."""
+        return checkpoint.identity(self.model, self.train_set)
 
     def state(self) -> dict:
         return {
@@ -125,15 +118,17 @@ class Trainer:
                          "global_step": self.global_step},
             "history": self.history,
             "progress": self._progress,  # the current epoch's sums when saved mid-epoch
-            "config": {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH},
+            "config": self._settings(),
             "world_size": self.ctx.world_size,
             "identity": self.identity(),
         }
 
+    def _settings(self) -> dict:
+        """The settings a resumed run must share with the checkpoint to continue exactly."""
+        return {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH}
+
     def save(self) -> None:
-        bad = self._bad_tensors()
-        if bad:  # never write a state that cannot be resumed from
-            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
+        self._check_tensors()  # never write a state that cannot be resumed from
         if self.dir is not None and self.ctx.is_main:
             checkpoint.save_atomic(self.state(), self.dir / checkpoint.LATEST)
         distributed.barrier(self.ctx)
@@ -145,20 +140,7 @@ class Trainer:
                 print(f"No checkpoint at {path} yet: starting from scratch.")
             return
         s = checkpoint.load(path, map_location=self.ctx.device)
-        changed = checkpoint.differences(s.get("identity") or {}, self.identity())
-        if changed:
-            raise ValueError(f"cannot resume: the checkpoint in {self.dir} was made for another "
-                             f"{' and '.join(sorted({k.split('.')[0] for k in changed}))}: "
-                             + "; ".join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in changed.items())
-                             + "; use the same model and data, or a new --checkpoint-dir")
-        saved = s["config"]
-        now = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH}
-        diff = {k: (saved[k], now[k]) for k in now if saved.get(k) != now[k]}
-        if diff or s["world_size"] != self.ctx.world_size:
-            raise ValueError(f"cannot resume exactly: the checkpoint in {self.dir} was made with different "
-                             f"settings {diff or ''} "
-                             f"(world size {s['world_size']} vs {self.ctx.world_size}); "
-                             "use the same options, or a new --checkpoint-dir")
+        checkpoint.check_resumable(s, self.identity(), self._settings(), self.ctx.world_size, self.dir)
         self.model.load_state_dict(s["model"])
         if self.ema is not None and s["ema"] is not None:
             self.ema.load_state_dict(s["ema"])
@@ -203,6 +185,7 @@ class Trainer:
 
     def _train_epoch(self) -> None:
         cfg, ctx = self.cfg, self.ctx
+        # this rank's share of the epoch, in the order (seed, epoch) fixes, past the batches already trained
         sampler = EpochSampler(len(self.train_set), cfg.seed, self.epoch, ctx.rank, ctx.world_size,
                                skip=self.step_in_epoch * cfg.batch_size)
         loader = self._loader(self.train_set, sampler, shuffle_seed=cfg.seed * 7919 + self.epoch)
@@ -211,48 +194,59 @@ class Trainer:
                    desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
                    disable=not (cfg.progress and ctx.is_main), leave=_KEEP_BARS)
         self.net.train()
-        sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)  # loss*n, correct, n
-        # A run resumed mid-epoch carries the epoch's sums so far (summed over ranks; rank 0 holds them),
-        # so its history row is the one an uninterrupted run writes.
+        # the epoch's sums (loss x n, correct, n), starting from those a run resumed mid-epoch carries
+        # (summed over ranks, so rank 0 holds them): its history row is the one an unbroken run writes
         carried, self._progress = self._progress or {"sums": [0.0] * 3, "images": 0, "seconds": 0.0}, None
-        if ctx.is_main:
-            sums += torch.tensor(carried["sums"], dtype=torch.float64, device=ctx.device)
+        sums = _sums(*(carried["sums"] if ctx.is_main else [0.0] * 3), device=ctx.device)
         seen = sums.clone()
         t0, images = time.perf_counter(), 0
         for x, y in loader:
+            # forward, backward, optimizer step, weight average
             loss, correct = self._step(x, y)
-            sums += torch.stack([loss.detach().double() * y.numel(), correct.double(),
-                                 torch.tensor(float(y.numel()), dtype=torch.float64, device=ctx.device)])
+            # count the batch on the device (no sync)
+            sums += _sums(loss.detach().double() * y.numel(), correct, y.numel(), device=ctx.device)
             images += y.numel()
             self.step_in_epoch += 1
             self.global_step += 1
             bar.update(1)
             last = (self.step_in_epoch == steps_per_epoch
                     or (cfg.max_steps and self.global_step >= cfg.max_steps))
+            # every log_every steps: stop if training diverged, show the steps since the last update
             if self.global_step % cfg.log_every == 0 or last:
-                part = self._check_finite(sums - seen)
+                self._log(bar, sums - seen, images, t0)
                 seen = sums.clone()
-                rate = images * ctx.world_size / (time.perf_counter() - t0)
-                bar.set_postfix(loss=f"{part[0]:.3f}", acc=f"{part[1]:.3f}", img_s=f"{rate:.0f}",
-                                lr=f"{self.optimizer.param_groups[0]['lr']:.4g}")
+            # every checkpoint_every steps: a checkpoint inside the epoch, with the epoch's sums so far
             if cfg.checkpoint_every and self.global_step % cfg.checkpoint_every == 0 and not last:
                 self._check_finite(sums)
                 self._progress = self._epoch_progress(sums, carried, images, t0)
                 self.save()
                 self._progress = None
+            # max_steps reached inside the epoch: stop here
             if last and self.step_in_epoch < steps_per_epoch:
-                break  # max_steps reached mid-epoch
+                break
         bar.close()
-        progress = self._epoch_progress(sums, carried, images, t0)
-        seconds = progress["seconds"]
-        distributed.sync_buffers(self.model, ctx)  # one model on every rank before evaluating and saving
-        loss_sum, correct, n = progress["sums"]
+        self._end_epoch(self._epoch_progress(sums, carried, images, t0), steps_per_epoch)
+
+    def _log(self, bar, sums: torch.Tensor, images: int, t0: float) -> None:
+        """Check the steps since the last update for divergence, and show their loss, accuracy and speed."""
+        loss, acc = self._check_finite(sums)
+        rate = images * self.ctx.world_size / (time.perf_counter() - t0)
+        bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}", img_s=f"{rate:.0f}",
+                        lr=f"{self.optimizer.param_groups[0]['lr']:.4g}")
+
+    def _end_epoch(self, progress: dict, steps_per_epoch: int) -> None:
+        """The end of an epoch, or of a run stopped inside one by max_steps: step the schedule (a whole
+        epoch only), evaluate, add the history row, save, call ``on_epoch_end``."""
+        ctx = self.ctx
+        # one model on every rank before evaluating and saving
+        distributed.sync_buffers(self.model, ctx)
         epoch_done = self.step_in_epoch >= steps_per_epoch
         if epoch_done:
             self.scheduler.step()
-            self.epoch += 1
-            self.step_in_epoch = 0
+            self.epoch, self.step_in_epoch = self.epoch + 1, 0
         val_loss, val_acc = self.evaluate() if self.val_set is not None else (None, None)
+        loss_sum, correct, n = progress["sums"]
+        seconds = progress["seconds"]
         row = {"epoch": self.epoch if epoch_done else self.epoch + self.step_in_epoch / steps_per_epoch,
                "step": self.global_step, "lr": self.optimizer.param_groups[0]["lr"],
                "train_loss": loss_sum / max(n, 1), "train_acc": correct / max(n, 1),
@@ -263,10 +257,11 @@ class Trainer:
             msg = f"epoch {row['epoch']:g}: train loss {row['train_loss']:.3f} acc {row['train_acc']:.3f}"
             if val_acc is not None:
                 msg += f" | val loss {val_loss:.3f} acc {val_acc:.3f}"
-            (tqdm.write if cfg.progress else print)(msg + f" | {row['images_per_s']:.0f} img/s")
+            (tqdm.write if self.cfg.progress else print)(msg + f" | {row['images_per_s']:.0f} img/s")
             if self.dir is not None:
                 history_io.save(self.history, self.dir)
-        self._progress = None if epoch_done else progress  # stopped by max_steps: the epoch goes on later
+        # stopped by max_steps inside an epoch: the checkpoint keeps its sums, the epoch goes on later
+        self._progress = None if epoch_done else progress
         self.save()
         self._progress = None
         if self.on_epoch_end is not None and ctx.is_main:
@@ -303,14 +298,11 @@ class Trainer:
                              f"(another --checkpoint-dir) with a lower learning rate (now {self.lr:g}) or "
                              "--precision fp32; --resume continues only with the same settings.")
 
-    def _bad_tensors(self) -> list[str]:
-        """Names of the model's (and the weight average's) weights and buffers that are not finite."""
-        states = {"": self.model.state_dict(), "ema.": self.ema.state_dict() if self.ema else {}}
-        tensors = [(prefix + k, v) for prefix, state in states.items() for k, v in state.items()
-                   if v.is_floating_point()]
-        if bool(torch.stack([torch.isfinite(v).all() for _, v in tensors]).all()):  # one device sync
-            return []
-        return [name for name, v in tensors if not bool(torch.isfinite(v).all())]
+    def _check_tensors(self) -> None:
+        """Stop if a weight or buffer of the model (or of the weight average) is not finite."""
+        bad = checkpoint.non_finite(self.model.state_dict(), ema=self.ema.state_dict() if self.ema else {})
+        if bad:
+            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
 
     def _check_finite(self, sums: torch.Tensor) -> tuple[float, float]:
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), self.ctx)
@@ -320,9 +312,7 @@ class Trainer:
         if loss > LOSS_LIMIT:
             raise self._diverged(f"the loss reached {loss:.3g}, far above any cross-entropy of a learning "
                                  f"classifier (limit {LOSS_LIMIT:g})")
-        bad = self._bad_tensors()
-        if bad:
-            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
+        self._check_tensors()
         return loss, correct / max(n, 1)
 
     @torch.no_grad()
@@ -339,12 +329,7 @@ class Trainer:
         dev, fmt = self.ctx.device, self.memory_format
         with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
             update_bn((x.to(dev, memory_format=fmt) for x, _ in loader), self.ema.module)
-        if self.ctx.distributed:
-            for m in self.ema.module.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    for buf in (m.running_mean, m.running_var):
-                        torch.distributed.all_reduce(buf)
-                        buf /= self.ctx.world_size
+        distributed.average_bn_statistics(self.ema.module, self.ctx)
         self._ema_bn_fresh = True
 
     @torch.no_grad()
@@ -365,18 +350,23 @@ class Trainer:
             dataset = on_device(dataset, ctx.device)
         loader = self._loader(dataset, indices=idx)
         dtype = autocast_dtype(self.precision)
-        sums = torch.zeros(3, dtype=torch.float64, device=ctx.device)
+        sums = _sums(0.0, 0.0, 0.0, device=ctx.device)
         for x, y in loader:
             x = x.to(ctx.device, memory_format=self.memory_format)
             y = y.to(ctx.device)
             with torch.autocast(ctx.device.type, dtype=dtype, enabled=dtype is not None):
                 logits = model(x)
-            sums += torch.stack([F.cross_entropy(logits.float(), y, reduction="sum").double(),
-                                 (logits.argmax(1) == y).sum().double(),
-                                 torch.tensor(float(y.numel()), dtype=torch.float64, device=ctx.device)])
+            sums += _sums(F.cross_entropy(logits.float(), y, reduction="sum"), (logits.argmax(1) == y).sum(),
+                          y.numel(), device=ctx.device)
         model.train(was_training)
         loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
         return loss_sum / max(n, 1), correct / max(n, 1)
+
+
+def _sums(loss_sum, correct, n, device: torch.device) -> torch.Tensor:
+    """(loss x n, correct, n) as one float64 tensor on ``device``: added up there, read once per update."""
+    return torch.stack([torch.as_tensor(v, dtype=torch.float64, device=device)
+                        for v in (loss_sum, correct, n)])
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None,
