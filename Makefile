@@ -18,7 +18,7 @@ $(BIN)/python:
 
 # One stamp per extra, so `make lab` never installs the test tools.
 $(VENV)/.installed-lab: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
@@ -39,7 +39,7 @@ lab: $(VENV)/.installed-lab
 # ruff (configured in pyproject.toml) first, then pytest over the package tests and nbval (strict: stored
 # outputs must match) over every notebook.
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check xception_edu tests
+	$(BIN)/ruff check xception_edu tests tools
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,

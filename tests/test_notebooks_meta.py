@@ -11,7 +11,7 @@ from tools.course import editions, folding
 # NN_topic, and NNa_topic for an optional appendix (06a after 06)
 NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 MAX_CELL_LINES = 20  # narrative-sized: anything longer belongs in the package
-# Issue 16: the last cell is a questionnaire, one numbered line per question and per answer.
+# The last cell is a questionnaire (5 to 10 questions), one numbered line per question and per answer.
 QUESTIONNAIRE = re.compile(r"## Questionnaire\n\n(?P<questions>(?:\d+\. \S.*\n)+)\n"
                            rf"<details><summary>{re.escape(folding.SUMMARY)}</summary>\n\n"
                            r"(?P<answers>(?:\d+\. \S.*\n)+)\n</details>\n?")
@@ -82,7 +82,7 @@ def test_ends_with_a_questionnaire_whose_answers_the_instructor_notes_repeat(pat
     numbers = {part: [int(line.split(".", 1)[0]) for line in found[part].splitlines()]
                for part in ("questions", "answers")}
     n = len(numbers["questions"])
-    assert 5 <= n <= 10, f"{path.name}: {n} questions; issue 16 asks for 5 to 10"
+    assert 5 <= n <= 10, f"{path.name}: {n} questions; a questionnaire has 5 to 10"
     assert numbers["questions"] == numbers["answers"] == list(range(1, n + 1)), \
         f"{path.name}: questions numbered {numbers['questions']}, answers {numbers['answers']}: want 1..{n}"
     notes = editions.notes_path(path, path.parents[1] / "docs" / "instructor-notes")

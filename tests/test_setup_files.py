@@ -13,6 +13,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 CONDA_NAMES = {"torch": "pytorch"}  # pip name -> conda-forge name where they differ
+NOTEBOOK_STACK = {"jupyterlab", "ipywidgets", "matplotlib", "torchinfo"}
 
 
 def _name(req: str) -> str:
@@ -24,17 +25,25 @@ def test_runtime_dependencies_have_lower_bounds_only():
         assert ">=" in req and "==" not in req and "<" not in req.replace(">=", ""), req
 
 
-def test_environment_yml_is_valid_and_names_every_runtime_dependency():
+def test_the_trainer_installs_without_the_notebook_stack_which_the_lab_extra_adds():
+    runtime = {_name(r) for r in PYPROJECT["project"]["dependencies"]}
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert runtime == {"torch", "torchvision", "tqdm", "numpy"}
+    assert NOTEBOOK_STACK | {"nbformat"} == {_name(r) for r in extras["lab"]}
+    assert "xception-edu[lab]" in extras["test"]  # the tests open the notebooks
+
+
+def test_environment_yml_is_valid_and_names_every_runtime_and_lab_dependency():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["channels"] == ["conda-forge"]
     deps = env["dependencies"]
     conda = {_name(d) for d in deps if isinstance(d, str)}
     assert "python" in conda and "python=3.11" in deps
-    for req in PYPROJECT["project"]["dependencies"]:
+    for req in PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["lab"]:
         name = _name(req)
         assert CONDA_NAMES.get(name, name) in conda, f"{name} is in pyproject but not in environment.yml"
     pip = next(d["pip"] for d in deps if isinstance(d, dict))
-    assert "-e ." in pip  # the package itself, so Binder and conda users import xception_edu
+    assert "-e .[lab]" in pip  # the package itself, so Binder and conda users import xception_edu
 
 
 def test_ci_runs_the_readme_test_command():
@@ -116,5 +125,5 @@ def test_make_lab_cpu_1_installs_the_cpu_only_pytorch_wheels_first(tmp_path):
 
     cpu = dry_run("CPU=1")
     assert "install --quiet torch torchvision --index-url https://download.pytorch.org/whl/cpu" in cpu[1]
-    assert cpu[2].endswith("install --quiet -e .")  # the package after: pip keeps the CPU torch
+    assert cpu[2].endswith("install --quiet -e '.[lab]'")  # the package after: pip keeps the CPU torch
     assert not any("download.pytorch.org" in line for line in dry_run())

@@ -37,7 +37,7 @@ _FAILURES: dict[str, int] = {}  # failed attempts per exercise since its last pa
 class Mismatch(AssertionError):
     """Raised inside a check with a message that helps the learner find the mistake.
 
-    Graduated hints (issue 19): the message is the nudge toward the idea; ``fix``, when given, names the
+    Graduated hints: the message is the nudge toward the idea; ``fix``, when given, names the
     exact fix and is shown only from the learner's second failed attempt at the same exercise on."""
 
     def __init__(self, message: str, fix: str | None = None):

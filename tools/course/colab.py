@@ -20,7 +20,7 @@ def first_cell(repo_url: str = REPO_URL) -> str:
 # On Colab: install this suite and enable widgets. Anywhere else this cell does nothing.
 import sys
 if "google.colab" in sys.modules:
-    %pip install --quiet "xception-edu @ git+{repo_url}"
+    %pip install --quiet "xception-edu[lab] @ git+{repo_url}"
     from google.colab import output
     output.enable_custom_widget_manager()"""
 

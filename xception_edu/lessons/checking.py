@@ -1,4 +1,4 @@
-"""What the exercise checks of the lessons share (issue 19: every check can fail): a closed form tried
+"""What the exercise checks of the lessons share, so that every check can fail: a closed form tried
 over a grid of inputs wide enough that a formula right only for the default sizes fails, with the
 typical mistakes named; and, for a module the learner builds, the layers that are not part of the
 figure (an activation where the paper has a ReLU)."""

@@ -72,7 +72,7 @@ def test_colab_cell_does_nothing_elsewhere(monkeypatch):
 
 def test_colab_cell_installs_the_suite_and_enables_widgets_on_colab(monkeypatch):
     magics, calls = _run_first_cell(monkeypatch, on_colab=True)
-    assert magics == [("pip", f'install --quiet "xception-edu @ git+{colab.REPO_URL}"')]
+    assert magics == [("pip", f'install --quiet "xception-edu[lab] @ git+{colab.REPO_URL}"')]
     assert calls == ["widgets"]
 
 
@@ -152,7 +152,7 @@ def _outputs(cell):
 
 
 def test_student_edition_carries_no_trace_of_our_run(built):
-    """Issue 19: a student meets a notebook they have not run: no execution counts, no timestamps."""
+    """A student meets a notebook they have not run: no execution counts, no timestamps."""
     for path in NOTEBOOKS:
         code = [c for c in _nb(built / "student" / path.name)["cells"] if c["cell_type"] == "code"]
         assert all(c["execution_count"] is None and "execution" not in c["metadata"] for c in code), path.name

@@ -1,4 +1,4 @@
-"""The questionnaire that ends every notebook (issue 16) in the editions: the student edition keeps the
+"""The questionnaire that ends every notebook in the editions: the student edition keeps the
 questions and loses the answers; the instructor edition keeps both, and its notes repeat the answers.
 (tests/test_notebooks_meta.py checks that every stored notebook has one, in the exact format.)"""
 import pathlib
@@ -29,7 +29,7 @@ def _numbered(items):
 
 
 def _questionnaire(questions=QUESTIONS, answers=ANSWERS):
-    # Written out by hand in the format of issue 16, not produced by the code under test.
+    # Written out by hand in the questionnaire's format, not produced by the code under test.
     return (f"## Questionnaire\n\n{_numbered(questions)}\n\n<details><summary>Answers (open once you have "
             f"tried)</summary>\n\n{_numbered(answers)}\n\n</details>")
 
