@@ -1,5 +1,6 @@
 """The experiment runner behind notebook 10 (Figs 9, 10 and the spectrum): resume, completeness,
 reproducibility, clear errors, and the spectrum's parameter budget. Tiny models and data: seconds."""
+import hashlib
 import json
 
 import pytest
@@ -68,9 +69,32 @@ def test_key_ignores_name_and_folder_but_not_settings():
     assert r1.key() == ablations.Config("c", data=dict(source="cifar10", root="/b")).key()
 
 
+# What a run's hash covered when notebook 10's runs were stored, written out: the key must not move.
+MODEL_DEFAULTS = dict(in_channels=3, middle_repeats=8, width=1.0, residual=True, mid_activation=None,
+                      spatial_groups=None, dropout=0.5, bn_eps=1e-3, bn_momentum=0.01, pool_padding="tf_same",
+                      channel_divisor=8)
+CPU_TRAIN = dict(epochs=3, batch_size=16, lr=0.02, ema_decay=0.8, ema_bn_batches=3)  # the hashed ones
+SYNTHETIC = dict(source="synthetic", task="mixed", train_size=160, val_size=96, image_size=71, data_seed=0)
+
+
+@pytest.mark.parametrize("model,data,train", [
+    ({}, {}, {}),
+    (MODEL, DATA, TRAIN),
+    (dict(width=0.25, middle_repeats=2, spatial_groups=4, mid_activation="elu"), {}, dict(lr=0.05)),
+    (dict(residual=False), dict(source="cifar10", root="/data", image_size=80), {}),
+])
+def test_key_is_the_hash_of_the_settings_as_stored(model, data, train):
+    data_all = {**(SYNTHETIC if data.get("source", "synthetic") == "synthetic" else dict(image_size=80)),
+                **data}
+    spec = dict(model={**MODEL_DEFAULTS, **model}, data={k: v for k, v in data_all.items() if k != "root"},
+                train={**CPU_TRAIN, **train})
+    want = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    assert ablations.Config("any", model, data, train).key() == want
+
+
 @pytest.mark.parametrize("make, match", [
     (lambda: ablations.Config("", MODEL), "non-empty name"),
-    (lambda: ablations.Config("x", {"widht": 0.5}), "not Xception arguments"),
+    (lambda: ablations.Config("x", {"widht": 0.5}), "not Xception options"),
     (lambda: ablations.Config("x", train={"epoch": 2}), "not TrainConfig fields"),
     (lambda: ablations.Config("x", train={"seed": 2}), "seeds to run_grid"),
     (lambda: ablations.Config("x", data={"source": "mnist"}), "not one of"),

@@ -12,19 +12,20 @@ import torch.nn.functional as F
 
 import xception_edu as xe
 from xception_edu import counting
-from xception_edu.model import presets
+from xception_edu.model import (
+    PAPER_WIDTHS,
+    Block,
+    MaxPool2dTFSame,
+    Xception,
+    XceptionConfig,
+    make_divisible,
+    presets,
+)
 from xception_edu.model.anatomy import (
     feature_maps,
     flow_counts,
     flow_summary,
     flow_table,
-)
-from xception_edu.model.xception import (
-    PAPER_WIDTHS,
-    Block,
-    MaxPool2dTFSame,
-    Xception,
-    make_divisible,
 )
 from xception_edu.ops import SeparableConv2d
 
@@ -246,7 +247,8 @@ def test_num_classes_and_in_channels():
     assert counting.count_params(base) - counting.count_params(m) == (f + 1) * (1000 - 7) + 2 * conv1
     assert m.forward_head(torch.randn(2, f, 3, 3), pre_logits=True).shape == (2, f)
     m.reset_classifier(3)
-    assert m(torch.randn(2, 1, 71, 71)).shape == (2, 3) and m.num_classes == 3
+    assert m(torch.randn(2, 1, 71, 71)).shape == (2, 3)
+    assert m.config == XceptionConfig(num_classes=3, in_channels=1, dropout=0.0, **TINY)
 
 
 def test_middle_repeats(paper):
@@ -369,27 +371,6 @@ def test_channels_last_gives_the_same_result():
     torch.testing.assert_close(got, ref, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    (dict(num_classes=0), "num_classes must be a positive integer, got 0"),
-    (dict(in_channels=2.0), "in_channels must be a positive integer, got 2.0"),
-    (dict(middle_repeats=-1), r"middle_repeats must be an integer >= 0 \(the paper: 8\), got -1"),
-    (dict(middle_repeats=True), "middle_repeats must be an integer >= 0"),
-    (dict(width=0), r"width must be a positive number .* got 0"),
-    (dict(width=float("inf")), "width must be a positive number"),
-    (dict(mid_activation="gelu"), r"mid_activation='gelu' is not one of None, 'relu', 'elu' \(Fig. 10\)"),
-    (dict(dropout=1.0), r"dropout must be a probability in \[0, 1\) \(the paper: 0.5\), got 1.0"),
-    (dict(dropout=-0.1), "dropout must be a probability"),
-    (dict(bn_eps=0), "bn_eps must be a positive number"),
-    (dict(bn_momentum=1.5), "bn_momentum must be in"),
-    (dict(pool_padding="same"), r"pool_padding='same' is not 'tf_same' \(Keras\) or 'symmetric' \(timm\)"),
-    (dict(channel_divisor=0), "channel_divisor must be a positive integer"),
-    (dict(spatial_groups=0), "spatial_groups=0 must divide"),
-])
-def test_bad_options_raise_clear_errors(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        Xception(**kwargs)
-
-
 # --- presets and summaries -----------------------------------------------------------------------
 
 def test_paper_preset_is_the_paper():
@@ -413,13 +394,17 @@ def test_small_preset_has_every_kind_of_block_and_fits_a_cpu():
     assert all(p.grad is not None for p in m.parameters())
 
 
-def test_preset_overrides_and_none_means_the_presets():
-    m = presets.model("small", num_classes=4, width=None, middle_repeats=None, residual=False,
-                      mid_activation="elu", dropout=0.2)
-    ref = presets.model("small")
-    assert m.width == ref.width and m.middle_repeats == ref.middle_repeats
-    assert (m.residual, m.mid_activation, m.head.dropout.p, m.num_classes) == (False, "elu", 0.2, 4)
-    assert presets.model("small", middle_repeats=0).middle_repeats == 0
+def test_preset_overrides_replace_fields_and_none_is_a_value():
+    m = presets.model("small", num_classes=4, residual=False, mid_activation="elu", dropout=0.2,
+                      bn_momentum=None)
+    small = presets.get("small").model
+    assert m.config == XceptionConfig(num_classes=4, width=small.width, middle_repeats=small.middle_repeats,
+                                      residual=False, mid_activation="elu", dropout=0.2, bn_momentum=None)
+    assert all(bn.momentum is None for bn in m.modules() if isinstance(bn, nn.BatchNorm2d))
+    assert presets.config("small", middle_repeats=0).middle_repeats == 0
+    assert presets.config("paper") == XceptionConfig() and presets.model("small").config == small
+    with pytest.raises(ValueError, match=r"width must be a finite number in \(0, inf\).*got None"):
+        presets.config("small", width=None)  # None is a value, not "the preset's"
     with pytest.raises(ValueError, match=r"unknown preset 'huge'; choose one of \['paper', 'small'\]"):
         presets.model("huge")
 

@@ -45,7 +45,7 @@ def _logits(model, x, train=True):
 def test_same_parameters_and_settings(pair):
     theirs, ours = pair
     assert counting.count_params(ours) == counting.count_params(theirs) == 22_855_952
-    assert ours.pool_padding == "symmetric" and ours.head.dropout.p == theirs.drop_rate == 0
+    assert ours.config.pool_padding == "symmetric" and ours.head.dropout.p == theirs.drop_rate == 0
     assert {(m.eps, m.momentum) for m in ours.modules() if isinstance(m, nn.BatchNorm2d)} == {(1e-5, 0.1)}
 
 
@@ -81,7 +81,7 @@ def test_tf_same_pool_matches_timms_max_pool_same():
 def test_classes_channels_and_dropout_are_read_off_the_model():
     theirs = timm.create_model("legacy_xception", pretrained=False, num_classes=10, in_chans=1, drop_rate=0.2)
     ours = Xception.from_timm(theirs)
-    assert (ours.num_classes, ours.in_channels, ours.head.dropout.p) == (10, 1, 0.2)
+    assert (ours.config.num_classes, ours.config.in_channels, ours.head.dropout.p) == (10, 1, 0.2)
     from_dict = Xception.from_timm(theirs.state_dict(), dropout=0.5, bn_eps=1e-3)
     assert from_dict.head.dropout.p == 0.5
     assert {m.eps for m in from_dict.modules() if isinstance(m, nn.BatchNorm2d)} == {1e-3}

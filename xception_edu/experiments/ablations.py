@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
+from .._validate import is_int
 from ..counting import count_params
 from ..model import PAPER_WIDTHS, Xception, make_divisible
 from ..train import fit, recipe
@@ -123,7 +124,7 @@ def check_grid(configs: Iterable[Config], seeds: Iterable[int]) -> tuple[list[Co
     configs, seeds = list(configs), list(seeds)
     if not configs:
         raise ValueError("the grid has no configurations")
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
+    if not seeds or any(not is_int(s) or s < 0 for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds repeat: {seeds}")
@@ -220,6 +221,12 @@ def params_of(model: dict, classes: int = 10) -> int:
         return count_params(Xception(num_classes=classes, **model))
 
 
+def _channels(model: dict, width: float) -> tuple[int, ...]:
+    """Fig. 5's channel counts at ``width``: all that the width changes in a model."""
+    divisor = {**MODEL_DEFAULTS, **model}["channel_divisor"]
+    return tuple(make_divisible(c * width, divisor) for c in PAPER_WIDTHS)
+
+
 def width_for_budget(model: dict, target: int, classes: int = 10, lo: float = 0.01, hi: float = 4.0,
                      iters: int = 40) -> float:
     """The width whose parameter count is closest to ``target`` for this model (other arguments fixed).
@@ -229,11 +236,10 @@ def width_for_budget(model: dict, target: int, classes: int = 10, lo: float = 0.
     the closer of the two is returned. Each probe builds the model on the meta device: exact counts,
     no memory, about a millisecond per layer.
     """
-    divisor = model.get("channel_divisor", 8)
     cache: dict[tuple, int] = {}
 
     def params(w):  # parameters depend on the width only through the rounded channel counts
-        channels = tuple(make_divisible(c * w, divisor) for c in PAPER_WIDTHS)
+        channels = _channels(model, w)
         if channels not in cache:
             cache[channels] = params_of({**model, "width": w}, classes)
         return cache[channels]
@@ -270,14 +276,13 @@ def spectrum_configs(groups=(1, 2, 4, 8, None), model: dict | None = None, data:
         if g is None:
             configs.append(Config("depthwise (g=C)", {**model, "spatial_groups": None}, data, train))
             continue
-        if isinstance(g, bool) or not isinstance(g, int) or g < 1:
+        if not is_int(g) or g < 1:
             raise ValueError(f"group counts must be positive integers or None (depthwise), got {g!r}")
         m = {**model, "spatial_groups": g}
         # g groups hold more weights per channel than g = C: the width is below the depthwise model's.
         exact = width_for_budget(m, budget, classes, hi={**MODEL_DEFAULTS, **model}["width"])
-        width, divisor = round(exact, 6), m.get("channel_divisor", 8)  # short for tables and keys ...
-        if any(make_divisible(c * width, divisor) != make_divisible(c * exact, divisor)
-               for c in PAPER_WIDTHS):
+        width = round(exact, 6)  # short for tables and keys ...
+        if _channels(m, width) != _channels(m, exact):
             width = exact  # ... unless rounding crosses a channel step (the search ends next to one)
         m["width"] = width
         try:

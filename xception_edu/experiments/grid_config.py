@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import json
 from dataclasses import dataclass, field
 
 from .. import data as data_mod
-from ..model import Xception, presets
+from ..model import Xception, XceptionConfig, presets
 from ..train import TrainConfig
 
 DATA_SOURCES = tuple(s for s in data_mod.SOURCES if s != "random")  # random pixels: nothing to compare
 SYNTHETIC_DEFAULTS = dict(source="synthetic", task="mixed", train_size=160, val_size=96, image_size=71,
                            data_seed=0)
-MODEL_DEFAULTS = {k: p.default for k, p in inspect.signature(Xception.__init__).parameters.items()
-                   if k not in ("self", "num_classes")}
+# num_classes comes from the data; every other XceptionConfig field is a grid's to set.
+MODEL_DEFAULTS = {k: v for k, v in dataclasses.asdict(XceptionConfig()).items() if k != "num_classes"}
 _MODEL_ARGS = set(MODEL_DEFAULTS)
 _TRAIN_ARGS = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}
 # Settings that change where and how fast a run goes, not what it computes: left out of the run's hash.
@@ -25,19 +24,12 @@ _NOT_HASHED_DATA = {"root"}
 _NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every",
                      "resume"}
 
-# CPU training defaults for the grids: short, quiet runs (3 epochs of 10 steps of 16 images on the default
-# synthetic set of 160, evaluated on 96 others; notebook 10's 18 runs take about 48 s on a 2-core
-# CPU one after another, 31 s two at a time). A
-# step of a model this small costs mostly per-layer overhead, not per image (about 50 ms at batch 16, 60 at
-# batch 24, on an idle core), so time goes with the number of steps and evaluation batches; with fewer
-# validation (64) or training (120) images every comparison of the notebook fell within the spread of its
-# 3 seeds. Evaluation uses the paper's Polyak averaging with a short memory (decay 0.8) because the
-# engine then re-estimates BN statistics on training batches before each evaluation: in runs of a few
-# dozen steps the running averages of BN lag so far behind the weights that evaluation is at chance
-# (measured here: 25% validation accuracy at 98% training accuracy). log_every is one epoch: each check of
-# the loss and the weights costs about 10 ms and changes nothing a run computes.
-CPU_TRAIN = dict(epochs=3, batch_size=16, lr=0.02, ema_decay=0.8, ema_bn_batches=3, progress=False,
-                 log_every=10)
+# CPU training defaults for the grids, each for one reason:
+CPU_TRAIN = dict(
+    epochs=3, batch_size=16, lr=0.02,  # short runs that still separate the configurations beyond their seeds
+    ema_decay=0.8, ema_bn_batches=3,  # short-memory Polyak averaging, BN re-estimated: its running stats lag
+    progress=False, log_every=10,  # quiet; the loss and the weights checked once an epoch (10 steps)
+)
 
 
 @dataclass
@@ -45,7 +37,7 @@ class Config:
     """One configuration of a grid.
 
     name   a label for tables and plots ("residual", "ELU", "g=4", ...).
-    model  ``Xception`` keyword arguments (num_classes comes from the data).
+    model  ``XceptionConfig`` fields (num_classes comes from the data).
     data   ``source`` ("synthetic", "cifar10", "imagenette", "folder") and its settings: for synthetic,
            task, train_size, val_size, image_size, data_seed; for the others, root and image_size.
     train  overrides of ``engine.recipe("cpu")`` (epochs, batch_size, lr, ...); not the seed: seeds are
@@ -67,7 +59,7 @@ class Config:
                         else dict(image_size=80)), **self.data}
         unknown = set(self.model) - _MODEL_ARGS
         if unknown:
-            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not Xception arguments; "
+            raise ValueError(f"config {self.name!r}: {sorted(unknown)} are not Xception options; "
                              f"choose from {sorted(_MODEL_ARGS)}")
         if "seed" in self.train:
             raise ValueError(f"config {self.name!r}: give seeds to run_grid(seeds=...), not in train")

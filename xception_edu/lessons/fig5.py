@@ -6,10 +6,10 @@ flow, one box per layer, the shortcuts with their 1x1 convs and the map size bet
     fig5_view(middle_repeats, width, image_size, block)            notebook 08's view: a block's counts + SVG
     fig5_app(...)                                                  the widget around ``fig5_view``
 
-The structure and channel counts come from the model's block table (``Xception.block_table``, i.e.
-``model.xception.fig5_blocks``), the shapes, parameters and multiply-adds from one traced forward pass of
-that model (``counting.trace``), so the figure is exact for any configuration. The batch norm that follows
-every conv and separable conv (Fig. 5) is not drawn as a box.
+The boxes, their order and the shortcuts come from the model's block table (``model.config.blocks()``:
+each block's layers and shortcut), the shapes, parameters and multiply-adds from one traced forward pass
+of that model (``counting.trace``), so the figure is exact for any configuration. The batch norm that
+follows every conv and separable conv (Fig. 5) is not drawn as a box.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ import torch
 
 from .. import counting
 from .._validate import choice
-from ..model import Xception
-from ..model.xception import BlockSpec
+from ..model import BlockSpec, Layer, Xception, XceptionConfig
 from .app import App, check_choices
 
 FLOWS = ("entry", "middle", "exit")
@@ -83,9 +82,9 @@ class DrawnBlock:
 
 @dataclass(frozen=True)
 class Fig5Drawing:
-    config: tuple[tuple[str, object], ...]  # the Xception(...) keywords it was drawn from
-    input: tuple[int, ...]                  # (C, H, W) of the image
-    blocks: tuple[DrawnBlock, ...]          # stem, block2 ..., block14, head
+    config: XceptionConfig           # the model it was drawn from
+    input: tuple[int, ...]           # (C, H, W) of the image
+    blocks: tuple[DrawnBlock, ...]   # stem, block2 ..., block14, head
 
     def flow(self, name: str) -> list[DrawnBlock]:
         return [b for b in self.blocks if b.flow == name]
@@ -107,30 +106,25 @@ def _conv_label(c: int, k: int, s: int) -> str:
     return f"Conv {c}, {k}x{k}" + (f", stride={s}x{s}" if s > 1 else "")
 
 
-def _spec_boxes(spec: BlockSpec, module: str) -> list[tuple]:
-    """The main path of one block as (kind, label, module, channels, kernel, stride), read off the spec in
-    the order ``model.xception`` builds it (``Block``, ``_stem``, ``_tail``)."""
-    rows = []
-    if spec.kind == "stem":
-        for i, (c, s) in enumerate(zip(spec.widths, (2, 1)), start=1):
-            rows += [("conv", _conv_label(c, 3, s), f"{module}.conv{i}", c, 3, s),
-                     ("relu", "ReLU", f"{module}.act{i}", None, None, 1)]
-        return rows
-    body = f"{module}.body" if spec.kind == "residual" else module
-    for i, c in enumerate(spec.widths, start=1):
-        relu = ("relu", "ReLU", f"{body}.act{i}", None, None, 1)
-        sep = ("separable", f"SeparableConv {c}, 3x3", f"{body}.sepconv{i}", c, 3, 1)
-        if spec.kind == "tail":  # block14: SeparableConv -> BN -> ReLU
-            rows += [sep, relu]
-        else:  # ReLU -> SeparableConv -> BN; block2 starts without the ReLU (the stem ends with one)
-            rows += ([relu] if i > 1 or spec.leading_relu else []) + [sep]
-    if spec.pool:
-        rows.append(("maxpool", "MaxPooling 3x3, stride=2x2", f"{body}.pool", None, 3, 2))
-    return rows
+def _label(layer: Layer) -> str:
+    c, k, s = layer.channels, layer.kernel, layer.stride
+    if layer.kind == "conv":
+        return _conv_label(c, k, s)
+    if layer.kind == "separable":
+        return f"SeparableConv {c}, {k}x{k}"
+    if layer.kind == "maxpool":
+        return f"MaxPooling {k}x{k}, stride={s}x{s}"
+    return "ReLU"
 
 
-def _module_name(spec: BlockSpec) -> str:
-    return "stem" if spec.kind == "stem" else f"{spec.flow}_flow.{spec.name}"
+def _box(layer: Layer, path: str) -> tuple:
+    """One drawn layer as (kind, label, module, channels, kernel, stride)."""
+    return layer.kind, _label(layer), f"{path}.{layer.name}", layer.channels, layer.kernel, layer.stride
+
+
+def _spec_boxes(spec: BlockSpec) -> list[tuple]:
+    """The main path of one block, in the order of its layers in the block table (batch norm not drawn)."""
+    return [_box(layer, spec.body) for layer in spec.layers if layer.kind != "bn"]
 
 
 def fig5_drawing(middle_repeats: int = 8, width: float = 1.0, num_classes: int = 1000,
@@ -148,7 +142,7 @@ def fig5_drawing(middle_repeats: int = 8, width: float = 1.0, num_classes: int =
 def _drawing(middle_repeats, width, num_classes, image_size) -> Fig5Drawing:
     with torch.device("meta"):  # no memory for the weights: a 2x-wide model costs nothing
         model = Xception(num_classes=num_classes, middle_repeats=middle_repeats, width=width)
-    rows = counting.trace(model, (1, model.in_channels, image_size, image_size))
+    rows = counting.trace(model, (1, model.config.in_channels, image_size, image_size))
     modules = dict(model.named_modules())
 
     def within(name):
@@ -161,25 +155,16 @@ def _drawing(middle_repeats, width, num_classes, image_size) -> Fig5Drawing:
                           counting.count_params(modules[module]), counting.macs_of(within(module)))
 
     blocks = []
-    for spec in model.block_table:
-        module = _module_name(spec)
-        shortcut, sc_box = None, None
-        if spec.kind == "residual" and model.residual:
-            if spec.pool or spec.out_channels != spec.in_channels:  # as ``Block`` decides
-                s = 2 if spec.pool else 1
-                shortcut, sc_box = "conv", ("conv", _conv_label(spec.out_channels, 1, s),
-                                            f"{module}.shortcut.conv", spec.out_channels, 1, s)
-            else:
-                shortcut = "identity"
-        blocks.append(drawn(spec.name, spec.flow, module, _spec_boxes(spec, module), shortcut, sc_box))
+    for spec in model.config.blocks():
+        sc_box = next((_box(layer, f"{spec.module}.shortcut") for layer in spec.shortcut_layers
+                       if layer.kind == "conv"), None)
+        blocks.append(drawn(spec.name, spec.flow, spec.module, _spec_boxes(spec), spec.shortcut, sc_box))
     p = model.head.dropout.p
     blocks.append(drawn("head", "exit", "head", [
         ("gap", "GlobalAveragePooling", "head.pool", None, None, 1),
         ("dropout", f"Dropout {p:g}", "head.dropout", None, None, 1),
         ("fc", f"Fully-connected, {num_classes} classes", "head.fc", num_classes, None, 1)]))
-    config = (("middle_repeats", middle_repeats), ("width", width), ("num_classes", num_classes),
-              ("image_size", image_size))
-    return Fig5Drawing(config, (model.in_channels, image_size, image_size), tuple(blocks))
+    return Fig5Drawing(model.config, (model.config.in_channels, image_size, image_size), tuple(blocks))
 
 
 # --- the SVG --------------------------------------------------------------------------------------------
@@ -250,7 +235,7 @@ def fig5_svg(drawing: Fig5Drawing, selected: str | None = None) -> str:
     and marked "Repeated N times", map sizes between the blocks; the block ``selected`` is outlined."""
     if selected is not None:
         drawing.block(selected)  # a clear error for an unknown name
-    repeats = dict(drawing.config)["middle_repeats"]
+    repeats = drawing.config.middle_repeats
     parts, bottoms = [], []
     for col, flow in enumerate(FLOWS):
         x0, y = 16 + col * COL_W, 20

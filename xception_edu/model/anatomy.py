@@ -21,7 +21,8 @@ import torch.nn as nn
 from .. import counting
 from ..counting import Counts, count_params
 from ..ops import SeparableConv2d
-from .xception import MIN_SIZE, fig5_blocks
+from .blocks import MIN_SIZE, Layer
+from .config import XceptionConfig
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def _size(image_size) -> tuple[int, int]:
 
 
 def _trace(model: nn.Module, image_size) -> OrderedDict[str, counting.Traced]:
-    return counting.trace(model, (1, getattr(model, "in_channels", 3), *_size(image_size)))
+    channels = getattr(getattr(model, "config", None), "in_channels", 3)  # any network with RGB input too
+    return counting.trace(model, (1, channels, *_size(image_size)))
 
 
 def _within(rows, prefix: str) -> list[counting.Traced]:
@@ -93,7 +95,7 @@ def flow_summary(model: nn.Module, image_size=299, batch_size: int = 1, depth: i
     kwargs.setdefault("col_names", ("output_size", "num_params", "mult_adds"))
     kwargs.setdefault("row_settings", ("var_names",))
     kwargs.setdefault("verbose", 0)
-    return summary(model, input_size=(batch_size, model.in_channels, h, w), depth=depth, **kwargs)
+    return summary(model, input_size=(batch_size, model.config.in_channels, h, w), depth=depth, **kwargs)
 
 
 # --- separable convs vs regular convs in their place (Sec. 3, Fig. 5) --------------------------------------
@@ -182,34 +184,44 @@ def breakdown(model: nn.Module, image_size=299) -> OrderedDict[str, Counts]:
 
 # --- Fig. 5 in closed form, for the architecture widget --------------------------------------------------
 
+def _layer_counts(layer: Layer, n: int) -> tuple[Counts, int]:
+    """One row of the block table on an n x n map: its counts and the side of the map it leaves."""
+    if layer.kind == "conv":  # valid padding
+        n = (n - layer.kernel) // layer.stride + 1
+        return counting.conv(layer.in_channels, layer.channels, layer.kernel, (n, n)), n
+    if layer.kind == "separable":  # same padding, stride 1
+        return counting.separable(layer.in_channels, layer.channels, layer.kernel, (n, n)), n
+    if layer.kind == "bn":
+        return counting.batchnorm(layer.channels), n
+    if layer.kind == "maxpool":  # 'same' padding: the map shrinks by the stride, rounding up
+        return counting.ZERO, -(-n // layer.stride)
+    return counting.ZERO, n  # ReLU
+
+
+def _path_counts(layers, n: int) -> tuple[Counts, int]:
+    total = counting.ZERO
+    for layer in layers:
+        counts, n = _layer_counts(layer, n)
+        total += counts
+    return total, n
+
+
 def xception_counts(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299,
                     num_classes: int = 1000) -> OrderedDict[str, Counts]:
     """Parameters and multiply-adds per image of ``Xception(middle_repeats=..., width=...)``, per flow
     (stem, entry, middle, exit, classifier, total), in closed form from Fig. 5's block table
-    (``fig5_blocks``): no model is built, so it answers in microseconds."""
+    (``XceptionConfig.blocks``: each block's layers and shortcut): no model is built, so it answers in
+    microseconds."""
     if image_size < MIN_SIZE:
         raise ValueError(f"image_size={image_size} is below Xception's minimum of {MIN_SIZE} px")
-    conv, sep, bn = counting.conv, counting.separable, counting.batchnorm
+    blocks = XceptionConfig(num_classes=num_classes, middle_repeats=middle_repeats, width=width).blocks()
     parts = OrderedDict((k, counting.ZERO) for k in ("stem", "entry", "middle", "exit"))
     n = image_size
-    blocks = fig5_blocks(width, middle_repeats)
     for b in blocks:
-        total, c = counting.ZERO, b.in_channels
-        if b.kind == "stem":  # two valid 3x3 convs, the first with stride 2
-            for i, w in enumerate(b.widths):
-                n = (n - 3) // 2 + 1 if i == 0 else n - 2
-                total += conv(c, w, 3, (n, n)) + bn(w)
-                c = w
-            parts["stem"] += total
-            continue
-        for w in b.widths:
-            total += sep(c, w, 3, (n, n)) + bn(w)
-            c = w
-        if b.pool:
-            n = -(-n // 2)  # a 3x3/2 'same' max-pool halves the map, rounding up
-        if b.kind == "residual" and (b.pool or c != b.in_channels):
-            total += conv(b.in_channels, c, 1, (n, n)) + bn(c)
-        parts[b.flow] += total
+        main, out = _path_counts(b.layers, n)
+        shortcut, _ = _path_counts(b.shortcut_layers, n)
+        parts["stem" if b.kind == "stem" else b.flow] += main + shortcut
+        n = out
     parts["classifier"] = counting.linear(blocks[-1].out_channels, num_classes)
     parts["total"] = sum(parts.values(), counting.ZERO)
     return parts

@@ -3,16 +3,17 @@
     paper   Fig. 5 as published: 22,855,952 parameters with 1000 classes, 299x299 inputs, ~8.36 G mult-adds.
     small   the same architecture for a laptop CPU: every kind of block (stem, three entry blocks with
             conv shortcuts and max-pools, identity-shortcut middle blocks, block13 and block14, the head),
-            a quarter of the channels, 2 middle blocks, 80x80 inputs: ~23 M mult-adds per image, a training
-            step at batch 32 in about 0.1 s on two free CPU cores (channels_last).
+            a quarter of the channels, 2 middle blocks, 80x80 inputs: ~23 M mult-adds per image.
 
-    model = presets.model("small", num_classes=10)
+    model = presets.model("small", num_classes=10)     # an Xception
+    config = presets.config("small", num_classes=10)   # its XceptionConfig
     size = presets.image_size("small")
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .config import XceptionConfig
 from .xception import Xception
 
 
@@ -20,25 +21,22 @@ from .xception import Xception
 class Preset:
     name: str
     image_size: int
-    config: dict = field(default_factory=dict)  # ``Xception`` keyword arguments
+    model: XceptionConfig = field(default_factory=XceptionConfig)
     description: str = ""
 
 
 PRESETS: dict[str, Preset] = {
-    "paper": Preset("paper", 299, {}, "Fig. 5 as published (Keras reference), 299x299"),
+    "paper": Preset("paper", 299, XceptionConfig(), "Fig. 5 as published (Keras reference), 299x299"),
     "small": Preset(
         "small", 80,
         # 80 px: the exit flow still ends on a 3x3 map (80 -> 39 -> 37 -> 19 -> 10 -> 5 -> 3), and the even
         # 10x10 map before block4's pool keeps TF-"same" pooling visible. BN momentum 0.1 (PyTorch's)
         # instead of Keras's 0.01: a CPU run lasts a few hundred steps, and the running statistics used for
         # evaluation must keep up with weights that change that fast.
-        dict(width=0.25, middle_repeats=2, bn_momentum=0.1),
+        XceptionConfig(width=0.25, middle_repeats=2, bn_momentum=0.1),
         "CPU-sized: width 0.25, 2 middle blocks, 80x80",
     ),
 }
-
-# Arguments for which None is a real value, not "use the preset's".
-_NONE_IS_A_VALUE = {"mid_activation", "spatial_groups", "bn_momentum"}
 
 
 def get(name: str) -> Preset:
@@ -53,9 +51,12 @@ def image_size(name: str) -> int:
     return get(name).image_size
 
 
+def config(name: str = "small", **overrides) -> XceptionConfig:
+    """The preset's ``XceptionConfig`` with ``overrides`` in place of its fields (None is a value too,
+    e.g. ``bn_momentum=None``: give only the options you mean to change)."""
+    return get(name).model.replace(**overrides)
+
+
 def model(name: str = "small", **overrides) -> Xception:
-    """An ``Xception`` with the preset's configuration; keyword arguments override it, and ``None``
-    means "the preset's value" (except for mid_activation, spatial_groups and bn_momentum)."""
-    preset = get(name)
-    chosen = {k: v for k, v in overrides.items() if v is not None or k in _NONE_IS_A_VALUE}
-    return Xception(**{**preset.config, **chosen})
+    """An ``Xception`` of ``config(name, **overrides)``."""
+    return Xception(config(name, **overrides))
