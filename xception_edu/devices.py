@@ -12,10 +12,11 @@ import torch
 
 @contextlib.contextmanager
 def cpu_threads(n: int | None):
-    """Run the block with PyTorch limited to ``n`` CPU threads (None: unchanged), then restore the count.
+    """Run the block (or, as a decorator, each call of a function) with PyTorch limited to ``n`` CPU threads
+    (None: unchanged), then restore the count.
 
-    Tiny tensors run fastest on one thread: on a busy 2-core laptop, thread hand-offs cost more than the
-    arithmetic (a 12-channel conv went from ~20 ms to well under 1 ms), and widget redraws must feel instant.
+    Tiny tensors run fastest on one thread: on a busy machine, handing work between threads costs more than
+    the arithmetic, and widget redraws must feel instant.
     """
     old = torch.get_num_threads()
     if n is not None:

@@ -2,7 +2,7 @@
 
 What a throughput measurement feeds the model (timm's benchmark does the same): uniform uint8 pixels,
 held in memory as a ``TensorImages``, so that with ``--data-on-device`` the whole set sits on the GPU and
-no loader, decoder or host-to-device copy is part of what is measured (issue 18's GPU check).
+no loader, decoder or host-to-device copy is part of what is measured (the GPU check's throughput).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import sys
 import torch
 
 from ..devices import check_device
-from ..train.cli import one_line
+from ..train.cli import checked, one_line
 from . import ablations
 from .ablations import DATA_SOURCES, GRIDS, RESULTS, TABLE, format_summary, run_grid, summarize
 
@@ -32,10 +32,7 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         if not 0 < v < math.inf:
             p.error(f"--{name} must be a positive, finite number, got {v}")
     if args.device is not None:
-        try:
-            check_device(args.device)
-        except ValueError as e:  # "device 'cuda:3': ..." -> "--device 'cuda:3': ..."
-            p.error(f"--{e}")
+        checked(p, check_device, args.device)
 
 
 def _groups(p: argparse.ArgumentParser, text: str) -> tuple[int | None, ...]:

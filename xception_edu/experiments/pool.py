@@ -1,10 +1,10 @@
 """The runs of a grid in worker processes, several at once.
 
 A model as small as notebook 10's spends more time synchronising threads than computing, so one thread per
-run is fastest; a machine with k cores then trains k runs at the same time instead of one after another
-(notebook 10's 18 runs on 2 cores: about half the time). Each run depends only on its (configuration,
-seed): its data, initial weights and sample order are seeded from them, and every worker uses the thread
-count of the caller, so a run gives the same numbers in a worker as in the caller (a test checks it).
+run is fastest; a machine with k cores then trains k runs at the same time instead of one after another.
+Each run depends only on its (configuration, seed): its data, initial weights and sample order are seeded
+from them, and a worker runs it with the caller's thread count (``devices.cpu_threads``), so a run gives the
+same numbers in a worker as in the caller (a test checks it).
 """
 from __future__ import annotations
 
@@ -17,21 +17,23 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from ..devices import cpu_threads
+
 
 def default_processes(limit: int = 4) -> int:
     """Runs at once: one per core, at most ``limit`` (each worker holds its own copy of torch)."""
     return max(1, min(os.cpu_count() or 1, limit))
 
 
-def _init_worker(threads: int) -> None:
-    torch.set_num_threads(threads)
+def _init_worker() -> None:
     # An interrupt (Ctrl-C, Jupyter's stop button, a kernel shutdown) is the caller's to handle: it stops
     # waiting and cancels the runs not started; a worker finishes its run quietly instead of printing a trace.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _one(train: Callable, data: Callable, config, seed: int) -> dict:
-    return train(config, seed, data(config, seed))
+def _one(train: Callable, data: Callable, config, seed: int, threads: int | None = None) -> dict:
+    with cpu_threads(threads):
+        return train(config, seed, data(config, seed))
 
 
 def _importable(fn: Callable, role: str) -> None:
@@ -56,7 +58,8 @@ def map_runs(todo: list[tuple], train: Callable, data: Callable, processes: int 
     _importable(train, "train")
     _importable(data, "data")
     pool = _pool(processes)
-    futures = [pool.submit(_one, train, data, config, seed) for config, seed in todo]
+    threads = torch.get_num_threads()
+    futures = [pool.submit(_one, train, data, config, seed, threads) for config, seed in todo]
     try:
         for future in futures:
             yield future.result()
@@ -68,19 +71,17 @@ def map_runs(todo: list[tuple], train: Callable, data: Callable, processes: int 
             future.cancel()  # stopped early (an error, an interrupt): start no further run
 
 
-# One pool per process, kept between grids: starting a worker (importing torch) costs seconds, and
+# One pool per process, kept between grids: starting a worker (importing torch) takes seconds, and
 # notebook 10 trains three grids in a row.
 _POOL: dict = {}
 
 
 def _pool(processes: int) -> concurrent.futures.ProcessPoolExecutor:
-    key = (processes, torch.get_num_threads())
-    if key not in _POOL:
+    if processes not in _POOL:
         shutdown()
-        _POOL[key] = concurrent.futures.ProcessPoolExecutor(
-            processes, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-            initargs=(key[1],))
-    return _POOL[key]
+        _POOL[processes] = concurrent.futures.ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+    return _POOL[processes]
 
 
 def shutdown() -> None:

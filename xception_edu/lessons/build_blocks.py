@@ -18,12 +18,11 @@ gets a nudge, a repeated one the exact fix (``Mismatch(..., fix=...)``).
 """
 from __future__ import annotations
 
-import functools
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..devices import cpu_threads
 from ..exercises import Mismatch, register
 from ..model import Block, MaxPool2dTFSame, fig5_blocks
 from ..ops import SeparableConv2d
@@ -245,18 +244,8 @@ def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int 
                        f"differ in {mode} ({diff}).", fix=f"compare your forward with {what}, layer by layer")
 
 
-def _one_thread(check):
-    # Tensors this small run fastest on one thread; on a busy 2-core machine two threads spun against each
-    # other and made a check 30-60x slower (measured: 5-14 s instead of 0.2 s).
-    @functools.wraps(check)
-    def run(answer):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return check(answer)
-        finally:
-            torch.set_num_threads(threads)
-    return run
+# Tensors this small run fastest on one thread: on a busy machine, threads spin against each other.
+_one_thread = cpu_threads(1)
 
 
 # --- the checks -------------------------------------------------------------------------------------------

@@ -337,14 +337,10 @@ def _scaled_lr(fn):
 
 @register("09.lr_at_epoch")
 def _lr_at_epoch(fn):
-    cfg, rate = recipe("paper"), {}
+    rate = {}
     for lr0 in (0.045, 0.18):  # the rate torch's StepLR uses during each epoch (counted from 0)
-        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr0)
-        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.decay_every, gamma=cfg.lr_decay)
-        for epoch in range(100):
-            rate[lr0, epoch] = opt.param_groups[0]["lr"]
-            opt.step()
-            sched.step()
+        for epoch, lr in enumerate(schedule(recipe("paper", lr=lr0), 100)):
+            rate[lr0, epoch] = lr
     grid = [(lr0, epoch) for lr0 in (0.045, 0.18) for epoch in (0, 1, 2, 3, 4, 5, 9, 30, 99)]
     closed_form("lr_at_epoch", fn, grid, lambda lr0, epoch: rate[lr0, epoch], [
         Mistake(lambda lr0, epoch: lr0 * 0.94 ** epoch,

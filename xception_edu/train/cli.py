@@ -249,6 +249,15 @@ def build(a: argparse.Namespace, cfg: TrainConfig | None = None):
     return model, train_set, val_set
 
 
+def checked(p: argparse.ArgumentParser, make, *args):
+    """``make(*args)``, or argparse's usage error (exit code 2) with the message of its ValueError: the
+    command line says what the Python API says."""
+    try:
+        return make(*args)
+    except ValueError as e:
+        p.error(str(e))
+
+
 def one_line(e: BaseException) -> str:
     """An exception's message on one line (PyTorch's often span several), or its type if it has none."""
     return " ".join(str(e).split()) or type(e).__name__
@@ -260,10 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     p = parser()
     a = p.parse_args(argv)
     _check_args(p, a)
-    try:
-        cfg = config(a)
-    except ValueError as e:  # the TrainConfig's message, as the Python API gives it
-        p.error(str(e))
+    cfg = checked(p, config, a)
     if a.ddp_timeout is not None:  # the Trainer joins the process group; it reads the wait from here
         os.environ[distributed.TIMEOUT_ENV] = repr(a.ddp_timeout)
     try:
