@@ -46,8 +46,11 @@ def test_environment_yml_is_valid_and_names_every_runtime_and_lab_dependency():
     assert "-e .[lab]" in pip  # the package itself, so Binder and conda users import xception_edu
 
 
-def test_ci_runs_the_readme_test_command():
-    assert "make test" in (ROOT / ".ci" / "run").read_text()
+def test_ci_runs_the_readme_test_command_then_the_bare_install_check():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in ci  # a failing step fails CI
+    steps = [line.strip() for line in ci.splitlines() if line.strip() and not line.startswith((" ", "#"))]
+    assert steps.index("make test") < steps.index(".venv/bin/python -m tools.bare_install")
     readme = (ROOT / "README.md").read_text()
     assert "make lab" in readme and "make test" in readme
 
