@@ -7,6 +7,7 @@ import torch
 
 import xception_edu as xe
 from xception_edu import counting
+from xception_edu._validate import common_divisors
 
 SHAPES = [(3, 8, 3, (9, 9)), (8, 16, 3, (7, 5)), (12, 24, 5, (6, 6)), (16, 16, 1, (4, 8)), (6, 12, 3, (1, 1))]
 
@@ -158,3 +159,13 @@ def test_divisors():
     assert xe.divisors(12) == [1, 2, 3, 4, 6, 12]
     assert all(12 % d == 0 for d in xe.divisors(12))
     assert list(itertools.chain(xe.divisors(1))) == [1]
+
+
+def test_common_divisors():
+    assert common_divisors(12) == xe.divisors(12)
+    assert common_divisors(18, 12) == [1, 2, 3, 6]
+    assert common_divisors(16, 32, 64, 184) == [1, 2, 4, 8]  # Xception's separable inputs at width 0.25
+    assert common_divisors(7, 9) == [1]
+    for bad, match in (((), "at least one"), ((12, 0), "got 0"), ((12, 2.0), "got 2.0")):
+        with pytest.raises(ValueError, match=match):
+            common_divisors(*bad)
