@@ -26,8 +26,8 @@ __all__ = [
 ]
 
 # The CPU mode's run for each source: the small preset (80 px), the CPU recipe ("cpu", ours). The synthetic
-# set is sized for well under a minute; real images run whole epochs (CIFAR-10: 50,000 + 10,000 images,
-# Imagenette: 9,469 + 3,925), so a learner who opts in waits minutes per epoch (notebook 09 says how many).
+# set is sized for a quick run; real images run whole epochs (CIFAR-10: 50,000 + 10,000 images, Imagenette:
+# 9,469 + 3,925), so a learner who opts in waits far longer (notebook 09 says how long).
 CPU_RUNS = {
     "synthetic": ["--synthetic-train", "768", "--synthetic-val", "256",
                   "--epochs", "4", "--batch-size", "32"],

@@ -1,6 +1,6 @@
 """Train Xception from the terminal, on one device or several (``python -m xception_edu.train``).
 
-    python -m xception_edu.train --preset small --data synthetic --epochs 3           # a laptop, ~1 min
+    python -m xception_edu.train --preset small --data synthetic --epochs 3           # a laptop CPU
     python -m xception_edu.train --preset paper --data folder --data-dir /data/imagenet
     torchrun --nproc_per_node=8 -m xception_edu.train --preset paper --data folder --data-dir ...
 

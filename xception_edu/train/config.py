@@ -96,9 +96,9 @@ class TrainConfig:
 
 
 # The paper's recipe (with our batch-256 reading and our average decay, above), and one of ours, not the
-# paper's, that makes a small model learn in about a minute on a laptop CPU: a few hundred steps instead
-# of hundreds of thousands, so a higher rate than the linear rule gives, decayed every epoch, a short
-# average, and a weight decay that hardly acts in so few steps (notebook 09).
+# paper's, that makes a small model learn on a laptop CPU: a few hundred steps instead of hundreds of
+# thousands, so a higher rate than the linear rule gives, decayed every epoch, a short average, and a weight
+# decay that hardly acts in so few steps (notebook 09).
 RECIPES = {
     "paper": dict(),
     "cpu": dict(epochs=3, batch_size=64, lr=0.05, lr_decay=0.7, decay_every=1, ema_decay=0.99,

@@ -61,8 +61,8 @@ class Trainer:
         self.ctx = distributed.setup(cfg.device)
         dev = self.ctx.device
         if dev.type == "cpu" and self.ctx.is_main:
-            warnings.warn("Training on the CPU: fine for the small preset on synthetic data "
-                          "(about a minute); full-size Xception at 299 px needs a GPU.", stacklevel=2)
+            warnings.warn("Training on the CPU: fine for the small preset on synthetic data; "
+                          "full-size Xception at 299 px needs a GPU.", stacklevel=2)
         # bf16/fp16 autocast pays off on GPUs; on a CPU it is slower and changes the numbers, so fp32.
         self.precision = cfg.precision if dev.type == "cuda" else "fp32"
         torch.manual_seed(cfg.seed)
@@ -240,27 +240,21 @@ class Trainer:
         ctx = self.ctx
         # one model on every rank before evaluating and saving
         distributed.sync_buffers(self.model, ctx)
+        # a whole epoch: one step of the schedule (x lr_decay every decay_every epochs, Sec. 4)
         epoch_done = self.step_in_epoch >= steps_per_epoch
         if epoch_done:
             self.scheduler.step()
             self.epoch, self.step_in_epoch = self.epoch + 1, 0
+        # evaluate with the weight average, and add the history row
         val_loss, val_acc = self.evaluate() if self.val_set is not None else (None, None)
-        loss_sum, correct, n = progress["sums"]
-        seconds = progress["seconds"]
-        row = {"epoch": self.epoch if epoch_done else self.epoch + self.step_in_epoch / steps_per_epoch,
-               "step": self.global_step, "lr": self.optimizer.param_groups[0]["lr"],
-               "train_loss": loss_sum / max(n, 1), "train_acc": correct / max(n, 1),
-               "val_loss": val_loss, "val_acc": val_acc,
-               "images_per_s": progress["images"] / seconds, "seconds": seconds}
-        self.history.append(row)
+        epoch = self.epoch if epoch_done else self.epoch + self.step_in_epoch / steps_per_epoch
+        self.history.append(history_io.row(epoch, self.global_step, self.optimizer.param_groups[0]["lr"],
+                                           progress, val_loss, val_acc))
         if ctx.is_main:
-            msg = f"epoch {row['epoch']:g}: train loss {row['train_loss']:.3f} acc {row['train_acc']:.3f}"
-            if val_acc is not None:
-                msg += f" | val loss {val_loss:.3f} acc {val_acc:.3f}"
-            (tqdm.write if self.cfg.progress else print)(msg + f" | {row['images_per_s']:.0f} img/s")
+            (tqdm.write if self.cfg.progress else print)(history_io.line(self.history[-1]))
             if self.dir is not None:
                 history_io.save(self.history, self.dir)
-        # stopped by max_steps inside an epoch: the checkpoint keeps its sums, the epoch goes on later
+        # checkpoint; stopped by max_steps inside an epoch, it keeps the epoch's sums for later
         self._progress = None if epoch_done else progress
         self.save()
         self._progress = None

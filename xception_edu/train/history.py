@@ -12,6 +12,24 @@ from .checkpoint import write_text_atomic
 FIELDS = ("epoch", "step", "lr", "train_loss", "train_acc", "val_loss", "val_acc", "images_per_s", "seconds")
 
 
+def row(epoch: float, step: int, lr: float, progress: dict, val_loss: float | None,
+        val_acc: float | None) -> dict:
+    """One row of ``FIELDS``: the epoch's training loss and accuracy from its sums over every rank
+    (``progress``: sums of loss x n, correct and n, images, seconds), and the validation figures."""
+    loss_sum, correct, n = progress["sums"]
+    return {"epoch": epoch, "step": step, "lr": lr,
+            "train_loss": loss_sum / max(n, 1), "train_acc": correct / max(n, 1),
+            "val_loss": val_loss, "val_acc": val_acc,
+            "images_per_s": progress["images"] / progress["seconds"], "seconds": progress["seconds"]}
+
+
+def line(r: dict) -> str:
+    """A row as the one line a run prints at the end of each epoch."""
+    val = "" if r["val_acc"] is None else f" | val loss {r['val_loss']:.3f} acc {r['val_acc']:.3f}"
+    return (f"epoch {r['epoch']:g}: train loss {r['train_loss']:.3f} acc {r['train_acc']:.3f}{val}"
+            f" | {r['images_per_s']:.0f} img/s")
+
+
 def save(history: list[dict], folder) -> None:
     """Write ``history.json`` and ``history.csv`` into ``folder``, each atomically."""
     folder = pathlib.Path(folder)
