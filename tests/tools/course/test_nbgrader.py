@@ -1,12 +1,21 @@
-"""The nbgrader course, graded by REAL nbgrader: generate_assignment, then autograde three students.
+"""The nbgrader course that ``make editions`` writes, checked with REAL nbgrader.
+
+What it protects: nbgrader accepts the course; its release holds no solution, hidden test or model
+answer; every exercise is one autograded test cell and every written answer one manually graded cell;
+and grading gives the right scores:
 
 * ``unchanged`` hands in the released notebooks as they are: every graded cell scores 0;
 * ``source`` hands in the instructor's source: every autograded cell scores full marks (its written
   answers wait for a human grader);
-* ``wrong`` hands in the source of 01 with one exercise answered wrongly: 0 on that exercise only.
+* ``wrong`` hands in the source with one exercise answered wrongly: 0 on that exercise only.
 
-Every notebook executes twice (the two full submissions), in two nbgrader calls at the same time.
+``generate_assignment`` runs on every notebook. ``autograde`` executes whole notebooks in a kernel, so it
+runs on GRADED only, a subset that holds every kind of graded cell (a function checked by the package,
+a module the student builds, hidden tests, written answers); nbval executes every notebook anyway. For
+every notebook, each generated test cell is also run beside its solution cell, as the autograder runs
+it, without a kernel: it passes the worked solution and fails the released stub.
 """
+import importlib
 import os
 import shutil
 import subprocess
@@ -15,7 +24,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
+import xception_edu as xe
 from tools.course import hidden_tests
 from tools.course import nbgrader as course
 from xception_edu import exercises
@@ -25,7 +36,10 @@ nbgrader_api = pytest.importorskip("nbgrader.api")  # a test dependency (pyproje
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-WRONG = ("01_standard_convolution", "01.conv_params", "return k * k * cin  # one filter per input only")
+# 02 has all four kinds of graded cell (tower_params: a checked function with hidden tests;
+# build_simplified: a module built from torch.nn; nine written answers); 00 is the first a class hands in.
+GRADED = ("00_start_here", "02_inception_module")
+WRONG = ("02_inception_module", "02.tower_params", "return k * k * w * w  # the k x k conv only")
 
 
 def _nbgrader(*args, cwd):
@@ -61,32 +75,40 @@ def _wrong(source: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The course built, released and autograded; returns (course dir, grades per student)."""
-    root = tmp_path_factory.mktemp("nbgrader")
-    course.build(ROOT / "notebooks", root / "course")
-    _wait(_nbgrader("generate_assignment", "*", cwd=root / "course"))
+def released(tmp_path_factory):
+    """The course built and released by nbgrader (every notebook); returns the course directory."""
+    root = tmp_path_factory.mktemp("nbgrader") / "course"
+    course.build(ROOT / "notebooks", root)
+    _wait(_nbgrader("generate_assignment", "*", cwd=root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(released):
+    """GRADED autograded for three students; returns grades per (student, notebook)."""
+    root = released.parent
     # Two copies of the released course, each with its own gradebook, graded at the same time: one
     # for the student who hands in the release unchanged, one for the other two.
     for copy in ("a", "b"):
-        shutil.copytree(root / "course", root / copy)
-    shutil.copytree(root / "course" / "release", root / "a" / "submitted" / "unchanged")
-    shutil.copytree(root / "course" / "source", root / "b" / "submitted" / "source")
+        shutil.copytree(released, root / copy)
+    for name in GRADED:
+        shutil.copytree(released / "release" / name, root / "a" / "submitted" / "unchanged" / name)
+        shutil.copytree(released / "source" / name, root / "b" / "submitted" / "source" / name)
     wrong = root / "b" / "submitted" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
     wrong.parent.mkdir(parents=True)
-    wrong.write_text(_wrong((root / "course" / "source" / WRONG[0] / wrong.name).read_text()))
+    wrong.write_text(_wrong((released / "source" / WRONG[0] / wrong.name).read_text()))
     _wait(*[_nbgrader("autograde", "*", "--create", cwd=root / copy) for copy in ("a", "b")])
     grades = {}
     for copy, students in (("a", ["unchanged"]), ("b", ["source", "wrong"])):
         db = f"sqlite:///{root / copy / 'gradebook.db'}"
         with nbgrader_api.Gradebook(db, course_id="xception-edu") as gb:
             for student in students:
-                for path in NOTEBOOKS:
-                    if student != "wrong" or path.stem == WRONG[0]:
-                        submission = gb.find_submission_notebook(path.stem, path.stem, student)
-                        grades[student, path.stem] = {g.name: {**g.to_dict(), "score": g.score}
-                                                    for g in submission.grades}
-    return root / "course", grades
+                for name in GRADED:
+                    if student != "wrong" or name == WRONG[0]:
+                        submission = gb.find_submission_notebook(name, name, student)
+                        grades[student, name] = {g.name: {**g.to_dict(), "score": g.score}
+                                                 for g in submission.grades}
+    return grades
 
 
 def _exercise_ids(path):
@@ -94,42 +116,81 @@ def _exercise_ids(path):
             if c.cell_type == "code" and exercises.exercise_id(c.source)]
 
 
-def test_every_exercise_is_an_autograded_test_and_nothing_else_is(graded):
-    _, grades = graded
+def _source(released, path):
+    return nbformat.read(released / "source" / path.stem / path.name, as_version=4)
+
+
+def test_every_exercise_is_an_autograded_test_and_every_written_answer_a_manual_one(released, graded):
     for path in NOTEBOOKS:
-        auto = {n for n, g in grades["source", path.stem].items() if g["cell_type"] == "code"}
-        assert auto == {f"test-{course.grade_id(e)}" for e in _exercise_ids(path)}, path.name
+        tests = {f"test-{course.grade_id(e)}" for e in _exercise_ids(path)}
+        cells = [c for c in _source(released, path).cells if c.metadata["nbgrader"]["grade"]]
+        code = [c.metadata["nbgrader"] for c in cells if c.cell_type == "code"]
+        assert {m["grade_id"] for m in code} == tests, path.name
+        assert all(m["points"] == course.EXERCISE_POINTS for m in code), path.name
+        written = [c for c in cells if c.cell_type == "markdown"]
+        assert written and all(c.metadata["nbgrader"]["solution"] and
+                               c.metadata["nbgrader"]["points"] == course.ANSWER_POINTS for c in written)
+        if path.stem in GRADED:  # what nbgrader itself recorded from those cells
+            grades = graded["source", path.stem]
+            assert {n for n, g in grades.items() if g["cell_type"] == "code"} == tests, path.name
+            assert len(grades) == len(cells), path.name
 
 
 def test_released_notebooks_handed_in_unchanged_score_zero(graded):
-    _, grades = graded
-    for path in NOTEBOOKS:
-        for name, g in grades["unchanged", path.stem].items():
-            assert g["score"] == 0 and g["max_score"] > 0, (path.name, name, g)
-            assert not g["needs_manual_grade"], (path.name, name, "an unanswered cell needs no grader")
+    for stem in GRADED:
+        for name, g in graded["unchanged", stem].items():
+            assert g["score"] == 0 and g["max_score"] > 0, (stem, name, g)
+            assert not g["needs_manual_grade"], (stem, name, "an unanswered cell needs no grader")
 
 
 def test_the_instructors_source_scores_full_marks(graded):
-    _, grades = graded
-    for path in NOTEBOOKS:
-        for name, g in grades["source", path.stem].items():
+    for stem in GRADED:
+        for name, g in graded["source", stem].items():
             if g["cell_type"] == "code":
-                assert g["score"] == g["max_score"] == course.EXERCISE_POINTS, (path.name, name, g)
+                assert g["score"] == g["max_score"] == course.EXERCISE_POINTS, (stem, name, g)
             else:  # a written answer: a human grades it
-                assert g["needs_manual_grade"] and g["max_score"] == course.ANSWER_POINTS, (path.name, name)
+                assert g["needs_manual_grade"] and g["max_score"] == course.ANSWER_POINTS, (stem, name)
 
 
 def test_one_wrong_answer_loses_that_exercise_only(graded):
-    _, grades = graded
     wrong_cell = f"test-{course.grade_id(WRONG[1])}"
-    for name, g in grades["wrong", WRONG[0]].items():
+    for name, g in graded["wrong", WRONG[0]].items():
         if g["cell_type"] == "code":
             assert g["score"] == (0 if name == wrong_cell else g["max_score"]), (name, g)
-    assert wrong_cell in grades["wrong", WRONG[0]]
+    assert wrong_cell in graded["wrong", WRONG[0]]
 
 
-def test_the_release_holds_no_solution_no_hidden_test_and_no_model_answer(graded):
-    root, _ = graded
+def _lesson(stem):
+    [module] = [m for m in NOTEBOOK_MODULES if m.startswith(f"nb{stem.split('_')[0]}_")]
+    return importlib.import_module(f"xception_edu.lessons.{module}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_each_test_cell_passes_the_worked_solution_and_fails_the_released_stub(released, path):
+    """What autograde does for one exercise, without a kernel: run the solution cell (the source's, or
+    the release's stub), then the locked test cell with its hidden tests (nbgrader restores it from the
+    source); an exercise cell uses only torch, xception_edu and what it imports itself."""
+    release = nbformat.read(released / "release" / path.stem / path.name, as_version=4)
+    stubs = {c.id: c.source for c in release.cells}
+    cells = _source(released, path).cells
+    tests = [(cells[i - 1], c) for i, c in enumerate(cells) if c.id.startswith("test-")]
+    assert len(tests) == len(_exercise_ids(path))
+    for solution, test in tests:
+        hidden = exercises.exercise_id(solution.source) in hidden_tests.HIDDEN
+        assert (course.BEGIN_HIDDEN in test.source) == hidden, test.id
+        for answer, passes in ((solution.source, True), (stubs[solution.id], False)):
+            ns = {"torch": torch, "xe": xe, "lesson": _lesson(path.stem)}
+            exec(compile(answer, f"{solution.id} ({'source' if passes else 'release'})", "exec"), ns)
+            try:
+                exec(compile(test.source, test.id, "exec"), ns)
+            except (AssertionError, NotImplementedError) as e:
+                assert not passes, f"{test.id} fails the worked solution: {e}"
+            else:
+                assert passes, f"{test.id} passes the released stub"
+
+
+def test_the_release_holds_no_solution_no_hidden_test_and_no_model_answer(released):
+    root = released
     for path in NOTEBOOKS:
         text = (root / "release" / path.stem / path.name).read_text()
         source = nbformat.read(root / "source" / path.stem / path.name, as_version=4)
