@@ -234,7 +234,7 @@ def width_for_budget(model: dict, target: int, classes: int = 10, lo: float = 0.
     Parameters grow with width in steps (channel counts are rounded to multiples of channel_divisor),
     never down, so a bisection finds the last width at or below the target and the first above it;
     the closer of the two is returned. Each probe builds the model on the meta device: exact counts,
-    no memory, about a millisecond per layer.
+    no memory.
     """
     cache: dict[tuple, int] = {}
 

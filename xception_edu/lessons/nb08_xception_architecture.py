@@ -125,7 +125,7 @@ def architecture_view(middle_repeats: int, width: float, image_size: int = 299) 
 
 def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299) -> App:
     """Notebook 08's widget: middle-flow repeats, width multiplier and input size -> parameters and
-    multiply-adds per flow, closed form (no model is built: an update takes a few milliseconds)."""
+    multiply-adds per flow, closed form (no model is built)."""
     check_choices(middle_repeats=(middle_repeats, MIDDLE_REPEAT_CHOICES), width=(width, WIDTH_MULTIPLIERS),
                   image_size=(image_size, ARCH_IMAGE_SIZES))
     controls = {

@@ -210,8 +210,8 @@ def xception_counts(middle_repeats: int = 8, width: float = 1.0, image_size: int
                     num_classes: int = 1000) -> OrderedDict[str, Counts]:
     """Parameters and multiply-adds per image of ``Xception(middle_repeats=..., width=...)``, per flow
     (stem, entry, middle, exit, classifier, total), in closed form from Fig. 5's block table
-    (``XceptionConfig.blocks``: each block's layers and shortcut): no model is built, so it answers in
-    microseconds."""
+    (``XceptionConfig.blocks``: each block's layers and shortcut): no model is built, so a widget can
+    call it on every change."""
     if image_size < MIN_SIZE:
         raise ValueError(f"image_size={image_size} is below Xception's minimum of {MIN_SIZE} px")
     blocks = XceptionConfig(num_classes=num_classes, middle_repeats=middle_repeats, width=width).blocks()
