@@ -64,12 +64,14 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def parser() -> argparse.ArgumentParser:
+    c = recipe("paper")
     p = argparse.ArgumentParser(
         prog="python -m xception_edu.train",
-        description="Train Xception (Chollet, CVPR 2017) with the paper's recipe: SGD momentum 0.9, "
-                    "lr 0.045 decayed x0.94 every 2 epochs (taken as the rate for 256 images: the paper "
-                    "states no batch size), weight decay 1e-5, dropout 0.5, "
-                    "weight averaging for evaluation. Several GPUs: launch with torchrun.",
+        description=f"Train Xception (Chollet, CVPR 2017) with the paper's recipe (Sec. 4): SGD momentum "
+                    f"{c.momentum:g}, lr {c.base_lr:g} decayed x{c.lr_decay:g} every {c.decay_every} epochs "
+                    f"(taken as the rate for {c.base_batch} images: the paper states no batch size), weight "
+                    f"decay {c.weight_decay:g}, dropout in the model, weight averaging for evaluation. "
+                    "Several GPUs: launch with torchrun.",
         formatter_class=_Help,
     )
     d = p.add_argument_group("data")
