@@ -35,9 +35,9 @@ class Layer:
     """
 
     kind: str
-    name: str                      # the module's name in its block: conv1, act1, sepconv1, bn1, pool ...
+    name: str                       # the module's name in its block: conv1, act1, sepconv1, bn1, pool ...
     in_channels: int | None = None  # conv and separable only
-    channels: int | None = None    # output channels of a conv, separable or bn
+    channels: int | None = None     # output channels of a conv, separable or bn
     kernel: int | None = None
     stride: int = 1
 
