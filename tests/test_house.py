@@ -14,7 +14,7 @@ TOOLS = ROOT / "tools"
 MAX_LINES = 400
 NOTEBOOK_TOOLS = ("ipywidgets", "IPython", "matplotlib", "torchinfo")
 
-# Floor of each part of the package, lowest first (house.md): a module may import its own floor or lower.
+# Floor of each part of the package, lowest first (docs/architecture.md): a module imports its floor or lower.
 FLOORS = {
     "_validate": 0, "devices": 0,
     "counting": 1, "exercises": 1,

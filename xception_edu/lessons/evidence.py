@@ -147,7 +147,8 @@ ROWS: tuple[Row, ...] = (
 )
 
 CAVEATS = (
-    ("The hyperparameters were tuned for Inception V3 and reused for Xception (a paraphrase, not the paper's words)",
+    ("The hyperparameters were tuned for Inception V3 and reused for Xception "
+     "(a paraphrase, not the paper's words)",
      "not in our reference, which records only that Xception's weight decay (1e-5) differs from Inception "
      "V3's (4e-5): read Sec. 4 of the paper for its own words"),
     ("JFT was trained with another recipe than ImageNet",
