@@ -140,11 +140,11 @@ def test_the_package_and_the_trainer_load_no_notebook_tools(body):
 def test_train_and_experiments_load_on_first_use():
     code = ("import sys, xception_edu as xe\n"
             "before = [m for m in ('xception_edu.train', 'xception_edu.experiments') if m in sys.modules]\n"
-            "print(before, xe.train.fit.__module__, xe.experiments.__name__,\n"
+            "print(before, xe.train.__name__, callable(xe.train.fit), xe.experiments.__name__,\n"
             "      {'train', 'experiments'} <= set(dir(xe)) & set(xe.__all__))\n"
             "try:\n    xe.no_such_part\nexcept AttributeError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines() == [
-        "[] xception_edu.train.engine xception_edu.experiments True",
+        "[] xception_edu.train True xception_edu.experiments True",
         "module 'xception_edu' has no attribute 'no_such_part'"]

@@ -21,8 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 NOT_WANTED = ("jupyterlab", "ipywidgets", "matplotlib", "torchinfo", "IPython")
 TRAIN = ["-m", "xception_edu.train", "--preset", "small", "--epochs", "1", "--synthetic-train", "256",
          "--synthetic-val", "64", "--no-progress"]
-# Prints where the package came from and which of NOT_WANTED the venv can import.
+# Prints where the package came from, whether tools/ was installed too, and which of NOT_WANTED the venv
+# can import.
 PROBE = ("import importlib.util, xception_edu; print(xception_edu.__file__); "
+         "print(importlib.util.find_spec('tools') is not None); "
          "print(','.join(m for m in {names!r} if importlib.util.find_spec(m)))")
 
 
@@ -41,10 +43,12 @@ def check(repo: Path = REPO) -> list[str]:
         venv.create(tmp / "venv", with_pip=True)
         python = tmp / "venv" / "bin" / "python"
         _run([python, "-m", "pip", "install", "--quiet", repo], cwd=tmp)
-        where, found = _run([python, "-c", PROBE.format(names=NOT_WANTED)], cwd=tmp).splitlines()[-2:]
+        where, tools, found = _run([python, "-c", PROBE.format(names=NOT_WANTED)], cwd=tmp).split("\n")[:3]
         problems = []
         if not where.startswith(str(tmp / "venv")):
             problems.append(f"xception_edu was imported from {where}, not from the fresh venv")
+        if tools == "True":
+            problems.append("the maintainer tools (tools/) were installed with the package")
         if found:
             problems.append(f"a bare install brought the notebook stack: {found}")
         _run([python, *TRAIN, "--checkpoint-dir", tmp / "run"], cwd=tmp)
