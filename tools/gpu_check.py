@@ -156,27 +156,9 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m tools.gpu_check OUTDIR [--budget SECONDS]``"""
-    p = argparse.ArgumentParser(prog="python -m tools.gpu_check", description=main.__doc__)
-    p.add_argument("outdir", type=Path)
-    p.add_argument("--budget", type=float, default=480, help="seconds for everything (default: 8 minutes)")
-    a = p.parse_args(argv)
-    if a.budget <= 0:
-        p.error(f"--budget must be positive, got {a.budget}")
-    a.outdir.mkdir(parents=True, exist_ok=True)
-    start, gpu = time.monotonic(), torch.cuda.is_available()
-    device, sizes = torch.device("cuda" if gpu else "cpu"), GPU_SIZES if gpu else SMOKE_SIZES
-    left = lambda: a.budget - (time.monotonic() - start)  # noqa: E731
-    report = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "throughput": [], "commands": [],
-              "skipped": []}
-    for batch in sizes["batches"]:
-        for cl in (False, True):
-            if left() < 0.55 * a.budget:  # keep room for the command-line runs and compile
-                report["skipped"].append(f"throughput batch {batch}, channels_last={cl}")
-                continue
-            report["throughput"] += throughput(sizes, device, False, cl, batch)
-            print(f"throughput batch {batch} channels_last={cl}: {left():.0f} s left", flush=True)
+def run_commands(sizes: dict, gpu: bool, left, report: dict) -> None:
+    """The training command line, torchrun, notebook 09's GPU path and compile, each within the seconds
+    ``left()`` still gives; their rows (or what was skipped) go into ``report``."""
     # the training commands (and the compile child, which imports tools/) import this checkout
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     runs = [("train, data on the device", True, False, False),
@@ -208,6 +190,30 @@ def main(argv: list[str] | None = None) -> int:
             # a compilation that runs long must leave time for the compiled throughput after it
             report["commands"].append(run_command(name, cmd, ckpt, left() / 2 if compile_ else left() - 10))
             print(f"{name}: {report['commands'][-1]['returncode']}, {left():.0f} s left", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.gpu_check OUTDIR [--budget SECONDS]``"""
+    p = argparse.ArgumentParser(prog="python -m tools.gpu_check", description=main.__doc__)
+    p.add_argument("outdir", type=Path)
+    p.add_argument("--budget", type=float, default=480, help="seconds for everything (default: 8 minutes)")
+    a = p.parse_args(argv)
+    if a.budget <= 0:
+        p.error(f"--budget must be positive, got {a.budget}")
+    a.outdir.mkdir(parents=True, exist_ok=True)
+    start, gpu = time.monotonic(), torch.cuda.is_available()
+    device, sizes = torch.device("cuda" if gpu else "cpu"), GPU_SIZES if gpu else SMOKE_SIZES
+    left = lambda: a.budget - (time.monotonic() - start)  # noqa: E731
+    report = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "throughput": [], "commands": [],
+              "skipped": []}
+    for batch in sizes["batches"]:
+        for cl in (False, True):
+            if left() < 0.55 * a.budget:  # keep room for the command-line runs and compile
+                report["skipped"].append(f"throughput batch {batch}, channels_last={cl}")
+                continue
+            report["throughput"] += throughput(sizes, device, False, cl, batch)
+            print(f"throughput batch {batch} channels_last={cl}: {left():.0f} s left", flush=True)
+    run_commands(sizes, gpu, left, report)
     if gpu:
         if left() > 60:
             report["throughput"] += compiled_throughput(sizes, left() - 10)

@@ -23,7 +23,7 @@ from . import counting, data, model, ops
 from ._validate import divisors
 from .counting import Counts, alternating_medians, count_params, measure, torchinfo_counts, trace
 from .devices import best_device, environment
-from .model import Xception, feature_maps, flow_counts, flow_summary, flow_table, presets
+from .model import Xception, XceptionConfig, feature_maps, flow_counts, flow_summary, flow_table, presets
 from .ops import (
     ConvBNReLU,
     ExtremeInception,
@@ -58,11 +58,10 @@ def __dir__():
 
 
 __all__ = [
-    "ConvBNReLU", "Counts", "ExtremeInception", "InceptionV3Module",
-    "ReformulatedInception", "SeparableConv2d",
-    "SimplifiedInception", "SpectrumConv", "StandardConv", "Xception", "alternating_medians", "best_device",
-    "connectivity_matrix", "count_params", "counting", "data", "divisors", "environment", "experiments",
-    "feature_maps", "flow_counts", "flow_summary", "flow_table", "measure", "measured_connectivity", "model",
-    "ops",
-    "pointwise_first_stack", "presets", "reformulate", "regroup_stack", "torchinfo_counts", "trace", "train",
+    "ConvBNReLU", "Counts", "ExtremeInception", "InceptionV3Module", "ReformulatedInception",
+    "SeparableConv2d", "SimplifiedInception", "SpectrumConv", "StandardConv", "Xception", "XceptionConfig",
+    "alternating_medians", "best_device", "connectivity_matrix", "count_params", "counting", "data",
+    "divisors", "environment", "experiments", "feature_maps", "flow_counts", "flow_summary", "flow_table",
+    "measure", "measured_connectivity", "model", "ops", "pointwise_first_stack", "presets", "reformulate",
+    "regroup_stack", "torchinfo_counts", "trace", "train",
 ]

@@ -92,7 +92,7 @@ def test_correlation_length_interpolates_and_scales_with_stride():
 
 
 @pytest.mark.parametrize("kw,match", [(dict(max_distance=10), "max_distance=10 needs maps larger"),
-                                      (dict(max_distance=-1), "non-negative"),
+                                      (dict(max_distance=-1), "max_distance must be an integer >= 0"),
                                       (dict(max_distance=2, axis="diagonal"),
                                        "axis='diagonal' is not one of")])
 def test_autocorrelation_rejects_bad_arguments(kw, match):

@@ -1,4 +1,4 @@
-"""The key of every exercise's answer (issue 19, graduated hints): exercise id -> the formula, code or exact
+"""The key of every exercise's answer (graduated hints): exercise id -> the formula, code or exact
 recipe that IS the answer (or the exact fix of a typical mistake), in the notations a hint could use. The
 second miss shows it ("The fix: ..."); a first miss must not. ``test_every_check_can_fail.py`` compares
 them after ``plain()``: lower case, no spaces, ``·``/``×``/`` x `` as ``*``, ``²`` as ``**2``, so that

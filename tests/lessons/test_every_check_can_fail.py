@@ -1,4 +1,4 @@
-"""Every exercise check can fail (issue 19): each registered check rejects its known-wrong answers
+"""Every exercise check can fail: each registered check rejects its known-wrong answers
 (``wrong_answers.py``) with the hint that names the mistake, gives the exact fix only from the second
 miss on, accepts the notebook's own solution and answers the student stub with "Not done yet"."""
 import difflib
@@ -111,7 +111,7 @@ def _solution_code_in(message: str, cell: str) -> list[str]:
 
 @pytest.mark.parametrize("ex, i, wrong, says", CASES)
 def test_a_first_miss_nudges_and_keeps_the_answer_for_the_fix(ex, i, wrong, says):
-    """Graduated hints, enforced (issue 19: "never the whole answer at once"). For every known-wrong answer:
+    """Graduated hints, enforced ("never the whole answer at once"). For every known-wrong answer:
     (1) the first miss offers a fix for later ("Still stuck?"), so the check keeps nudge and fix apart;
     (2) the fix the second miss shows holds one of the exercise's declared keys (``answer_keys.py``: the
     formula, code or exact recipe of the answer), so the keys are what the fix reveals; (3) the first

@@ -1,4 +1,4 @@
-"""Notebook 10's verdicts (issue 19): each comparison of Figs 9, 10 and the spectrum judged by the bands rule
+"""Notebook 10's verdicts: each comparison of Figs 9, 10 and the spectrum judged by the bands rule
 on hand-made runs whose verdicts are known by construction, clear errors on bad input, and the stored
 notebook's text stating exactly the verdicts its stored run printed."""
 import json

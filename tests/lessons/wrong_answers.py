@@ -1,4 +1,4 @@
-"""Known-wrong answers to every exercise (issue 19): exercise id -> [(wrong answer, a phrase its hint must
+"""Known-wrong answers to every exercise: exercise id -> [(wrong answer, a phrase its hint must
 contain)]. Each wrong answer is a plausible mistake a learner makes, written as the learner would (a
 function, or a function that builds a module); the phrase is what names that mistake in the check's hint.
 ``test_every_check_can_fail.py`` fails for a registered exercise that has no entry here."""

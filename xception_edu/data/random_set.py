@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from .._validate import positive_int
 from .synthetic_set import SPLITS, TensorImages
 
 RANDOM_CLASSES = 1000
@@ -19,8 +20,7 @@ def random_images(length: int, image_size: int, classes: int = RANDOM_CLASSES, s
     """``length`` uniform random uint8 images (3, image_size, image_size) and labels in [0, classes),
     deterministic in (seed, split)."""
     for name, v in (("length", length), ("image_size", image_size), ("classes", classes)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        positive_int(name, v)
     if split not in SPLITS:
         raise ValueError(f"split={split!r} is not one of {SPLITS}")
     g = torch.Generator().manual_seed(seed * len(SPLITS) + SPLITS.index(split))

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from .._validate import non_negative_int
+
 
 def _as_nchw(x, name: str = "x") -> torch.Tensor:
     """(H, W), (C, H, W) or (N, C, H, W) -> float64 (N, C, H, W)."""
@@ -96,8 +98,7 @@ def autocorrelation(x, max_distance: int, axis: str = "both") -> torch.Tensor:
     x = _as_nchw(x)
     if axis not in AXES:
         raise ValueError(f"axis={axis!r} is not one of {AXES}")
-    if isinstance(max_distance, bool) or not isinstance(max_distance, int) or max_distance < 0:
-        raise ValueError(f"max_distance must be a non-negative integer, got {max_distance!r}")
+    non_negative_int("max_distance", max_distance)
     n, c, h, w = x.shape
     limit = {"horizontal": w, "vertical": h, "both": min(h, w)}[axis]
     if max_distance >= limit:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from .._validate import positive_int
 from ..devices import cpu_threads
 
 
@@ -49,8 +50,7 @@ def map_runs(todo: list[tuple], train: Callable, data: Callable, processes: int 
     """``train(config, seed, data(config, seed))`` for each (config, seed) of ``todo``, yielded in that
     order; with ``processes`` > 1, computed by that many worker processes (spawned: safe under Jupyter and
     on every OS), one thread each unless the caller set another count."""
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-        raise ValueError(f"processes must be an integer >= 1, got {processes!r}")
+    positive_int("processes", processes)
     if processes == 1 or len(todo) < 2:
         for config, seed in todo:
             yield _one(train, data, config, seed)

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 
 from .. import counting
-from .._validate import divisors, groups_divide, odd_kernel, positive_int
+from .._validate import common_divisors, groups_divide, odd_kernel, positive_int
 from ..counting import Counts, Timing, alternating_medians
 from ..devices import cpu_threads
 from ..ops import ExtremeInception, SeparableConv2d, StandardConv
@@ -91,7 +91,7 @@ def build_variant(variant: str, cin: int, cout: int, k: int, groups: int = 1) ->
 
 def valid_groups(cin: int, cout: int) -> list[int]:
     """Group counts a grouped conv from Cin to Cout accepts: the common divisors of both."""
-    return sorted(set(divisors(positive_int("cin", cin))) & set(divisors(positive_int("cout", cout))))
+    return common_divisors(positive_int("cin", cin), positive_int("cout", cout))
 
 
 @dataclass(frozen=True)

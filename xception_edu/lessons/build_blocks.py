@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from ..devices import cpu_threads
 from ..exercises import Mismatch, register
-from ..model import Block, MaxPool2dTFSame, fig5_blocks
+from ..model import Block, MaxPool2dTFSame, XceptionConfig, fig5_blocks
 from ..ops import SeparableConv2d
 
 WIDTHS = (1 / 16, 1 / 32)
@@ -208,9 +208,10 @@ def _check_bns(trace: _Trace, want: int, what: str) -> None:
                            "each called in forward.")
 
 
-def _bn_settings(trace: _Trace) -> dict:
+def _bn_settings(trace: _Trace) -> XceptionConfig:
     # eps and momentum are not the lesson: the reference takes the learner's (PyTorch's or Keras's)
-    return dict(eps=trace.bns[0].eps, momentum=trace.bns[0].momentum) if trace.bns else {}
+    bn = trace.bns[0] if trace.bns else None
+    return XceptionConfig(bn_eps=bn.eps, bn_momentum=bn.momentum) if bn else XceptionConfig()
 
 
 def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int = 0) -> None:
@@ -297,7 +298,7 @@ def _middle_block(answer):
         if trace.error:
             raise trace.error
         _check_bns(trace, 3, what)
-        ref = Block(c, spec.widths, pool=spec.pool, leading_relu=spec.leading_relu, bn=_bn_settings(trace))
+        ref = Block(spec, _bn_settings(trace))
         _compare(learner, trace, ref, x, "3 x [ReLU -> SeparableConv 3x3 -> BN], then + x",
                  wrong=_middle_wrong, seed=c)
 
@@ -356,7 +357,7 @@ def _entry_block(answer):
         if trace.error:
             raise trace.error
         _check_bns(trace, 3, what)
-        ref = Block(cin, spec.widths, pool=True, leading_relu=spec.leading_relu, bn=_bn_settings(trace))
+        ref = Block(spec, _bn_settings(trace))
         pairs = tuple(zip(shortcut, (ref.shortcut.conv, ref.shortcut.bn)))
         _compare(learner, trace, ref, x, "2 x [ReLU -> SeparableConv 3x3 -> BN] -> MaxPool2dTFSame(3, 2)"
                  ", plus 1x1/2 conv -> BN of x", wrong=_entry_wrong, pairs=pairs, seed=cin)

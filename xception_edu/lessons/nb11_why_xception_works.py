@@ -130,9 +130,7 @@ def _spatial_groups(groups) -> int | None:
     """``groups`` as ``SeparableConv2d(spatial_groups=...)`` and ``counting.separable`` take it."""
     if groups == DEPTHWISE:
         return None
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"groups must be a positive integer or {DEPTHWISE!r} (depthwise), got {groups!r}")
-    return groups
+    return positive_int("groups", groups, f" or {DEPTHWISE!r} (depthwise)")
 
 
 def _block_params(channels: int, groups: int | None) -> int:

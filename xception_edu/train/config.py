@@ -13,21 +13,8 @@ import math
 import os
 from dataclasses import dataclass
 
-from .._validate import choice, non_negative_int, positive_int
+from .._validate import boolean, choice, finite_number, non_negative_int, positive_int
 from ..devices import PRECISIONS, check_device
-
-
-def _real(name: str, value, low: float, high: float, ends: str, none: str = "") -> float:
-    """``value`` if it is a real number (not a bool, not NaN) in the interval from ``low`` to ``high``,
-    each end included where ``ends`` has a square bracket ("[)": low included, high not), else a ValueError
-    that names the interval (and what None means, for a field that may be None)."""
-    inside = (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-              and (low <= value if ends[0] == "[" else low < value)
-              and (value <= high if ends[1] == "]" else value < high))
-    if not inside:
-        interval = f"{ends[0]}{low:g}, {high:g}{ends[1]}" + (f" or None ({none})" if none else "")
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
-    return value
 
 
 @dataclass
@@ -68,18 +55,19 @@ class TrainConfig:
         if self.max_steps is not None:
             positive_int("max_steps", self.max_steps)
         if self.lr is not None:
-            _real("lr", self.lr, 0, math.inf, "()", "base_lr scaled by the global batch")
-        _real("base_lr", self.base_lr, 0, math.inf, "()")
-        _real("momentum", self.momentum, 0, 1, "[)")
-        _real("weight_decay", self.weight_decay, 0, math.inf, "[)")
-        _real("lr_decay", self.lr_decay, 0, 1, "(]")
+            finite_number("lr", self.lr, 0, math.inf, open_low=True, open_high=True,
+                          note=" or None (base_lr scaled by the global batch)")
+        finite_number("base_lr", self.base_lr, 0, math.inf, open_low=True, open_high=True)
+        finite_number("momentum", self.momentum, 0, 1, open_high=True)
+        finite_number("weight_decay", self.weight_decay, 0, math.inf, open_high=True)
+        finite_number("lr_decay", self.lr_decay, 0, 1, open_low=True)
         if self.ema_decay is not None:
-            _real("ema_decay", self.ema_decay, 0, 1, "()", "no weight average")
-        _real("label_smoothing", self.label_smoothing, 0, 1, "[)")
+            finite_number("ema_decay", self.ema_decay, 0, 1, open_low=True, open_high=True,
+                          note=" or None (no weight average)")
+        finite_number("label_smoothing", self.label_smoothing, 0, 1, open_high=True)
         choice("precision", self.precision, PRECISIONS)
         for name in ("channels_last", "compile", "data_on_device", "resume", "progress"):
-            if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+            boolean(name, getattr(self, name))
         if self.device is not None:
             check_device(self.device)
         if self.checkpoint_dir is not None and not (isinstance(self.checkpoint_dir, (str, os.PathLike))
