@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from xception_edu.exercises import Mismatch
-from xception_edu.lessons.checking import Mistake, closed_form, foreign_layers, same_value
+from xception_edu.lessons.checking import Mistake, close, closed_form, foreign_layers, same_value
 
 GRID = [(3, 3), (2, 5), (4, 1)]
 
@@ -56,3 +56,14 @@ def test_foreign_layers_names_what_is_neither_a_conv_nor_a_relu():
     m = nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU(), nn.Sequential(nn.Sigmoid(), nn.Identity()), nn.Tanh())
     assert foreign_layers(m) == ["Sigmoid", "Tanh"]
     assert foreign_layers(nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU())) == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), torch.tensor(float("nan"))])
+def test_nan_and_infinities_are_never_equal_to_anything(bad):
+    assert not close(bad, 0.5, 1e-4) and not close(0.5, bad, 1e-4) and not close(bad, bad, 1e-4)
+    assert not same_value(bad, 0.5) and not same_value(bad, float("inf")) and not same_value(bad, 6)
+
+
+def test_close_is_within_the_tolerance_either_way():
+    assert close(0.50009, 0.5, 1e-4) and close(torch.tensor(0.49991), 0.5, 1e-4)
+    assert not close(0.5002, 0.5, 1e-4) and not close("0.5", 0.5, 1e-4) and not close(None, 0.5, 1e-4)

@@ -185,3 +185,27 @@ def test_a_closed_form_check_tries_more_than_the_default_sizes(ex):
     finally:
         exercises.reset_attempts(ex)
     assert not result.passed, f"{ex}: a function right only for the first inputs tried was accepted"
+
+
+def _not_a_number(answer):
+    """The notebook's own function answer with every number it returns made NaN (tensors filled with it):
+    what a sum over an empty slice or a 0 / 0 hands back."""
+    def fn(*args, **kwargs):
+        value = answer(*args, **kwargs)
+        if isinstance(value, torch.Tensor):
+            return torch.full_like(value, float("nan"), dtype=torch.float32)
+        if isinstance(value, tuple):
+            return tuple(float("nan") for _ in value)
+        return float("nan") if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return fn
+
+
+@pytest.mark.parametrize("ex", _numeric_function_answers())
+def test_a_nan_answer_is_refused(ex):
+    """``abs(got - want) > tol`` is False for NaN: every check must refuse it all the same."""
+    exercises.reset_attempts(ex)
+    try:
+        result = exercises.check(ex, _not_a_number(_answer_of(CELLS[ex])), quiet=True)
+    finally:
+        exercises.reset_attempts(ex)
+    assert not result.passed, f"{ex}: an answer that returns NaN was accepted"

@@ -70,6 +70,30 @@ def _cosine(x, y):
     return float(x @ y / (x.norm() * y.norm()))
 
 
+def _shift_truncated(im, c, d):
+    """Pairs each pixel with the one d px to its right, the right-hand set cut to the left-hand one's
+    length: right for d > 0, but ``[:, :-d]`` is empty at d = 0 and the correlation is NaN."""
+    left = im[c, :, :-d].flatten()
+    return _pearson(left[None], im[c, :, d:].flatten()[:left.numel()][None])
+
+
+def _pearson_guarded(im, a, b):
+    """Pearson's r with the spreads taken over the pixels the two channels differ in: 0 / 0 for a channel
+    paired with itself."""
+    x, y = im[a].flatten(), im[b].flatten()
+    keep = x != y
+    x, y = x[keep] - x.mean(), y[keep] - y.mean()
+    return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
+
+
+def _separability_by_eigenvalues(filt):
+    """The singular values as square roots of the eigenvalues of M M^T: a zero eigenvalue comes out a
+    hair below 0 in float32 and its root is NaN (16 channels, 9 positions: 7 of them are zero)."""
+    m = filt.reshape(filt.shape[0], -1)
+    s = torch.linalg.eigvalsh(m @ m.T).sqrt()
+    return float(s.max() ** 2 / (s ** 2).sum())
+
+
 def _width(budget, g, multiple=True, one_short=False):
     step = g if multiple else 1
     c = 0
@@ -273,17 +297,20 @@ WRONG = {
         (lambda im, a, b: float(((im[a] - im[a].mean()) * (im[b] - im[b].mean())).sum()),
          "NORMALIZED by the spread"),
         (lambda im, a, b: im[[a, b]].flatten(1), "ONE number"),
+        (_pearson_guarded, "not a number"),
     ],
     "06.shift_correlation": [
         (lambda im, c, d: _pearson(im[c], im[c].roll(d, -1)), "torch.roll wraps around"),
         (lambda im, c, d: _pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
         (lambda im, c, d: _cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
         (lambda im, c, d: _pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
+        (_shift_truncated, "At d = 0"),
     ],
     "06a.filter_separability": [
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(f.shape[0], -1)))[0] / s.sum()), "SQUARED"),
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(-1, f.shape[-1])))[0] ** 2 / (s ** 2).sum()),
          "Which matrix did you decompose"),
+        (_separability_by_eigenvalues, "not a number"),
     ],
     "06a.rank1_kernel": [
         (lambda ch, sp: ch[:, :, None] * sp[:, None, :, 0], "weight of shape (C_out, C_in, k, k)"),

@@ -23,6 +23,22 @@ class Mistake:
     fix: str | None = None
 
 
+NOT_FINITE = (" That is not a number (nan or an infinity): somewhere a sum over an empty slice, or 0 divided "
+              "by 0.")
+
+
+def close(got, want, tol: float) -> bool:
+    """``got`` is within ``tol`` of ``want``, and both are finite: the one tolerance comparison of the
+    checks, because ``abs(got - want) > tol`` is False for NaN, so a NaN answer would pass."""
+    if isinstance(got, (str, bytes)):  # float("0.5") would pass: a number is asked for
+        return False
+    try:
+        got, want = float(got), float(want)
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return math.isfinite(got) and math.isfinite(want) and abs(got - want) <= tol
+
+
 def same_value(got, want) -> bool:
     """``got`` equals ``want``: exactly for an int, to 1e-9 (relative) for a float, element-wise for a
     tuple. Numbers may come as Python, NumPy or 0-d torch values; anything else is not equal."""
@@ -34,6 +50,8 @@ def same_value(got, want) -> bool:
     try:
         value = float(got)
     except (TypeError, ValueError, RuntimeError):
+        return False
+    if not math.isfinite(value):  # float("inf") == inf would pass an infinite answer
         return False
     if isinstance(want, int):
         return value == want

@@ -11,7 +11,7 @@ from .. import counting
 from ..data import load_photo
 from ..exercises import Mismatch, check, register
 from .app import KERNEL_CHOICES, App, check_choices
-from .checking import Mistake, closed_form
+from .checking import Mistake, close, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -248,7 +248,7 @@ def _one_output(fn):
                            "add up over the channels as well as over the k x k window.", fix=_ONE_OUTPUT_FIX)
         if not torch.allclose(got.reshape(()), want, atol=1e-4):
             hint = next((why for why, value in _one_output_mistakes(x, weight, i, j).items()
-                         if abs(float(got) - value) < 1e-4),
+                         if close(got, value, 1e-4)),
                         "Lay the kernel on the k x k window whose top-left corner is (i, j), in every "
                         "channel; multiply element-wise and add everything.")
             raise Mismatch(f"for Cin={cin}, k={k} at (i, j)=({i}, {j}) you returned {float(got):.4f}, "

@@ -5,6 +5,8 @@ profiles) are notebook 06a's: ``nb06a_correlations_deeper``."""
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as W
 import numpy as np
 import torch
@@ -24,6 +26,7 @@ from ..experiments.nets import KIND_NAMES, KINDS, small_net
 from ..experiments.operators import TASKS, which_learns_what
 from ..experiments.pool import default_processes
 from .app import App
+from .checking import NOT_FINITE, close
 from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -240,11 +243,12 @@ def _channel_correlation(fn):
                            f"{type(got).__name__}{shape}",
                            fix="reduce the two flattened channels to their one Pearson r; return float(r).")
         got = float(got)
-        if abs(got - want) > 1e-4:
+        if not close(got, want, 1e-4):
             x, y = image[a].flatten(), image[b].flatten()
             cosine = float((x @ y) / (x.norm() * y.norm()))
-            hint = (" That is the cosine of the raw channels: subtract each channel's mean first."
-                    if abs(got - cosine) < 1e-4 else
+            hint = (NOT_FINITE if not math.isfinite(got) else
+                    " That is the cosine of the raw channels: subtract each channel's mean first."
+                    if close(got, cosine, 1e-4) else
                     " That is not between -1 and 1: a correlation is the covariance NORMALIZED by the spread "
                     "of both channels." if abs(got) > 1 else
                     " Pearson's r: centre both channels, then normalize their covariance by both spreads.")
@@ -267,19 +271,21 @@ def _shift_correlation(fn):
                            fix="correlate the two flattened, shifted copies of the channel into one Pearson "
                                "r and return float(r).")
         got, want = float(got), float(autocorrelation(image[c:c + 1], d, axis="horizontal")[0, d])
-        if abs(got - want) > 1e-4:
+        if not close(got, want, 1e-4):
             x = image[c]
             rolled = float(channel_correlation(torch.stack([x, x.roll(d, -1)]))[0, 1])
             vertical = (float(autocorrelation(image[c:c + 1], d, axis="vertical")[0, d])
                         if d < image.shape[-2] else float("nan"))
             left, right = x[:, :x.shape[-1] - d].flatten(), x[:, d:].flatten()
             cosine = float((left @ right) / (left.norm() * right.norm()))
-            hint = (" torch.roll wraps around: the last columns meet the first, pixels that are not d px "
-                    "apart in the image. Keep only the pairs that are." if abs(got - rolled) < 1e-4 else
+            hint = (NOT_FINITE + " At d = 0, what is left of the slice `[:, :-d]`?"
+                    if not math.isfinite(got) else
+                    " torch.roll wraps around: the last columns meet the first, pixels that are not d px "
+                    "apart in the image. Keep only the pairs that are." if close(got, rolled, 1e-4) else
                     " That is the shift along the HEIGHT (rows); shift along the width (the last axis)."
-                    if abs(got - vertical) < 1e-4 else
+                    if close(got, vertical, 1e-4) else
                     " You paired the right pixels but took their cosine: a correlation centres each set "
-                    "first." if abs(got - cosine) < 1e-4 else
+                    "first." if close(got, cosine, 1e-4) else
                     " Pair every pixel with the one d px to its right in the same row (no wrap-around), then "
                     "take the Pearson correlation of the two sets of values.")
             raise Mismatch(f"channel {c} at d = {d}: you returned {got:.4f}, expected {want:.4f}.{hint}",

@@ -6,6 +6,8 @@ kernel-spectrum explorer, the exercise checks. The measures themselves live in `
 
 from __future__ import annotations
 
+import math
+
 import ipywidgets as W
 import torch
 import torch.nn as nn
@@ -24,6 +26,7 @@ from ..experiments.separability import (
     separability_report,
 )
 from .app import App
+from .checking import NOT_FINITE, close
 from .svg import svg_curves
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -162,14 +165,15 @@ def _filter_separability(fn):
                  torch.randn(5, 5, 5, generator=g)):
         got = float(fn(filt))
         want = float(filter_separability(filt[None])[0])
-        if abs(got - want) > 1e-4:
+        if not close(got, want, 1e-4):
             s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
             rows = torch.linalg.svdvals(filt.reshape(-1, filt.shape[-1]).double())  # (C_in * k, k): wrong
-            hint = (" You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
-                    if abs(got - float(s[0] / s.sum())) < 1e-4 else
+            hint = (NOT_FINITE if not math.isfinite(got) else
+                    " You used sigma_1 / sum(sigma): the ENERGY is the sum of SQUARED singular values."
+                    if close(got, s[0] / s.sum(), 1e-4) else
                     " Which matrix did you decompose? Rank 1 here means channel x space: each row must hold "
                     "ONE input channel's whole k x k map, not one row of it."
-                    if abs(got - float(rows[0] ** 2 / (rows ** 2).sum())) < 1e-4 else
+                    if close(got, rows[0] ** 2 / (rows ** 2).sum(), 1e-4) else
                     " Separability is the share of the filter's energy (its squared singular values) in the "
                     "first one, the filter seen as a channels x positions matrix.")
             raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
