@@ -10,7 +10,6 @@ downloaded only when ``download=True``, with torchvision's checksums).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,12 +59,35 @@ def transform(image_size: int, train: bool) -> v2.Compose:
     return train_transform(image_size) if train else eval_transform(image_size)
 
 
+def _to_8_bit(img: Image.Image, path) -> Image.Image:
+    """A 16-bit or float greyscale image scaled to 0..255 (``convert`` would clip it to black and white)."""
+    import numpy as np
+    a = np.asarray(img)
+    if img.mode.startswith("I;16") or (img.mode == "I" and img.format == "PNG"):  # PNG's 16 bits per pixel
+        return Image.fromarray(np.round(a / 257.0).astype(np.uint8), "L")
+    if img.mode == "F" and np.isfinite(a).all() and 0 <= a.min() and a.max() <= 1:  # floats in [0, 1]
+        return Image.fromarray(np.round(a * 255.0).astype(np.uint8), "L")
+    low, high = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
+    raise UnreadableImageError(f"cannot read image {path}: mode {img.mode} with values from {low:g} to "
+                               f"{high:g} has no known scale (16-bit PNGs and floats in [0, 1] are read); "
+                               "save it as 8-bit")
+
+
 def load_rgb(path: str) -> Image.Image:
-    """Open an image as RGB (greyscale and RGBA become RGB), naming the file if it cannot be read."""
+    """Open an image as RGB (greyscale and RGBA become RGB; 16-bit and [0, 1] float greyscale are scaled
+    to 8 bits), naming the file if it cannot be read."""
     try:
         with open(path, "rb") as f:
             img = Image.open(f)
+            if img.mode in ("I", "F") or img.mode.startswith("I;16"):
+                img.load()
+                img = _to_8_bit(img, path)
             return img.convert("RGB")  # convert() decodes: a truncated file fails here, not later
+    except Image.DecompressionBombError as e:  # not an OSError: it would end in a traceback
+        raise UnreadableImageError(f"cannot read image {path}: {e} (Pillow's decompression-bomb guard); if "
+                                   "the file is trusted, raise PIL.Image.MAX_IMAGE_PIXELS") from e
+    except UnreadableImageError:
+        raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UnreadableImageError(f"cannot read image {path}: {e}. Delete or replace the file.") from e
 
@@ -76,26 +98,20 @@ def _layout_hint(root) -> str:
 
 
 def image_folder(root, split: str, image_size: int, train: bool | None = None) -> datasets.ImageFolder:
-    """``root/split/<class>/*`` as an ``ImageFolder`` with Keras's preprocessing (train: augmented)."""
-    from torchvision import datasets
+    """``root/split/<class>/*`` as an ``ImageFolder`` with Keras's preprocessing (train: augmented); hidden
+    folders are not classes and symlink loops are refused (``folder.py``)."""
+    from . import folder as safe
     folder = Path(root) / split
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}: {_layout_hint(root)}")
-    classes = sorted(e.name for e in os.scandir(folder) if e.is_dir())
+    classes = safe.find_classes(folder)
     if not classes:
         raise FileNotFoundError(f"{folder} has no class sub-folders: {_layout_hint(root)}")
     if len(classes) == 1:  # one class "trains" to a meaningless 100%: every answer is right
         raise ValueError(f"{folder} has one class sub-folder ({classes[0]!r}); a classifier needs at least "
                          f"two: {_layout_hint(root)}")
-    for c in classes:
-        has_image = any(name.lower().endswith(IMG_EXTENSIONS)
-                        for _, _, names in os.walk(folder / c) for name in names)
-        if not has_image:
-            raise FileNotFoundError(f"class folder {folder / c} has no images "
-                                    f"(extensions {', '.join(IMG_EXTENSIONS)}); "
-                                    "add images or remove the folder")
     train = split == "train" if train is None else train
-    return datasets.ImageFolder(str(folder), transform=transform(image_size, train), loader=load_rgb)
+    return safe.ImageFolder(folder, transform=transform(image_size, train))
 
 
 def _not_downloaded(name: str, source: str, root, extra: str = "") -> FileNotFoundError:
