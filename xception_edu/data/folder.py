@@ -15,7 +15,8 @@ from pathlib import Path
 
 from torchvision import datasets
 
-from .real import IMG_EXTENSIONS, load_rgb
+# torchvision's folder.IMG_EXTENSIONS (real.py's copy keeps torchvision out of `import xception_edu`).
+IMG_EXTENSIONS = datasets.folder.IMG_EXTENSIONS
 
 
 def _visible(entry: os.DirEntry) -> bool:
@@ -67,10 +68,10 @@ def class_images(folder, classes: list[str]) -> list[tuple[str, int]]:
 
 
 class ImageFolder(datasets.ImageFolder):
-    """torchvision's ``ImageFolder`` with the walk above and ``load_rgb`` (which names a bad file)."""
+    """torchvision's ``ImageFolder`` with the walk above."""
 
-    def __init__(self, root, transform=None):
-        super().__init__(str(root), transform=transform, loader=load_rgb)
+    def __init__(self, root, transform, loader):
+        super().__init__(str(root), transform=transform, loader=loader)
 
     def find_classes(self, directory):
         classes = find_classes(directory)

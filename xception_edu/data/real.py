@@ -111,7 +111,7 @@ def image_folder(root, split: str, image_size: int, train: bool | None = None) -
         raise ValueError(f"{folder} has one class sub-folder ({classes[0]!r}); a classifier needs at least "
                          f"two: {_layout_hint(root)}")
     train = split == "train" if train is None else train
-    return safe.ImageFolder(folder, transform=transform(image_size, train))
+    return safe.ImageFolder(folder, transform=transform(image_size, train), loader=load_rgb)
 
 
 def _not_downloaded(name: str, source: str, root, extra: str = "") -> FileNotFoundError:
