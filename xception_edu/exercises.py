@@ -45,6 +45,17 @@ class Mismatch(AssertionError):
         self.fix = fix
 
 
+def attempt(fn: Callable, args: tuple, case: str, why: str = "", fix: str | None = None):
+    """``fn(*args)``: the learner's code run on a case the task defines. Its crash is a miss like a wrong
+    value (graduated hints): a ``Mismatch`` naming the case (``"at d = 0"``), the error, and ``why``."""
+    try:
+        return fn(*args)
+    except (NotImplementedError, Mismatch):
+        raise
+    except Exception as e:
+        raise Mismatch(f"{case}: your code raised {type(e).__name__}: {e}. {why}".rstrip(), fix=fix) from e
+
+
 @dataclass(frozen=True)
 class Result:
     exercise: str

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn as nn
 from answer_keys import KEYS, plain
+from right_answers import RIGHT
 from wrong_answers import WRONG  # sibling modules (pytest puts this folder on sys.path)
 
 import xception_edu as xe
@@ -83,6 +84,13 @@ def test_the_notebooks_own_solution_is_accepted_even_after_a_miss(ex):
     result = exercises.check(ex, answer, quiet=True)
     assert result.passed, result.message
     assert ex not in exercises._FAILURES
+
+
+@pytest.mark.parametrize("ex, answer, why", [pytest.param(ex, a, why, id=f"{ex}-{i}") for ex, answers in
+                                              sorted(RIGHT.items()) for i, (a, why) in enumerate(answers)])
+def test_a_right_answer_written_otherwise_is_accepted(ex, answer, why):
+    result = exercises.check(ex, answer, quiet=True)
+    assert result.passed, f"{ex} ({why}): {result.message}"
 
 
 @pytest.mark.parametrize("ex", sorted(CELLS))

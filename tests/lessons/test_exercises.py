@@ -81,6 +81,32 @@ def test_check_says_correct_wrong_and_not_done():
     assert not crash.passed and "ZeroDivisionError" in crash.message
 
 
+def test_a_crash_on_a_case_of_the_task_is_a_miss_that_names_the_case():
+    """Graduated hints for an answer that raises: the case and the nudge first, the fix from the second
+    run on (a crash outside the learner's code on a case would be no miss: nothing to count)."""
+    exercises.reset_attempts("06.shift_correlation")
+    try:
+        def shift_corr(image, c, d):
+            raise RuntimeError("the two sets differ in size")
+
+        first, second = (exercises.check("06.shift_correlation", shift_corr, quiet=True) for _ in range(2))
+    finally:
+        exercises.reset_attempts("06.shift_correlation")
+    assert first.message.startswith("Not quite") and "channel 0 at d = 1: your code raised RuntimeError: " \
+        "the two sets differ in size." in first.message and "Still stuck?" in first.message
+    assert "The fix: x = image[c, :, :W - d]" in second.message
+
+
+def test_attempt_passes_the_value_and_lets_a_stub_and_a_mismatch_through():
+    assert exercises.attempt(lambda a, b: a + b, (2, 3), "case") == 5
+    def raise_(error):
+        raise error
+
+    for raised in (NotImplementedError("stub"), exercises.Mismatch("wrong")):
+        with pytest.raises(type(raised)):
+            exercises.attempt(raise_, (raised,), "case")
+
+
 def test_a_fix_is_shown_from_the_second_miss_on_and_a_pass_starts_over(monkeypatch):
     def strict(answer):
         if answer != 42:

@@ -290,6 +290,7 @@ WRONG = {
         (_mean_std_var, "variance"),
         (lambda v: _mean_std_sample(v)[::-1], "(std, mean)"),
         (lambda v: (statistics.median(v), _mean_std_sample(v)[1]), "median"),
+        (lambda v: (v.mean(), v.std()), "your code raised AttributeError"),  # a list, not a tensor
     ],
     "06.channel_correlation": [
         (lambda im, a, b: float((im[a].flatten() @ im[b].flatten()) / (im[a].norm() * im[b].norm())),
@@ -305,6 +306,7 @@ WRONG = {
         (lambda im, c, d: _cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
         (lambda im, c, d: _pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
         (_shift_truncated, "At d = 0"),
+        (lambda im, c, d: _pearson(im[c, :, :-d], im[c, :, d:]), "at d = 0: your code raised RuntimeError"),
     ],
     "06a.filter_separability": [
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(f.shape[0], -1)))[0] / s.sum()), "SQUARED"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 
-from ..exercises import Mismatch
+from ..exercises import Mismatch, attempt
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,12 @@ def close(got, want, tol: float) -> bool:
     return math.isfinite(got) and math.isfinite(want) and abs(got - want) <= tol
 
 
-def same_value(got, want) -> bool:
-    """``got`` equals ``want``: exactly for an int, to 1e-9 (relative) for a float, element-wise for a
+def same_value(got, want, rel_tol: float = 1e-9) -> bool:
+    """``got`` equals ``want``: exactly for an int, to ``rel_tol`` for a float, element-wise for a
     tuple. Numbers may come as Python, NumPy or 0-d torch values; anything else is not equal."""
     if isinstance(want, (tuple, list)):
         return isinstance(got, (tuple, list)) and len(got) == len(want) and \
-            all(same_value(g, w) for g, w in zip(got, want))
+            all(same_value(g, w, rel_tol) for g, w in zip(got, want))
     if isinstance(got, (str, bytes)):  # float("6") would pass: a number is asked for
         return False
     try:
@@ -55,7 +55,7 @@ def same_value(got, want) -> bool:
         return False
     if isinstance(want, int):
         return value == want
-    return math.isclose(value, want, rel_tol=1e-9, abs_tol=1e-12)
+    return math.isclose(value, want, rel_tol=rel_tol, abs_tol=1e-12)
 
 
 def show(value) -> str:
@@ -75,17 +75,22 @@ def _computes(mistake: Mistake, args, got) -> bool:
 
 def closed_form(name: str, fn: Callable, grid: Sequence[tuple], want: Callable,
                 mistakes: Sequence[Mistake] = (), nudge: str = "", fix: str | None = None,
-                describe: Callable | None = None) -> None:
+                describe: Callable | None = None, rel_tol: float = 1e-9) -> None:
     """Check ``fn(*args) == want(*args)`` for every ``args`` in ``grid``; on a miss raise ``Mismatch``
     naming the first failing call and the mistake the answer makes: the one whose formula matches the
     answer on the whole grid, else at that call, else the general ``nudge``/``fix``. ``describe(*args)``
-    words the call when the arguments are not what the learner's function receives."""
-    results = [(args, fn(*args)) for args in grid]
+    words the call when the arguments are not what the learner's function receives; ``rel_tol`` is a
+    float's tolerance (1e-6 where a float32 tensor's answer is right too). A crash on a case
+    of the grid is a miss at that case, with the general ``nudge``."""
+    def said(args):
+        return describe(*args) if describe else f"{name}({', '.join(map(repr, args))})"
+
+    results = [(args, attempt(fn, args, said(args), nudge, fix)) for args in grid]
     for args, got in results:
         expected = want(*args)
-        if same_value(got, expected):
+        if same_value(got, expected, rel_tol):
             continue
-        said = describe(*args) if describe else f"{name}({', '.join(map(repr, args))})"
+        said = said(args)
         call = f"{said} returned {show(got)}, expected {show(expected)}."
         if got is None:
             raise Mismatch(f"{call} Your function returns nothing: did you forget `return`?", fix=fix)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from .. import counting
 from ..data import load_photo
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from .app import KERNEL_CHOICES, App, check_choices
 from .checking import Mistake, close, closed_form
 
@@ -239,7 +239,9 @@ def _one_output(fn):
         x = torch.randn(cin, 8, 8, generator=g)
         weight = torch.randn(cin, k, k, generator=g)
         want = F.conv2d(x[None], weight[None])[0, 0, i, j]
-        answer = fn(x, weight, i, j)
+        answer = attempt(fn, (x, weight, i, j), f"for Cin={cin}, k={k} at (i, j)=({i}, {j})",
+                         "The k x k window whose top-left corner is (i, j) lies inside the 8 x 8 input.",
+                         fix=_ONE_OUTPUT_FIX)
         if answer is None:
             raise Mismatch("one_output returned None: did you forget `return`?")
         got = torch.as_tensor(answer, dtype=want.dtype)

@@ -10,7 +10,7 @@ import torch.nn as nn
 from .. import counting
 from .._validate import divisors
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..ops import (
     SimplifiedInception,
     connectivity_matrix,
@@ -139,7 +139,9 @@ _CONNECTIVITY_FIX = ("segment = torch.arange(channels) // (channels // groups); 
 @register("03.connectivity")
 def _connectivity(fn):
     for c, g in [(6, 3), (12, 1), (12, 12), (8, 2), (12, 4), (12, 3)]:
-        answer = fn(c, g)
+        answer = attempt(fn, (c, g), f"connectivity({c}, {g})",
+                         "Cut the channels into `groups` segments; compare each output's segment with each "
+                         "input's.", fix=_CONNECTIVITY_FIX)
         if answer is None:
             raise Mismatch(f"connectivity({c}, {g}) returned None: did you forget `return`?")
         got = torch.as_tensor(answer).bool()

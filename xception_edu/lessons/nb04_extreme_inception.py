@@ -11,7 +11,7 @@ import torch
 from .. import counting
 from .._validate import divisors
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
 from .checking import Mistake, closed_form, foreign_layers
@@ -186,7 +186,8 @@ def _spectrum_params(fn):
 def _valid_groups(fn):
     fix = "valid_groups = [g for g in range(1, c + 1) if c % g == 0]"
     for c in (12, 48, 728, 97, 36, 1):
-        answer = fn(c)
+        answer = attempt(fn, (c,), f"valid_groups({c})",
+                         "Which g from 1 to c split the c channels into whole groups?", fix=fix)
         if answer is None:
             raise Mismatch(f"valid_groups({c}) returned None: did you forget `return`?", fix=fix)
         got, want = list(answer), divisors(c)

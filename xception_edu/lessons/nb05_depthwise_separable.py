@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .. import counting, data
 from ..data import load_photo
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..experiments.nets import small_net
 from ..ops import (
     ExtremeInception,
@@ -276,7 +276,8 @@ def _depthwise_by_hand(fn):
     for c in (3, 5):
         x, w = torch.randn(2, c, 7, 7, generator=g), torch.randn(c, 1, 3, 3, generator=g)
         want = F.conv2d(x, w, padding=1, groups=c)
-        answer = fn(x, w)
+        answer = attempt(fn, (x, w), f"for x of shape {tuple(x.shape)}",
+                         "Filter each channel i on its own, with its own kernel weight[i].", fix=fix)
         if answer is None:
             raise Mismatch("depthwise_by_hand returned None: did you forget `return`?", fix=fix)
         got = torch.as_tensor(answer)

@@ -14,7 +14,7 @@ import torch
 from ..data import CHANNEL, PHOTO_REGIONS, SPATIAL, photo_regions, render, synthetic
 from ..data.synthetic_set import CHANNEL_CORRELATIONS
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..experiments import correlations as co
 from ..experiments.correlations import (
     autocorrelation,
@@ -235,7 +235,9 @@ def _channel_correlation(fn):
     base = torch.randn(3, 12, 10, generator=g)
     image = torch.stack([base[0] + 2, 0.5 * base[0] + base[1] + 1, -base[0] + 0.3 * base[2] - 4])
     for a, b in [(0, 1), (0, 2), (1, 2), (1, 1)]:
-        got = fn(image, a, b)
+        got = attempt(fn, (image, a, b), f"channels {a} and {b}",
+                      "Pearson's r: centre both channels, then normalize their covariance by both spreads.",
+                      fix=_CHANNEL_FIX)
         want = float(co.channel_correlation(image)[a, b])
         if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
             shape = f" of shape {tuple(got.shape)}" if hasattr(got, "shape") else ""
@@ -253,8 +255,13 @@ def _channel_correlation(fn):
                     "of both channels." if abs(got) > 1 else
                     " Pearson's r: centre both channels, then normalize their covariance by both spreads.")
             raise Mismatch(f"channels {a} and {b}: you returned {got:.4f}, expected {want:.4f}.{hint}",
-                           fix="x = image[a].flatten() - image[a].mean(), y the same for b; "
-                               "r = (x * y).sum() / (x.square().sum() * y.square().sum()).sqrt()")
+                           fix=_CHANNEL_FIX)
+
+
+_CHANNEL_FIX = ("x = image[a].flatten() - image[a].mean(), y the same for b; "
+                "r = (x * y).sum() / (x.square().sum() * y.square().sum()).sqrt()")
+_SHIFT_FIX = ("x = image[c, :, :W - d] and y = image[c, :, d:] with W = image.shape[-1], both flattened and "
+              "centred; r = (x * y).sum() / (x.square().sum() * y.square().sum()).sqrt()")
 
 
 @register("06.shift_correlation")
@@ -263,7 +270,9 @@ def _shift_correlation(fn):
     base = torch.randn(2, 14, 17, generator=g).cumsum(-1)  # a random walk along the width: smooth rows
     image = torch.stack([base[0], base[1] + torch.linspace(0, 3, 14)[:, None]])
     for c, d in [(0, 1), (1, 3), (0, 5), (1, 0)]:
-        got = fn(image, c, d)
+        got = attempt(fn, (image, c, d), f"channel {c} at d = {d}",
+                      "At d = 0, what is left of the slice `[:, :-d]`?" if d == 0 else
+                      "Pair every pixel with the one d px to its right in the same row.", fix=_SHIFT_FIX)
         if not isinstance(got, (int, float, torch.Tensor)) or torch.as_tensor(got).numel() != 1:
             raise Mismatch(f"return ONE number, the correlation of channel {c} with itself {d} px along; "
                            f"got a {type(got).__name__}" + (f" of shape {tuple(got.shape)}"
@@ -289,6 +298,4 @@ def _shift_correlation(fn):
                     " Pair every pixel with the one d px to its right in the same row (no wrap-around), then "
                     "take the Pearson correlation of the two sets of values.")
             raise Mismatch(f"channel {c} at d = {d}: you returned {got:.4f}, expected {want:.4f}.{hint}",
-                           fix="x = image[c, :, :W - d] and y = image[c, :, d:] with W = image.shape[-1], "
-                               "both flattened and centred; r = (x * y).sum() / (x.square().sum() * "
-                               "y.square().sum()).sqrt()")
+                           fix=_SHIFT_FIX)

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 from .._validate import choice
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..experiments.correlations import collect_maps, correlation_profile
 from ..experiments.nets import small_net
 from ..experiments.operators import CONTROL, TASKS, which_learns_what
@@ -163,7 +163,9 @@ def _filter_separability(fn):
     rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
     for filt in (torch.randn(3, 3, 3, generator=g), torch.randn(16, 3, 3, generator=g), rank1,
                  torch.randn(5, 5, 5, generator=g)):
-        got = float(fn(filt))
+        got = float(attempt(fn, (filt,), f"for a filter of shape {tuple(filt.shape)}",
+                            "The filter seen as a channels x positions matrix: its singular values.",
+                            fix=_SEPARABILITY_FIX))
         want = float(filter_separability(filt[None])[0])
         if not close(got, want, 1e-4):
             s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1).double())
@@ -178,8 +180,11 @@ def _filter_separability(fn):
                     "first one, the filter seen as a channels x positions matrix.")
             raise Mismatch(f"for a filter of shape {tuple(filt.shape)} you returned {got:.4f}, "
                            f"expected {want:.4f}.{hint}",
-                           fix="s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1)); "
-                               "return float(s[0] ** 2 / (s ** 2).sum())")
+                           fix=_SEPARABILITY_FIX)
+
+
+_SEPARABILITY_FIX = ("s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1)); "
+                     "return float(s[0] ** 2 / (s ** 2).sum())")
 
 
 @register("06a.rank1_kernel")

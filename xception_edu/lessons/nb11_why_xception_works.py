@@ -15,7 +15,7 @@ import torch
 from .. import counting
 from .._validate import positive_int
 from ..devices import cpu_threads
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..model import Xception
 from ..ops import (
     ExtremeInception,
@@ -245,7 +245,9 @@ def budget_explorer(budget: int = 20_000, groups=8) -> App:
 @register("11.width_at_budget")
 def _width_at_budget(fn):
     for budget, g in [(20_000, 8), (20_000, 1), (5_000, 4), (100_000, 16), (2_000, 2), (50_000, 32)]:
-        got, want = fn(budget, g), block_width(budget, g)
+        got = attempt(fn, (budget, g), f"width_at_budget({budget}, {g})",
+                      "Widen C in steps of g while the block C -> C fits the budget.", fix=_WIDTH_FIX)
+        want = block_width(budget, g)
         if got != want:
             if got == math.isqrt(budget * g // (g + 9)):
                 hint = " The width must be a multiple of g: every group gets C/g whole channels."
@@ -255,9 +257,11 @@ def _width_at_budget(fn):
             else:
                 hint = " Not the widest: take the LARGEST multiple of g whose block fits the budget."
             raise Mismatch(f"width_at_budget({budget}, {g}) returned {got}, expected {want}.{hint}",
-                           fix="the block C -> C holds 9 * c * (c // g) + c * c weights (the 3x3 step in g "
-                               "groups, then the 1x1): return the largest multiple c of g for which that "
-                               "is <= budget.")
+                           fix=_WIDTH_FIX)
+
+
+_WIDTH_FIX = ("the block C -> C holds 9 * c * (c // g) + c * c weights (the 3x3 step in g groups, then the "
+              "1x1): return the largest multiple c of g for which that is <= budget.")
 
 
 @register("11.verdict")
@@ -272,7 +276,9 @@ def _verdict(fn):
     def touch(better, worse):  # equal end points: the ranges overlap in one value
         return max(worse) == min(better) or max(better) == min(worse)
 
-    answers = [(better, worse, fn(better, worse)) for better, worse in cases]
+    answers = [(better, worse, attempt(fn, (better, worse), f"verdict({better}, {worse})",
+                                       "Compare the two ranges of seeds.", fix=_VERDICT_FIX))
+               for better, worse in cases]
     for better, worse, got in answers:
         want = evidence.band_verdict(better, worse)
         if got != want:
@@ -283,5 +289,8 @@ def _verdict(fn):
                     "the other." if all(a == by_means(b, w) for b, w, a in answers) else
                     " Compare the two ranges of seeds: the verdict is 'cannot say' unless they are apart.")
             raise Mismatch(f"verdict({better}, {worse}) returned {got!r}, expected {want!r}.{hint}",
-                           fix="'agrees' if min(better) > max(worse), 'disagrees' if min(worse) > "
-                               "max(better), else 'cannot say' (ranges that touch overlap).")
+                           fix=_VERDICT_FIX)
+
+
+_VERDICT_FIX = ("'agrees' if min(better) > max(worse), 'disagrees' if min(worse) > max(better), else "
+                "'cannot say' (ranges that touch overlap).")

@@ -1,0 +1,14 @@
+"""Right answers written otherwise than the notebook's solution: exercise id -> [(answer, what makes it
+different)]. A check judges the computation, not how it is written: each must pass
+(``test_every_check_can_fail.py``)."""
+import statistics
+
+import torch
+
+RIGHT = {
+    "10.mean_std": [
+        (lambda v: (statistics.mean(v), statistics.stdev(v)), "the statistics module the cell imports"),
+        (lambda v: (float(torch.tensor(v).mean()), float(torch.tensor(v).std())), "torch's std() (n - 1), "
+         "in float32"),
+    ],
+}
