@@ -2,6 +2,7 @@
 import itertools
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -169,3 +170,26 @@ def test_common_divisors():
     for bad, match in (((), "at least one"), ((12, 0), "got 0"), ((12, 2.0), "got 2.0")):
         with pytest.raises(ValueError, match=match):
             common_divisors(*bad)
+
+
+@pytest.mark.parametrize("module", [torch.nn.Conv2d(3, 64, 3), xe.InceptionV3Module(3, 8)])
+def test_a_size_without_the_batch_dimension_is_refused_not_undercounted(module):
+    # torchsummary's (C, H, W): Conv2d takes it as one unbatched image, whose out[0] is one channel
+    msg = (r"input_size \(3, 9, 9\) reaches .*\(a Conv2d\) as one unbatched \(C, H, W\) image; "
+           r"give \(N, C, H, W\), e\.g\. \(1, \*\(3, 9, 9\)\)")
+    with pytest.raises(ValueError, match=msg):
+        counting.measure(module, (3, 9, 9))
+    with pytest.raises(ValueError, match="unbatched"):
+        counting.trace(module, torch.Size([3, 9, 9]))
+    conv = torch.nn.Conv2d(3, 64, 3)
+    assert counting.measure(conv, (1, 3, 9, 9)).macs == counting.conv(3, 64, 3, (7, 7), bias=True).macs
+    assert counting.measure(conv, (1, 3, np.int64(9), 9)) == counting.measure(conv, (1, 3, 9, 9))
+
+
+@pytest.mark.parametrize("size, msg", [((1, 0, 9, 9), r"input_size\[1\] must be a positive integer, got 0"),
+                                       ((1, 3, 9.5, 9), r"input_size\[2\] must be a positive integer"),
+                                       (299, r"input_size must be a tuple like \(N, C, H, W\), got 299"),
+                                       ((), r"input_size must be a tuple")])
+def test_input_size_must_be_positive_ints(size, msg):
+    with pytest.raises(ValueError, match=msg):
+        counting.measure(torch.nn.Conv2d(3, 4, 1), size)

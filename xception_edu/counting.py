@@ -15,6 +15,7 @@ Fig. 5, where the parameters go); ``alternating_medians`` is the one timer.
 from __future__ import annotations
 
 import copy
+import numbers
 import statistics
 import time
 from collections import OrderedDict
@@ -152,8 +153,19 @@ def trace(module: nn.Module, input_size) -> OrderedDict[str, Traced]:
     is computed, no memory is used: a 299 px Xception answers in a fraction of a second) and record every
     submodule it calls, keyed and ordered by its name in ``module.named_modules()``.
 
-    ``input_size``: (N, C, H, W); counts are per image. The model itself is not touched.
+    ``input_size``: (N, C, H, W); counts are per image. The model itself is not touched. A size without
+    the batch dimension (torchsummary's (C, H, W)) is refused: Conv2d would take it as one unbatched image
+    and the per-image counts would lose a factor of the channel count.
     """
+    if isinstance(input_size, torch.Size):
+        input_size = tuple(input_size)
+    if not isinstance(input_size, (tuple, list)) or not input_size:
+        raise ValueError(f"input_size must be a tuple like (N, C, H, W), got {input_size!r}")
+    # numpy's integers too (a size computed with numpy), but not True, nor 9.0
+    input_size = tuple(int(n) if isinstance(n, numbers.Integral) and not isinstance(n, bool) else n
+                       for n in input_size)
+    for i, n in enumerate(input_size):
+        positive_int(f"input_size[{i}]", n)
     ghost = copy.deepcopy(module).to("meta").eval()
     originals = dict(module.named_modules())
     seen: OrderedDict[str, Traced] = OrderedDict()
@@ -161,6 +173,10 @@ def trace(module: nn.Module, input_size) -> OrderedDict[str, Traced]:
     def hook(name):
         def record(m, inputs, out):
             first = inputs[0] if inputs and isinstance(inputs[0], torch.Tensor) else None
+            if isinstance(m, nn.Conv2d) and first is not None and first.dim() == 3:
+                raise ValueError(f"input_size {tuple(input_size)} reaches {name or 'the model'} "
+                                 "(a Conv2d) as one unbatched (C, H, W) image; give (N, C, H, W), "
+                                 f"e.g. (1, *{tuple(input_size)}) for torchsummary's (C, H, W)")
             row = seen.get(name) or Traced(name, originals[name], (), ())
             row.input = tuple(first.shape[1:]) if first is not None else ()
             row.output = tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else ()

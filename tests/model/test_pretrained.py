@@ -163,6 +163,15 @@ def test_preprocessing_is_timms_for_these_weights():
         pretrained.preprocess(photo[0])
 
 
+@pytest.mark.parametrize("scale, shift, msg", [(255, 0, "got 0 to 255"), (1, -0.5, "got -0.5 to 0.5"),
+                                               (float("nan"), 0, "got nan to nan")])
+def test_preprocess_refuses_a_float_image_outside_0_1(scale, shift, msg):
+    image = torch.linspace(0, 1, 3 * 8 * 8).reshape(3, 8, 8) * scale + shift  # e.g. a 0..255 float image
+    with pytest.raises(ValueError, match=f"float image must hold values in \\[0, 1\\], {msg}; divide"):
+        pretrained.preprocess(image)
+    pretrained.preprocess(torch.linspace(0, 1, 3 * 8 * 8).reshape(3, 8, 8))  # [0, 1] itself is accepted
+
+
 def test_class_names_are_imagenets_in_the_order_of_timms_outputs():
     from timm.data import ImageNetInfo
     info = ImageNetInfo()

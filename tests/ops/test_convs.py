@@ -5,6 +5,7 @@ import torch.nn as nn
 
 import xception_edu as xe
 from xception_edu import counting
+from xception_edu.ops import spectrum
 
 ALL = {
     "standard": lambda cin, cout, k: xe.StandardConv(cin, cout, k),
@@ -218,3 +219,13 @@ def test_other_bad_options():
         xe.InceptionV3Module(3, 12, widths=(1, 2, 3, 5))
     with pytest.raises(ValueError, match=r"stride must be a positive integer, got 0"):
         xe.SeparableConv2d(3, 4, stride=0)
+
+
+@pytest.mark.parametrize("channels, groups, in_channels, msg", [
+    (8, 0, None, "groups must be a positive integer, got 0"),
+    (8, 3, None, r"groups=3 does not divide in_channels=8.*common divisors \[1, 2, 4, 8\]"),
+    (8, 4, 6, r"groups=4 does not divide in_channels=6.*common divisors \[1, 2\]"),
+    (0, 1, None, "in_channels must be a positive integer, got 0")])
+def test_connectivity_matrix_refuses_bad_groups_by_name(channels, groups, in_channels, msg):
+    with pytest.raises(ValueError, match=msg):
+        spectrum.connectivity_matrix(channels, groups, in_channels)

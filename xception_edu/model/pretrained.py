@@ -151,6 +151,11 @@ def preprocess(image) -> torch.Tensor:
         if image.ndim != 3 or image.shape[0] != 3:
             raise ValueError(f"image must be (3, H, W), got {tuple(image.shape)}")
         if image.is_floating_point():
+            lo, hi = image.min().item(), image.max().item()
+            # half an 8-bit step of slack: rounding to uint8 takes such values back into range
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo >= -0.5 / 255 and hi <= 1 + 0.5 / 255):
+                raise ValueError(f"a float image must hold values in [0, 1], got {lo:g} to {hi:g}; divide a "
+                                 "0..255 image by 255, or pass it as uint8")
             image = (image.clamp(0, 1) * 255).round().to(torch.uint8)
         image = v2.functional.to_pil_image(image)
     elif not isinstance(image, Image.Image):

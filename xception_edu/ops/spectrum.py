@@ -107,8 +107,7 @@ def connectivity_matrix(channels: int, groups: int, in_channels: int | None = No
     when both fall in the same segment. ``groups=1``: all ones (a regular conv); ``groups=n``: n
     blocks on the diagonal (Fig. 3); ``groups=channels``: the identity (Fig. 4, depthwise)."""
     cin = channels if in_channels is None else in_channels
-    if channels % groups or cin % groups:
-        raise ValueError(f"groups={groups} must divide the channel counts {cin} and {channels}")
+    groups_divide(groups, ("in_channels", cin), ("channels", channels))
     return np.kron(np.eye(groups, dtype=bool), np.ones((channels // groups, cin // groups), dtype=bool))
 
 
