@@ -31,6 +31,7 @@ BAD = {
     "compile": (1, "no", None),
     "data_on_device": (0, None),
     "resume": (1, "true"),
+    "overwrite": (1, "yes", None),
     "progress": (0, None),
     "workers": (-1, 2.0, True, None),
     "seed": (-1, 1.5, True, None),

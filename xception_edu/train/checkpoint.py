@@ -58,7 +58,7 @@ def _fsync_dir(folder: pathlib.Path) -> None:
 
 def clean_orphans(folder) -> list[pathlib.Path]:
     """Delete the temporary files that killed writes left in ``folder`` (``.<name>.*.tmp``); returns them.
-    Call it only where no other process is writing (the trainer does, on the main rank, at start)."""
+    Call it only holding the folder's lock (``guard.claim`` does): no other process is writing there."""
     folder = pathlib.Path(folder)
     orphans = sorted(folder.glob(".*.tmp")) if folder.is_dir() else []
     for p in orphans:

@@ -25,7 +25,7 @@ from .. import data, devices
 from .._validate import ACTIVATIONS
 from ..devices import PRECISIONS
 from ..model import MIN_SIZE, presets
-from . import checkpoint, distributed, engine
+from . import checkpoint, distributed, engine, guard, stop
 from .config import TrainConfig, recipe
 
 PRESET_RECIPES = {"small": "cpu", "paper": "paper"}
@@ -38,7 +38,7 @@ _VALUES = {"epochs": "epochs", "steps": "max_steps", "batch_size": "batch_size",
            "checkpoint_dir": "checkpoint_dir"}
 # ... and flags that set one to a fixed value when given (dest -> (field, value)).
 _FLAGS = {"compile": ("compile", True), "no_channels_last": ("channels_last", False),
-          "resume": ("resume", True), "no_progress": ("progress", False),
+          "resume": ("resume", True), "overwrite": ("overwrite", True), "no_progress": ("progress", False),
           "data_on_device": ("data_on_device", True), "no_ema": ("ema_decay", None)}
 
 
@@ -141,6 +141,9 @@ def parser() -> argparse.ArgumentParser:
                    help=f"steps between checkpoints, 0: each epoch ({_default('checkpoint_every')})")
     c.add_argument("--resume", action="store_true",
                    help="continue exactly from --checkpoint-dir/last.pt if present")
+    c.add_argument("--overwrite", action="store_true",
+                   help="replace the run whose last.pt is in --checkpoint-dir (without it, and without "
+                        "--resume, such a folder is refused); one run per folder at a time (a lock)")
     c.add_argument("--no-progress", action="store_true", help="no progress bars (logs only)")
     c.add_argument("--save-every-rank", action="store_true",
                    help="each process also writes its final weights and their average (with its BN "
@@ -275,7 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     if a.ddp_timeout is not None:  # the Trainer joins the process group; it reads the wait from here
         os.environ[distributed.TIMEOUT_ENV] = repr(a.ddp_timeout)
     try:
-        trainer = _train(a, cfg)
+        with stop.on_signals():
+            trainer = _train(a, cfg)
+    except stop.Stopped as e:  # SIGINT or SIGTERM: saved at a step boundary; one line, from one process
+        if int(os.environ.get("RANK", "0")) == 0:
+            print(e, file=sys.stderr)
+        return e.exit_code
     except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
         print(f"error: {e}", file=sys.stderr)
         return 3
@@ -292,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(a: argparse.Namespace, cfg: TrainConfig) -> engine.Trainer:
+    if cfg.checkpoint_dir and int(os.environ.get("RANK", "0")) == 0:  # before the data and model are built
+        guard.claim(cfg.checkpoint_dir, cfg.resume, cfg.overwrite).release()
     model, train_set, val_set = build(a, cfg)
     trainer = engine.Trainer(model, train_set, val_set, cfg)
     trainer.fit()

@@ -43,6 +43,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None
     checkpoint_every: int = 0         # steps between checkpoints; 0: at the end of each epoch only
     resume: bool = False
+    overwrite: bool = False           # replace the run already in checkpoint_dir (else refused)
     device: str | None = None
     log_every: int = 10               # steps between progress updates (each one syncs the GPU)
     progress: bool = True
@@ -66,7 +67,7 @@ class TrainConfig:
                           note=" or None (no weight average)")
         finite_number("label_smoothing", self.label_smoothing, 0, 1, open_high=True)
         choice("precision", self.precision, PRECISIONS)
-        for name in ("channels_last", "compile", "data_on_device", "resume", "progress"):
+        for name in ("channels_last", "compile", "data_on_device", "resume", "overwrite", "progress"):
             boolean(name, getattr(self, name))
         if self.device is not None:
             check_device(self.device)
@@ -75,6 +76,9 @@ class TrainConfig:
             raise ValueError(f"checkpoint_dir must be a folder path or None, got {self.checkpoint_dir!r}")
         if self.resume and not self.checkpoint_dir:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
+        if self.resume and self.overwrite:
+            raise ValueError("resume=True and overwrite=True contradict each other: continue the run in "
+                             "checkpoint_dir, or replace it")
 
     def learning_rate(self, world_size: int = 1) -> float:
         """The paper's 0.045 at a global batch of 256, scaled linearly with the global batch."""

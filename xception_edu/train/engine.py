@@ -27,9 +27,9 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from ..devices import autocast_dtype
-from . import checkpoint, distributed
+from . import checkpoint, distributed, guard, resume, stop
 from . import history as history_io
-from .config import _MUST_MATCH, TrainConfig, recipe
+from .config import TrainConfig, recipe
 from .device_data import device_batches, on_device
 from .sampler import EpochSampler
 
@@ -95,10 +95,15 @@ class Trainer:
         self._progress: dict | None = None
         self.history: list[dict] = []
         self.dir = pathlib.Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
-        if self.dir is not None and self.ctx.is_main:
-            checkpoint.clean_orphans(self.dir)  # temp files of writes a kill interrupted
-        if cfg.resume:
-            self._resume()
+        self._good: pathlib.Path | None = None  # the checkpoint this run saved or resumed from (finite)
+        # the folder held (locked) by this run until fit ends; a new run refused over another's last.pt
+        self._lock = guard.claim(self.dir, cfg.resume, cfg.overwrite, self.ctx.is_main) if self.dir else None
+        try:
+            if cfg.resume:
+                self._resume()
+        except BaseException:
+            self._release()
+            raise
 
     # --- checkpoints ---------------------------------------------------------------------------
 
@@ -106,32 +111,12 @@ class Trainer:
         """What the run trains and on what, as plain data (``checkpoint.identity``)."""
         return checkpoint.identity(self.model, self.train_set)
 
-    def state(self) -> dict:
-        return {
-            "model": self.model.state_dict(),
-            "ema": self.ema.state_dict() if self.ema else None,
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "rng": checkpoint.rng_state(),
-            "position": {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch,
-                         "global_step": self.global_step},
-            "history": self.history,
-            "progress": self._progress,  # the current epoch's sums when saved mid-epoch
-            "config": self._settings(),
-            "world_size": self.ctx.world_size,
-            "identity": self.identity(),
-        }
-
-    def _settings(self) -> dict:
-        """The settings a resumed run must share with the checkpoint to continue exactly."""
-        return {k: v for k, v in dataclasses.asdict(self.cfg).items() if k in _MUST_MATCH}
-
     def save(self) -> None:
         self._check_tensors()  # never write a state that cannot be resumed from
         if self.dir is not None and self.ctx.is_main:
-            checkpoint.save_atomic(self.state(), self.dir / checkpoint.LATEST)
+            checkpoint.save_atomic(resume.state(self), self.dir / checkpoint.LATEST)
         distributed.barrier(self.ctx)
+        self._good = self.dir / checkpoint.LATEST if self.dir is not None else None
 
     def _resume(self) -> None:
         path = self.dir / checkpoint.LATEST
@@ -139,20 +124,8 @@ class Trainer:
             if self.ctx.is_main:
                 print(f"No checkpoint at {path} yet: starting from scratch.")
             return
-        s = checkpoint.load(path, map_location=self.ctx.device)
-        checkpoint.check_resumable(s, self.identity(), self._settings(), self.ctx.world_size, self.dir)
-        self.model.load_state_dict(s["model"])
-        if self.ema is not None and s["ema"] is not None:
-            self.ema.load_state_dict(s["ema"])
-        self.optimizer.load_state_dict(s["optimizer"])
-        self.scheduler.load_state_dict(s["scheduler"])
-        self.scaler.load_state_dict(s["scaler"])
-        checkpoint.set_rng_state(s["rng"])
-        pos = s["position"]
-        self.epoch, self.step_in_epoch, self.global_step = (
-            pos["epoch"], pos["step_in_epoch"], pos["global_step"])
-        self.history = s["history"]
-        self._progress = s.get("progress")
+        resume.restore(self, path, len(self.train_set) // self.ctx.world_size // self.cfg.batch_size)
+        self._good = path
         if self.ctx.is_main:
             print(f"Resumed from {path}: epoch {self.epoch}, step {self.global_step}.")
 
@@ -170,6 +143,7 @@ class Trainer:
         cuda = self.ctx.device.type == "cuda"
         return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler,
                           drop_last=sampler is not None, num_workers=self.cfg.workers, pin_memory=cuda,
+                          worker_init_fn=stop.ignore_in_worker,
                           generator=torch.Generator().manual_seed(shuffle_seed or 0))
 
     def _done(self) -> bool:
@@ -179,9 +153,30 @@ class Trainer:
     def fit(self) -> list[dict]:
         """Train to the end (or to max_steps), evaluating and checkpointing each epoch; returns the
         history."""
-        while not self._done():
-            self._train_epoch()
+        if self._lock is not None:
+            self._lock.acquire()  # again, if an earlier fit released it
+        try:
+            while not self._done():
+                self._train_epoch()
+                if not self._done() and self._signalled(sync=True):  # the epoch's end is saved
+                    raise self._stopped()
+        finally:
+            self._release()
         return self.history
+
+    def _signalled(self, sync: bool) -> bool:
+        """Whether a stop signal arrived (``stop.on_signals``). Several processes decide together, at a
+        step where they already sync (``sync``), so that they stop at the same step."""
+        if not self.ctx.distributed:
+            return stop.received() is not None
+        return sync and distributed.all_sum([float(stop.received() is not None)], self.ctx)[0] > 0
+
+    def _stopped(self) -> stop.Stopped:
+        return stop.Stopped(stop.received() or stop.SIGNALS[-1], self.global_step, self.dir is not None)
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     def _train_epoch(self) -> None:
         cfg, ctx = self.cfg, self.ctx
@@ -224,6 +219,12 @@ class Trainer:
             # max_steps reached inside the epoch: stop here
             if last and self.step_in_epoch < steps_per_epoch:
                 break
+            # SIGINT or SIGTERM: a checkpoint here, with the epoch's sums so far, then stop
+            if not last and self._signalled(sync=self.global_step % cfg.log_every == 0):
+                self._check_finite(sums)
+                self._progress = self._epoch_progress(sums, carried, images, t0)
+                self.save()
+                raise self._stopped()
         bar.close()
         self._end_epoch(self._epoch_progress(sums, carried, images, t0), steps_per_epoch)
 
@@ -285,9 +286,9 @@ class Trainer:
         return loss, (logits.argmax(1) == y).sum()
 
     def _diverged(self, what: str) -> NonFiniteLoss:
-        last = self.dir / checkpoint.LATEST if self.dir else None
+        last = self._good
         kept = (f"The last good checkpoint is kept in {last} (every checkpoint is checked finite before "
-                "it is written)" if last is not None and last.is_file() else "No checkpoint was written")
+                "it is written)" if last is not None else "No checkpoint was written")
         return NonFiniteLoss(f"{what} at step {self.global_step}: training diverged. {kept}. Start a new run "
                              f"(another --checkpoint-dir) with a lower learning rate (now {self.lr:g}) or "
                              "--precision fp32; --resume continues only with the same settings.")
