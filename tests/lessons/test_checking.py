@@ -5,7 +5,14 @@ import torch
 import torch.nn as nn
 
 from xception_edu.exercises import Mismatch
-from xception_edu.lessons.checking import Mistake, close, closed_form, foreign_layers, same_value
+from xception_edu.lessons.checking import (
+    Mistake,
+    close,
+    closed_form,
+    foreign_layers,
+    same_value,
+    separating,
+)
 
 GRID = [(3, 3), (2, 5), (4, 1)]
 
@@ -67,3 +74,12 @@ def test_nan_and_infinities_are_never_equal_to_anything(bad):
 def test_close_is_within_the_tolerance_either_way():
     assert close(0.50009, 0.5, 1e-4) and close(torch.tensor(0.49991), 0.5, 1e-4)
     assert not close(0.5002, 0.5, 1e-4) and not close("0.5", 0.5, 1e-4) and not close(None, 0.5, 1e-4)
+
+
+def test_a_grid_chosen_by_the_mistakes_holds_a_case_where_each_one_shows():
+    up = Mistake(lambda n: -(-n // 2), "rounds up")  # right for even n only
+    sixteen = Mistake(lambda n: n // 2 + (n % 16 == 0), "sixteen")  # wrong at multiples of 16 only
+    grid = separating([(2,), (4,), (16,), (3,), (5,)], lambda n: n // 2, [up, sixteen])
+    assert grid == [(3,), (16,)]
+    with pytest.raises(ValueError, match="no candidate separates"):
+        separating([(2,), (4,)], lambda n: n // 2, [up])

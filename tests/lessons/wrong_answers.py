@@ -94,19 +94,32 @@ def _separability_by_eigenvalues(filt):
     return float(s.max() ** 2 / (s ** 2).sum())
 
 
-def _width(budget, g, multiple=True, one_short=False):
+def _std_bands(spread):
+    """11.verdict by mean ± std intervals: apart or not (a rule of thumb, not the notebook's)."""
+    def verdict(better, worse):
+        (mb, sb), (mw, sw) = ((statistics.fmean(v), spread(v)) for v in (better, worse))
+        return "agrees" if mb - sb > mw + sw else "disagrees" if mw - sw > mb + sb else "cannot say"
+    return verdict
+
+
+def _width(budget, g, multiple=True, one_short=False, strict=False, groups=True):
     step = g if multiple else 1
     c = 0
-    while 9 * (c + step) * (c + step) / g + (c + step) ** 2 <= budget:
+    fits = (lambda p: p < budget) if strict else (lambda p: p <= budget)
+    while fits(9 * (c + step) * (c + step) / (g if groups else 1) + (c + step) ** 2):
         c += step
     return c - g if one_short and c > g else c
 
 
-def _exit_side(n, round_up=True, pools=4):
-    side = (n - 3) // 2 + 1 - 2
+def _exit_side(n, round_up=True, pools=4, stem=None, rounding=None):
+    side = (n - 3) // 2 + 1 - 2 if stem is None else stem(n)
     for _ in range(pools):
-        side = -(-side // 2) if round_up else side // 2
+        side = rounding(side / 2) if rounding else -(-side // 2) if round_up else side // 2
     return side
+
+
+def _square_3x3(conv):
+    return conv.kernel_size == (3, 3) and conv.in_channels == conv.out_channels
 
 
 def _depthwise_weights(model, test):
@@ -195,6 +208,7 @@ WRONG = {
         (_transplant(_cat(0, dim=1), _cat(2)), "OUTPUT channels (dim 0)"),
         (_transplant(_cat(0), _cat(2, order=lambda ts: ts[::-1])), "reverse order"),
         (lambda m: _cat(0)(m), "return a tuple"),
+        (_transplant(_cat(2), _cat(0)), "spatial weight first"),  # the two weights swapped
     ],
     "04.spectrum_params": [
         (lambda cin, c, k, g: k * k * c * c // g, "the 1x1 conv in front"),
@@ -329,12 +343,16 @@ WRONG = {
     "08.exit_map_size": [
         (lambda n: _exit_side(n, round_up=False), "rounding UP"),
         (lambda n: n // 32, "VALID (no padding)"),
-        (lambda n: _exit_side(n, pools=3), "four 'same' max-pools"),  # block 13's pool forgotten
+        (lambda n: _exit_side(n, pools=3), "blocks 2, 3, 4"),  # block 13's pool forgotten
+        (lambda n: _exit_side(n, stem=lambda n: n // 2 - 2), "does not simply halve"),  # stride 2 read as n/2
+        (lambda n: _exit_side(n, stem=lambda n: (n + 1) // 2 - 2), "'valid', not 'same'"),  # padded stem
+        (lambda n: _exit_side(n, rounding=round), "round()"),
     ],
     "08.depthwise_params": [
         (lambda m: _depthwise_weights(m, lambda c: True), "counts every conv"),
         (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "the 1x1 (pointwise) convs"),
         (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (3, 3)), "the stem's regular 3x3 convs"),
+        (lambda m: _depthwise_weights(m, _square_3x3), "as many inputs as outputs"),  # by shape, not groups
     ],
     "08.separable_conv2d": [
         (SeparableFig4Order, "Fig. 4's order"),
@@ -366,6 +384,8 @@ WRONG = {
         (lambda budget, g: _width(budget, g, multiple=False), "multiple of g"),
         (lambda budget, g: _width(budget, g, one_short=True), "Not the widest"),
         (lambda budget, g: _width(budget * g, g), "Too wide"),
+        (lambda budget, g: _width(budget, g, strict=True), "not strictly under it"),
+        (lambda budget, g: _width(budget, g, groups=False), "ignores the groups"),
     ],
     "11.verdict": [
         (lambda better, worse: "agrees" if sum(better) > sum(worse) else "disagrees", "Compare the ranges"),
@@ -374,5 +394,7 @@ WRONG = {
          "Ranges that touch"),  # '>=' for '>': the touching pair fails, and the hint says why
         (lambda better, worse: "agrees" if min(better) > max(worse) else "disagrees",
          "'cannot say' unless they are apart"),  # no third verdict
+        (_std_bands(statistics.stdev), "mean ± std bands"),
+        (_std_bands(statistics.pstdev), "mean ± std bands"),
     ],
 }

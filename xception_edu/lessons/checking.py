@@ -102,6 +102,32 @@ def closed_form(name: str, fn: Callable, grid: Sequence[tuple], want: Callable,
         raise Mismatch(f"{call} {found.nudge}", fix=found.fix if found.fix is not None else fix)
 
 
+def separating(candidates: Sequence[tuple], want: Callable, mistakes: Sequence[Mistake],
+               grid: Sequence[tuple] = ()) -> list[tuple]:
+    """``grid`` and, from ``candidates``, for each mistake the first case where its formula differs from
+    ``want``, then for each two mistakes still alike there the first case where they differ: a grid
+    chosen by the mistakes (a slip that matters only at a multiple of 16 is tried at one), on which the
+    hint names the mistake made."""
+    chosen = list(grid)
+
+    def first(differ):
+        return next((a for a in candidates if differ(a)), None)
+
+    for m in mistakes:
+        if not any(not _computes(m, a, want(*a)) for a in chosen):
+            args = first(lambda a, m=m: not _computes(m, a, want(*a)))
+            if args is None:
+                raise ValueError(f"no candidate separates the mistake {m.nudge[:40]!r} from the answer")
+            chosen.append(args)
+    for i, m in enumerate(mistakes):
+        for other in mistakes[i + 1:]:
+            if m.nudge != other.nudge and all(_computes(m, a, other.formula(*a)) for a in chosen):
+                args = first(lambda a, m=m, o=other: not _computes(m, a, o.formula(*a)))
+                if args is not None:
+                    chosen.append(args)
+    return chosen
+
+
 NOT_AN_ACTIVATION = (nn.Conv2d, nn.ReLU, nn.Identity, nn.Sequential, nn.ModuleList)
 
 

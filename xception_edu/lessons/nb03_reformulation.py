@@ -185,10 +185,15 @@ def _transplant_one(fn, seed, cin, cout, n_towers):
         fig2 = SimplifiedInception(cin, cout, towers=n_towers)
         want = reformulate(fig2)
     got = fn(fig2)
-    if not (isinstance(got, tuple) and len(got) == 2):
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise Mismatch("return a tuple (pointwise_weight, spatial_weight).",
                        fix="end with `return pointwise, spatial`: both weights, in that order.")
     towers = fig2.branches
+    shapes = tuple(tuple(torch.as_tensor(g).shape) for g in got)
+    if shapes == (tuple(want.spatial.weight.shape), tuple(want.pointwise.weight.shape)):
+        raise Mismatch("you returned the spatial weight first: the order is (pointwise, spatial), the 1x1 "
+                       "conv's weight, then the 3x3 conv's.",
+                       fix="end with `return pointwise, spatial`: both weights, in that order.")
     for name, g, w, layer in (("pointwise", got[0], want.pointwise.weight, 0),
                               ("spatial", got[1], want.spatial.weight, 2)):
         g = torch.as_tensor(g).detach()

@@ -3,16 +3,19 @@ the depth-and-width widget; the exercise checks. The counting lives in ``model/a
 
 from __future__ import annotations
 
+import functools
+
 import ipywidgets as W
 import torch
 
 from .. import counting
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..experiments.timing import time_training_steps
 from ..model import Xception, breakdown, xception_counts
+from ..ops import SeparableConv2d
 from . import build_blocks  # noqa: F401  (registers the 08 build exercises)
 from .app import App, check_choices
-from .checking import Mistake, closed_form
+from .checking import Mistake, closed_form, separating
 from .fig5 import (
     ARCH_IMAGE_SIZES,
     MIDDLE_REPEAT_CHOICES,
@@ -160,38 +163,74 @@ def _middle_block_params(fn):
             "pointwise, 2·C for the BN).")
 
 
-@register("08.exit_map_size")
-def _exit_map_size(fn):
+def _pooled(n, stem=lambda n: (n - 3) // 2 + 1 - 2, halve=lambda s: -(-s // 2), pools=4):
+    """The exit flow's side after the stem's two valid 3x3 convs (the first of stride 2) and the 'same'
+    max-pools of stride 2; a learner's slip replaces one step."""
+    s = stem(n)
+    for _ in range(pools):
+        s = halve(s)
+    return s
+
+
+_BY_32 = ("Not simply n / 32: the stem's two 3x3 convs are VALID (no padding), so they take pixels off, and "
+          "the first one has stride 2.")
+_EXIT_MISTAKES = (
+    Mistake(lambda n: _pooled(n, halve=lambda s: s // 2),
+            "Each 'same' max-pool of stride 2 halves the side rounding UP: an odd side keeps its last row, "
+            "in a window cut short by the padding."),
+    Mistake(lambda n: _pooled(n, halve=lambda s: round(s / 2)),
+            "round() rounds a half to the EVEN neighbour (round(2.5) == 2): a 'same' max-pool of stride 2 "
+            "rounds every half UP."),
+    Mistake(lambda n: n // 32, _BY_32),
+    Mistake(lambda n: -(-n // 32), _BY_32),
+    Mistake(lambda n: _pooled(n, stem=lambda n: n // 2 - 2),
+            "The stem's first conv is a VALID 3x3 of stride 2: it does not simply halve the side, its "
+            "window must fit in the image first (try an even n)."),
+    Mistake(lambda n: _pooled(n, stem=lambda n: -(-n // 2) - 2),
+            "The stem's first conv has no padding ('valid', not 'same'): its windows must fit inside the "
+            "image, and a 'same' conv would keep one more row."),
+    Mistake(lambda n: _pooled(n, pools=3),
+            "Count the max-pools of stride 2 again: blocks 2, 3, 4 of the entry flow and block 13 of the "
+            "exit flow each have one."),
+)
+
+
+@functools.cache
+def _exit_sides() -> dict[int, int]:
+    """Input side -> the side of the model's exit-flow map, measured: the usual sizes, then for each
+    typical slip a size where it shows (a stem side that is a multiple of 16 for the stem's slips) and
+    where it differs from the other slips."""
+    sizes = separating([(n,) for n in range(71, 400)], _pooled, _EXIT_MISTAKES,
+                       grid=[(n,) for n in (71, 80, 128, 224, 299, 331)])
     tiny = Xception(num_classes=2, middle_repeats=0, width=0.125).eval()
     with torch.no_grad():
-        side = {n: tiny.forward_features(torch.zeros(1, 3, n, n)).shape[-1]
-                for n in (71, 80, 128, 224, 299, 331)}
-    by_32 = ("Not simply n / 32: the stem's two 3x3 convs are VALID (no padding), so they take pixels off, "
-             "and the first one has stride 2.")
+        return {n: tiny.forward_features(torch.zeros(1, 3, n, n)).shape[-1] for (n,) in sizes}
 
-    def pooled(n, halve):  # the stem's two valid 3x3 convs (the first of stride 2), then four max-pools
-        s = (n - 3) // 2 + 1 - 2
-        for _ in range(4):
-            s = halve(s)
-        return s
 
-    closed_form("exit_map_size", fn, [(n,) for n in side], side.__getitem__, [
-        Mistake(lambda n: pooled(n, lambda s: s // 2),
-                "Each 'same' max-pool of stride 2 halves the side rounding UP: an odd side keeps its last "
-                "row, in a window cut short by the padding."),
-        Mistake(lambda n: n // 32, by_32),
-        Mistake(lambda n: -(-n // 32), by_32),
-    ], nudge="Follow the side through the stem (two valid 3x3 convs, the first of stride 2), then through "
-             "the four 'same' max-pools of stride 2 (blocks 2, 3, 4 and 13).",
-        fix="side = (n - 3) // 2 + 1 - 2 after the stem; then, four times, side = -(-side // 2) (the "
-            "ceiling of side / 2).")
+@register("08.exit_map_size")
+def _exit_map_size(fn):
+    side = _exit_sides()
+    closed_form("exit_map_size", fn, [(n,) for n in side], side.__getitem__, _EXIT_MISTAKES,
+                nudge="Follow the side through the stem (two valid 3x3 convs, the first of stride 2), then "
+                      "through the four 'same' max-pools of stride 2 (blocks 2, 3, 4 and 13).",
+                fix="side = (n - 3) // 2 + 1 - 2 after the stem; then, four times, side = -(-side // 2) "
+                    "(the ceiling of side / 2).")
 
 
 @register("08.depthwise_params")
 def _depthwise_params(fn):
-    for kw in (dict(middle_repeats=0, width=0.25), dict(middle_repeats=2, width=0.5)):
-        model = Xception(num_classes=10, **kw)
-        got, want = fn(model), breakdown(model, 71)["depthwise"].params
+    fix = "sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups == " \
+          "m.in_channels > 1)"
+    # two Xceptions, then a model whose regular 3x3 conv has as many inputs as outputs (8 -> 8)
+    sep = SeparableConv2d(8, 16, 3)
+    cases = [(f"Xception({kw})", Xception(num_classes=10, **kw))
+             for kw in (dict(middle_repeats=0, width=0.25), dict(middle_repeats=2, width=0.5))]
+    cases.append(("nn.Sequential(nn.Conv2d(8, 8, 3), SeparableConv2d(8, 16))",
+                  torch.nn.Sequential(torch.nn.Conv2d(8, 8, 3, bias=False), sep)))
+    for name, model in cases:
+        got = attempt(fn, (model,), f"for {name}", "Which nn.Conv2d are depthwise?", fix=fix)
+        want = (breakdown(model, 71)["depthwise"].params if isinstance(model, Xception)
+                else sep.depthwise.weight.numel())
         if got != want:
             convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
             pointwise = sum(m.weight.numel() for m in convs if m.kernel_size == (1, 1) and m.groups == 1)
@@ -200,9 +239,11 @@ def _depthwise_params(fn):
                     "separable conv." if got == sum(m.weight.numel() for m in convs) else
                     "That counts the 1x1 (pointwise) convs: the depthwise ones are the k x k steps."
                     if got == pointwise else
+                    "That counts the k x k convs with as many inputs as outputs: a regular conv can have "
+                    "that shape too. What makes a conv depthwise is how it connects its channels."
+                    if got == sum(m.weight.numel() for m in convs if m.kernel_size != (1, 1)
+                                  and m.in_channels == m.out_channels) else
                     "That counts every k x k conv, the stem's regular 3x3 convs too: which attribute of an "
                     "nn.Conv2d tells a depthwise one from a regular one?" if got == spatial else
                     "Which nn.Conv2d are depthwise? One attribute of the module tells.")
-            raise Mismatch(f"for Xception({kw}) you counted {got:,}, expected {want:,}. {hint}",
-                           fix="sum(m.weight.numel() for m in model.modules() "
-                               "if isinstance(m, nn.Conv2d) and m.groups == m.in_channels > 1)")
+            raise Mismatch(f"for {name} you counted {got:,}, expected {want:,}. {hint}", fix=fix)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import math
+import statistics
 from dataclasses import dataclass
 
 import ipywidgets as W
@@ -242,15 +243,32 @@ def budget_explorer(budget: int = 20_000, groups=8) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
+def _widest(budget: int, g: int, params) -> int:
+    """The largest multiple of g whose block, counted by ``params(c)``, is within ``budget``: what a
+    learner's count makes of the width."""
+    c = 0
+    while params(c + g) <= budget:
+        c += g
+    return c
+
+
 @register("11.width_at_budget")
 def _width_at_budget(fn):
-    for budget, g in [(20_000, 8), (20_000, 1), (5_000, 4), (100_000, 16), (2_000, 2), (50_000, 32)]:
+    # 13_312 is an exact fit: the block of C = 64 in g = 4 groups holds 9 * 64 * 16 + 64 * 64 weights
+    for budget, g in [(20_000, 8), (20_000, 1), (13_312, 4), (5_000, 4), (100_000, 16), (2_000, 2),
+                      (50_000, 32)]:
         got = attempt(fn, (budget, g), f"width_at_budget({budget}, {g})",
                       "Widen C in steps of g while the block C -> C fits the budget.", fix=_WIDTH_FIX)
         want = block_width(budget, g)
         if got != want:
             if got == math.isqrt(budget * g // (g + 9)):
                 hint = " The width must be a multiple of g: every group gets C/g whole channels."
+            elif got == want - g and _block_params(want, g) == budget:
+                hint = (" A block that uses exactly the whole budget fits it: within budget means at most "
+                        "the budget, not strictly under it.")
+            elif got == _widest(budget, g, lambda c: 10 * c * c):
+                hint = (" That block ignores the groups: its 3x3 step in g groups has filters that see C/g "
+                        "channels each, not all C.")
             elif got > want:
                 hint = (" Too wide: that block holds more weights than the budget. Count both of its steps "
                         "again: the 3x3 step in g groups (what does one of its filters see?), then the 1x1.")
@@ -268,10 +286,18 @@ _WIDTH_FIX = ("the block C -> C holds 9 * c * (c // g) + c * c weights (the 3x3 
 def _verdict(fn):
     cases = [([0.59, 0.66, 0.61], [0.39, 0.55, 0.42]), ([0.52, 0.48, 0.55], [0.45, 0.38, 0.48]),
              ([0.53, 0.63, 0.59], [0.59, 0.66, 0.61]), ([0.30, 0.35, 0.32], [0.50, 0.52, 0.55]),
-             ([0.5, 0.6], [0.6, 0.7])]
+             ([0.5, 0.6], [0.6, 0.7]),
+             # ranges apart while the mean +- std bands overlap; then the reverse
+             ([0.60, 0.61, 0.90], [0.10, 0.40, 0.59]), ([0.70, 0.71, 0.72, 0.55], [0.50, 0.51, 0.52, 0.56])]
 
     def by_means(better, worse):
         return "agrees" if sum(better) / len(better) > sum(worse) / len(worse) else "disagrees"
+
+    def by_bands(spread):  # mean +- std intervals apart (not the notebook's rule)
+        def verdict(better, worse):
+            (mb, sb), (mw, sw) = ((statistics.fmean(v), spread(v)) for v in (better, worse))
+            return "agrees" if mb - sb > mw + sw else "disagrees" if mw - sw > mb + sb else "cannot say"
+        return verdict
 
     def touch(better, worse):  # equal end points: the ranges overlap in one value
         return max(worse) == min(better) or max(better) == min(worse)
@@ -287,6 +313,10 @@ def _verdict(fn):
                     if all(a == evidence.band_verdict(b, w) for b, w, a in answers if not touch(b, w)) else
                     " Compare the ranges, not the means: every seed of one side must beat every seed of "
                     "the other." if all(a == by_means(b, w) for b, w, a in answers) else
+                    " That compares mean ± std bands; the notebook's rule compares the seeds themselves: "
+                    "bands can be apart while single seeds of the two sides overlap, and the reverse."
+                    if any(all(a == by_bands(s)(b, w) for b, w, a in answers)
+                           for s in (statistics.stdev, statistics.pstdev)) else
                     " Compare the two ranges of seeds: the verdict is 'cannot say' unless they are apart.")
             raise Mismatch(f"verdict({better}, {worse}) returned {got!r}, expected {want!r}.{hint}",
                            fix=_VERDICT_FIX)
