@@ -1,8 +1,8 @@
 """The learning rate follows the GLOBAL batch (Goyal et al.'s linear rule, ``TrainConfig.learning_rate``): in
 a real 2-process run each process's optimizer steps with base_lr x batch_size x 2 / base_batch.
 
-Two gloo processes started by torchrun on the CPU, as the command line's DDP test does; this is the slow
-test of the file (process start-up and the process group, a few tens of seconds on a busy machine)."""
+Two gloo processes started by torchrun on the CPU, as the command line's DDP test does: slower than a
+unit test, since it starts two interpreters and a process group."""
 import json
 import os
 import pathlib
