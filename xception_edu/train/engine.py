@@ -31,7 +31,7 @@ from . import checkpoint, distributed, guard, resume, stop
 from . import history as history_io
 from .config import TrainConfig, recipe
 from .device_data import device_batches, on_device
-from .sampler import EpochSampler
+from .sampler import EpochSampler, SeededSamples
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
 # the bars are widgets, and a cleared one leaves an empty reference in the saved notebook, so they stay.
@@ -140,6 +140,8 @@ class Trainer:
             return device_batches(dataset, order, self.cfg.batch_size, drop_last=sampler is not None)
         if indices is not None:
             dataset = torch.utils.data.Subset(dataset, indices)
+        if sampler is not None:  # training: each sample's augmentation a function of (seed, epoch, sample)
+            dataset = SeededSamples(dataset, sampler.seed, sampler.epoch)
         cuda = self.ctx.device.type == "cuda"
         return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler,
                           drop_last=sampler is not None, num_workers=self.cfg.workers, pin_memory=cuda,
