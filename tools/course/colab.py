@@ -11,6 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import files
+
 REPO_URL = "https://github.com/xception-edu/xception-edu"
 
 
@@ -28,9 +30,11 @@ if "google.colab" in sys.modules:
 FIRST_CELL = first_cell()
 MARKER = FIRST_CELL.splitlines()[0]
 _GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?)(?:\.git)?/?$")
-# Where the README names the repository: its Colab links, the Binder badge, the plain link.
-_README_LINKS = re.compile(r"(colab\.research\.google\.com/github/|mybinder\.org/v2/gh/|https://github\.com/)"
-                           r"xception-edu/xception-edu(/blob/main/|/main\b|\b)")
+# The README's links that open this suite, whichever repository they point at now (ours, or a fork from
+# an earlier --repo-url): its Colab links and its Binder badge; the plain repository link follows them.
+_SLUG = r"(?P<slug>[\w.-]+/[\w.-]+)"
+_COLAB_LINK = re.compile(rf"(?P<site>colab\.research\.google\.com/github/){_SLUG}/blob/(?P<branch>[\w.-]+)/")
+_BINDER_LINK = re.compile(rf"(?P<site>mybinder\.org/v2/gh/){_SLUG}/(?P<branch>[\w.-]+)(?![\w.-])")
 
 
 def repo_of(cell_source: str) -> str:
@@ -43,24 +47,34 @@ def repo_of(cell_source: str) -> str:
 
 def retarget(readme: str, repo_url: str, branch: str = "main") -> str:
     """The README with its Colab links, Binder badge and repository link pointing at ``repo_url``'s
-    ``branch`` (a fork: https://github.com/OWNER/REPO)."""
+    ``branch`` (a fork: https://github.com/OWNER/REPO), from wherever they point now: run again, it
+    replaces the previous fork."""
     found = _GITHUB.match(repo_url)
     if found is None:
         raise ValueError(f"--repo-url must be a GitHub repository, https://github.com/OWNER/REPO, "
                          f"not {repo_url!r}")
     slug = f"{found['owner']}/{found['repo']}"
+    now = {m["slug"] for pattern in (_COLAB_LINK, _BINDER_LINK) for m in pattern.finditer(readme)}
+    if len(now) > 1:
+        raise ValueError(f"the README's Colab and Binder links open several repositories ({sorted(now)}); "
+                         "make them one, then retarget")
+    if not now:
+        return readme
 
-    def link(m):
-        tail = {"/blob/main/": f"/blob/{branch}/", "/main": f"/{branch}"}.get(m.group(2), m.group(2))
-        return f"{m.group(1)}{slug}{tail}"
+    def plain(m):  # the repository link, and any /blob/BRANCH or /tree/BRANCH after it
+        tree = m["tree"].rsplit("/", 1)[0] + f"/{branch}" if m["tree"] else ""
+        return f"https://github.com/{slug}{tree}"
 
-    return _README_LINKS.sub(link, readme)
+    readme = _COLAB_LINK.sub(lambda m: f"{m['site']}{slug}/blob/{branch}/", readme)
+    readme = _BINDER_LINK.sub(lambda m: f"{m['site']}{slug}/{branch}", readme)
+    old = re.escape(now.pop())
+    return re.sub(rf"https://github\.com/{old}(?P<tree>/(?:blob|tree)/[\w.-]+)?(?![\w.-])", plain, readme)
 
 
 def add_first_cell(path: Path, repo_url: str = REPO_URL) -> bool:
     """Maintainers: put (or refresh) the Colab cell as the first code cell of a stored notebook, shifting
     the stored execution counts so the outputs stay valid. Returns True if the file changed."""
-    nb = nbformat.read(path, as_version=4)
+    nb = files.read_notebook(path)
     cells = nb.cells
     code = [c for c in cells if c.cell_type == "code"]
     wanted = first_cell(repo_url)
@@ -79,7 +93,7 @@ def add_first_cell(path: Path, repo_url: str = REPO_URL) -> bool:
         first_md = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
         first_code = cells.index(code[0]) if code else len(cells)
         cells.insert(first_md + 1 if 0 <= first_md < first_code else 0, cell)
-    nbformat.write(nb, path)
+    files.write_notebook(nb, path)
     return True
 
 
@@ -99,20 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     if _GITHUB.match(args.repo_url) is None:
         parser.error(f"--repo-url must be a GitHub repository, https://github.com/OWNER/REPO, "
                      f"not {args.repo_url!r}")
+    for p in [args.readme] * (args.readme is not None) + args.notebooks:
+        if not p.is_file():
+            parser.error(f"{p} is not a file: give stored notebooks (notebooks/NN_*.ipynb) and a README")
     if args.readme is not None:
-        if not args.readme.is_file():
-            parser.error(f"--readme {args.readme} is not a file")
-        text = args.readme.read_text()
-        new = retarget(text, args.repo_url, args.branch)
-        args.readme.write_text(new)
+        try:
+            text = files.read_text(args.readme)
+            new = retarget(text, args.repo_url, args.branch)
+            if new != text:
+                files.write_text(args.readme, new)
+        except ValueError as e:
+            parser.exit(1, f"error: {files.error_line(args.readme, e)}\n")
         print(args.readme, "updated" if new != text else "unchanged")
     for p in args.notebooks:
-        if not p.is_file():
-            parser.error(f"{p} is not a file: give stored notebooks (notebooks/NN_*.ipynb)")
         try:
             print(p, "updated" if add_first_cell(p, args.repo_url) else "unchanged")
-        except (ValueError, OSError) as e:  # nbformat's NotJSONError is a ValueError
-            parser.exit(1, f"error: {p} is not a readable notebook: {' '.join(str(e).split())[:300]}\n")
+        except ValueError as e:
+            parser.exit(1, f"error: {files.error_line(p, e)}\n")
     return 0
 
 

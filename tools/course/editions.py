@@ -19,10 +19,10 @@ import nbformat
 
 from xception_edu import exercises
 
-from . import folding, nbgrader
+from . import files, folding, nbgrader
 
 NOTES_MARKER = "<!-- xception-edu: instructor notes -->"
-NOTEBOOK_GLOB = "[0-9][0-9]*_*.ipynb"  # NN_topic, and NNa_topic for an optional appendix (06a)
+NOTEBOOK_GLOB = files.NOTEBOOK_GLOB
 
 
 def is_exercise(cell) -> bool:
@@ -84,9 +84,12 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
     if src == dst or src.is_relative_to(dst) or dst.is_relative_to(src):
         raise ValueError(f"the output folder {out} and the notebooks folder {notebooks} overlap: the "
                          "editions would overwrite or delete the source notebooks; use another --out")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder: give a folder for the editions")
     sources = sorted(notebooks.glob(NOTEBOOK_GLOB))
     if not sources:
-        raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks}")
+        raise FileNotFoundError(f"no notebooks matching {NOTEBOOK_GLOB} in {notebooks}: give the "
+                                "repository's notebooks/ folder (--notebooks)")
     for edition in written:
         (out / edition).mkdir(parents=True, exist_ok=True)
         for old in (out / edition).glob("*.ipynb"):
@@ -95,12 +98,16 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
             if _edition_of(old) == edition:
                 old.unlink()
     for path in sources:
-        nb = nbformat.read(path, as_version=4)
+        nb = files.read_notebook(path)
         notes_file = notes_path(path, notes_dir)
-        notes = notes_file.read_text() if notes_file.exists() else None
-        for edition, nb_out in (("student", student(nb)), ("instructor", instructor(nb, notes))):
+        notes = files.read_text(notes_file) if notes_file.exists() else None
+        try:
+            made = (("student", student(nb)), ("instructor", instructor(nb, notes)))
+        except ValueError as e:  # an exercise's own error says what, not where
+            raise files.CourseFileError(files.error_line(path, e)) from e
+        for edition, nb_out in made:
             target = out / edition / path.name
-            nbformat.write(nb_out, target)
+            files.write_notebook(nb_out, target)
             written[edition].append(target)
     written["nbgrader"] = nbgrader.build(notebooks, out / "nbgrader", NOTEBOOK_GLOB)
     _write_readmes(out)
@@ -109,7 +116,7 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
 
 def _edition_of(path: Path) -> str | None:
     try:
-        return nbformat.read(path, as_version=4).metadata.get("xception_edu_edition")
+        return files.read_notebook(path).metadata.get("xception_edu_edition")
     except Exception:  # not a notebook we can read: certainly not one we wrote
         return None
 
@@ -126,7 +133,7 @@ def _write_readmes(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    root = Path.cwd()
+    root = files.ROOT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notebooks", type=Path, default=root / "notebooks")
     parser.add_argument("--out", type=Path, default=root / "editions")
@@ -134,10 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         written = build(args.notebooks, args.out, args.notes)
-    except (ValueError, FileNotFoundError) as e:
-        parser.exit(2, f"error: {e}\n")
-    for edition, files in written.items():
-        print(f"{edition}: {len(files)} notebooks in {args.out / edition}")
+    except ValueError as e:  # a CourseFileError names its file
+        parser.exit(2, f"error: {' '.join(str(e).split())}\n")
+    except OSError as e:  # --out read-only, or a folder in it a file: the path it could not write
+        parser.exit(2, f"error: {e.filename or args.out}: {e.strerror or e}; give --out a folder you can "
+                       "write to\n")
+    for edition, paths in written.items():
+        print(f"{edition}: {len(paths)} notebooks in {args.out / edition}")
     missing = [p.name for p in sorted(args.notebooks.glob(NOTEBOOK_GLOB))
                if not notes_path(p, args.notes).exists()]
     if missing:

@@ -23,6 +23,8 @@ import nbformat
 
 from xception_edu import exercises
 
+from . import files
+
 TAG = "exercise-task"
 EDITIONS = ("source", "student", "instructor")  # the stored notebooks fold; the editions do not
 HIDDEN = {"source_hidden": True, "outputs_hidden": True}
@@ -141,12 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks:
         if not path.is_file():
             parser.error(f"{path} is not a file: give stored notebooks (notebooks/NN_*.ipynb)")
-        nb = nbformat.read(path, as_version=4)
-        if problems(nb):
-            nbformat.write(fold(nb), path)
-            print(path, "folded")
-        else:
-            print(path, "unchanged")
+        try:
+            nb = files.read_notebook(path)
+            if problems(nb):
+                files.write_notebook(fold(nb), path)
+                print(path, "folded")
+            else:
+                print(path, "unchanged")
+        except ValueError as e:
+            parser.exit(1, f"error: {files.error_line(path, e)}\n")
     return 0
 
 

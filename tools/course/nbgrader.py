@@ -31,7 +31,7 @@ import nbformat
 
 from xception_edu import exercises
 
-from . import folding, hidden_tests
+from . import files, folding, hidden_tests
 
 EXERCISE_POINTS = 2  # an autograded exercise
 ANSWER_POINTS = 1    # a written answer (one "Answers" block, or one questionnaire question)
@@ -40,6 +40,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 _BLOCK = re.compile(r"<details><summary>" + re.escape(folding.SUMMARY) + r"</summary>(.*?)</details>", re.S)
 _ITEM = re.compile(r"^\d+\.\s+", re.M)
+NOTEBOOK_GLOB = files.NOTEBOOK_GLOB
 
 CONFIG = f'''\
 """nbgrader configuration of the xception-edu course (written by `make editions`; see
@@ -204,7 +205,7 @@ def points(nb) -> dict[str, int]:
     return total
 
 
-def build(notebooks: Path, out: Path, glob: str = "[0-9][0-9]*_*.ipynb") -> list[Path]:
+def build(notebooks: Path, out: Path, glob: str = NOTEBOOK_GLOB) -> list[Path]:
     """Write the course directory ``out`` (``nbgrader_config.py`` and ``source/``); returns the notebooks
     written. An assignment of a notebook since removed is deleted only if this module wrote it."""
     out.mkdir(parents=True, exist_ok=True)
@@ -219,18 +220,18 @@ def build(notebooks: Path, out: Path, glob: str = "[0-9][0-9]*_*.ipynb") -> list
                 old.parent.rmdir()
     written = []
     for path in sources:
-        nb = course_notebook(nbformat.read(path, as_version=4), where=path.name)
+        nb = course_notebook(files.read_notebook(path), where=str(path))
         target = out / "source" / assignment_name(path) / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.validate(nb)
-        nbformat.write(nb, target)
+        files.write_notebook(nb, target)
         written.append(target)
     return written
 
 
 def _ours(path: Path) -> bool:
     try:
-        return nbformat.read(path, as_version=4).metadata.get("xception_edu_edition") == "nbgrader"
+        return files.read_notebook(path).metadata.get("xception_edu_edition") == "nbgrader"
     except Exception:  # not a notebook we can read: certainly not one we wrote
         return False
 
@@ -240,8 +241,8 @@ def points_table(notebooks: Path) -> str:
     rows = ["| assignment | exercises (autograded) | written answers (by hand) | total |",
             "|---|---|---|---|"]
     auto = manual = 0
-    for path in sorted(Path(notebooks).glob("[0-9][0-9]*_*.ipynb")):
-        p = points(course_notebook(nbformat.read(path, as_version=4), where=path.name))
+    for path in sorted(Path(notebooks).glob(NOTEBOOK_GLOB)):
+        p = points(course_notebook(files.read_notebook(path), where=str(path)))
         if p["autograded"] + p["manual"]:
             rows.append(f"| {assignment_name(path)} | {p['autograded']} | {p['manual']} | "
                         f"{p['autograded'] + p['manual']} |")
@@ -250,5 +251,25 @@ def points_table(notebooks: Path) -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":  # python -m tools.course.nbgrader: print the points table
-    print(points_table(Path("notebooks")))
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tools.course.nbgrader [NOTEBOOKS]``: print the points table of the notebooks in
+    NOTEBOOKS (default: the repository's notebooks/, from any folder)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tools.course.nbgrader", description=main.__doc__)
+    parser.add_argument("notebooks", nargs="?", type=Path, default=files.ROOT / "notebooks")
+    args = parser.parse_args(argv)
+    if not args.notebooks.is_dir():
+        parser.error(f"{args.notebooks} is not a folder: give the folder of the stored notebooks")
+    if not any(args.notebooks.glob(NOTEBOOK_GLOB)):
+        parser.error(f"no notebooks matching {NOTEBOOK_GLOB} in {args.notebooks}: give the folder of the "
+                     "stored notebooks")
+    try:
+        print(points_table(args.notebooks))
+    except ValueError as e:  # a CourseFileError, or a notebook's own error naming it
+        parser.exit(1, f"error: {' '.join(str(e).split())}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -21,13 +21,15 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from . import files
+
+ROOT = files.ROOT
 RUNS_FILE = ROOT / "docs" / "notebook-runs.json"
 GUIDE = ROOT / "docs" / "course-guide.md"
 NOTES = ROOT / "docs" / "instructor-notes"
 NOTEBOOKS = ROOT / "notebooks"
 LIMIT_SECONDS, LIMIT_MB = 60, 1500
-NOTEBOOK_GLOB = "[0-9][0-9]*_*.ipynb"  # NN_topic, and NNa_topic for an optional appendix (06a after 06)
+NOTEBOOK_GLOB = files.NOTEBOOK_GLOB
 
 
 def notebook_number(name: str) -> str:
@@ -54,7 +56,7 @@ def measure(path: Path, timeout: int = 600) -> Run:
     """Run one notebook as "Run all" does (a fresh kernel, in its own folder) and time every cell."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
+    nb = files.read_notebook(path)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     times = []
@@ -80,12 +82,16 @@ def load(path: Path = RUNS_FILE) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: run `make runs` "
                                 "(python -m tools.course.runs)")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(files.read_text(path))
+    except json.JSONDecodeError as e:
+        raise files.CourseFileError(f"{path}: invalid JSON at line {e.lineno} column {e.colno} ({e.msg}); "
+                                    "measure again with `make runs`") from e
 
 
 def class_minutes(notebook: Path) -> int:
     """The class time a notebook's opening cell states ("**Estimated time:** N minutes")."""
-    intro = nbformat.read(notebook, as_version=4).cells[0].source
+    intro = files.read_notebook(notebook).cells[0].source
     found = re.search(r"\*\*Estimated time:\*\* (\d+) minutes", intro)
     if not found:
         raise ValueError(f"{notebook.name}: its first cell states no '**Estimated time:** N minutes'")
@@ -130,15 +136,15 @@ def _places(runs: dict, root: Path):
         measured = [f" {c} " for c in guide_cells(run, minutes)]
         return f"| {match['n']} |" + "|".join(cells[:-3] + measured) + "|"
 
-    text = guide.read_text()
+    text = files.read_text(guide)
     yield guide, text, GUIDE_ROW.sub(row, text)
     for number, run in by_number.items():
         notebook = root / "notebooks" / f"{run['notebook']}.ipynb"
         minutes = class_minutes(notebook)
         note = root / NOTES.relative_to(ROOT) / f"{number}.md"
-        text = note.read_text()
+        text = files.read_text(note)
         yield note, text, TIMING.sub(timing_sentence(run, minutes), text, count=1)
-        intro = nbformat.read(notebook, as_version=4).cells[0].source
+        intro = files.read_notebook(notebook).cells[0].source
         yield notebook, intro, RUN_ALL.sub(run_all_sentence(run), intro, count=1)
 
 
@@ -155,7 +161,7 @@ def disagreements(runs: dict, root: Path = ROOT) -> list[str]:
         elif path.suffix == ".ipynb" and not RUN_ALL.search(now):
             found.append(f"{path.relative_to(root)}: its first cell has no "
                          "'\"Run all\" takes about N s' sentence")
-    rows = {m["n"] for m in GUIDE_ROW.finditer((root / GUIDE.relative_to(ROOT)).read_text())}
+    rows = {m["n"] for m in GUIDE_ROW.finditer(files.read_text(root / GUIDE.relative_to(ROOT)))}
     missing = sorted({notebook_number(name) for name in runs["notebooks"]} - rows)
     if missing:
         found.append(f"{GUIDE.name}: no table row for notebook(s) {', '.join(missing)}")
@@ -169,11 +175,11 @@ def write_numbers(runs: dict, root: Path = ROOT) -> list[Path]:
         if now == measured:
             continue
         if path.suffix == ".ipynb":
-            nb = nbformat.read(path, as_version=4)
+            nb = files.read_notebook(path)
             nb.cells[0].source = measured
-            nbformat.write(nb, path)
+            files.write_notebook(nb, path)
         else:
-            path.write_text(measured)
+            files.write_text(path, measured)
         changed.append(path)
     return changed
 
@@ -186,6 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="update the guide, notes and notebook intros")
     parser.add_argument("--only-write", action="store_true", help="do not measure; write the stored numbers")
     args = parser.parse_args(argv)
+    try:
+        _run(args, parser)
+    except ValueError as e:  # a CourseFileError names its file
+        parser.exit(1, f"error: {' '.join(str(e).split())}\n")
+    return 0
+
+
+def _run(args, parser) -> None:
     if not args.only_write:
         paths = args.notebooks or sorted(NOTEBOOKS.glob(NOTEBOOK_GLOB))
         for p in paths:
@@ -201,12 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         runs["measured"] = datetime.date.today().isoformat()
         runs["machine"] = f"{platform.machine()}, {_cpus()} CPU cores, Python {platform.python_version()}"
         runs["total_seconds"] = round(sum(r["seconds"] for r in runs["notebooks"].values()), 1)
-        RUNS_FILE.write_text(json.dumps(runs, indent=1) + "\n")
+        files.write_text(RUNS_FILE, json.dumps(runs, indent=1) + "\n")
         print(f"total {runs['total_seconds']:.0f} s; written to {RUNS_FILE}")
     if args.write or args.only_write:
         for path in write_numbers(load()):
             print("updated", path)
-    return 0
 
 
 def _cpus() -> int:
