@@ -2,6 +2,8 @@
 reproducibility, clear errors, and the spectrum's parameter budget. Tiny models and data: seconds."""
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -204,3 +206,43 @@ def test_cli_error_while_running_is_one_line_and_exit_code_1(tmp_path, capsys):
                                                     "range 32..299 px"]
     with pytest.raises(ValueError, match="image_size=10"):  # --debug: the exception, with its traceback
         experiments_cli.main([*args, "--debug"])
+
+
+def test_a_busy_results_folder_is_refused_by_name_before_training(tmp_path, capsys):
+    # A real second process holds the folder, as a second command would.
+    code = (f"import sys; from xception_edu.train import guard; lock = guard.FolderLock({str(tmp_path)!r})"
+            ".acquire(); print('held', flush=True); sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    calls = []
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(SystemExit) as e:
+            experiments_cli.main(["--grid", "fig9", "--results", str(tmp_path), "--seeds", "1",
+                                  "--epochs", "1", "--train-size", "16", "--device", "cpu"])
+        with pytest.raises(RuntimeError, match=f"another run \\(pid {holder.pid}\\)"):
+            ablations.run_grid(ablations.fig9_configs(MODEL, DATA, TRAIN), [0], tmp_path, train=spy(calls))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert e.value.code == 1 and calls == []
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: another run (pid {holder.pid}) is using {tmp_path}; "
+        "wait for it to end, or give another folder"]
+
+
+def test_a_corrupt_results_line_is_named_by_file_and_line(tmp_path):
+    good = json.dumps({"key": "abc", "seed": 0})
+    (tmp_path / ablations.RESULTS).write_text(f"{good}\n\n{good}\n{{\"key\": \"ab\n")
+    with pytest.raises(ValueError, match=(f"^{tmp_path / ablations.RESULTS}, line 4, is not a result row "
+                                          r"\(Unterminated string starting at, column 9\)")):
+        ablations.load_results(tmp_path)
+
+
+def test_a_results_folder_that_is_a_file_is_refused_before_training(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("")
+    calls = []
+    with pytest.raises(ValueError, match=f"the results folder {taken} is a file"):
+        ablations.run_grid(ablations.fig9_configs(MODEL, DATA, TRAIN), [0], taken, train=spy(calls))
+    assert calls == []

@@ -29,7 +29,7 @@ On a GPU with CIFAR-10 or Imagenette (downloaded once, see ``data.real``)::
 
     python -m xception_edu.experiments --grid fig9 --data cifar10 --data-dir ~/data --results runs/ablations
 
-One writer per results folder: two processes appending to the same file at once would lose runs.
+One writer per results folder (a lock, ``train.guard.FolderLock``): a second process is refused by name.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ from ..counting import count_params
 from ..model import PAPER_WIDTHS, Xception, make_divisible
 from ..train import fit, recipe
 from ..train.checkpoint import write_text_atomic
+from ..train.guard import FolderLock
 from .grid_config import (
     CPU_TRAIN,
     DATA_SOURCES,
@@ -80,7 +81,15 @@ def load_results(results_dir) -> list[dict]:
     path = pathlib.Path(results_dir) / RESULTS
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}, line {n}, is not a result row ({e.msg}, column {e.colno}): delete "
+                                 "or repair that line (its run is then trained again)") from None
+    return rows
 
 
 def _store(results_dir, rows: list[dict]) -> None:
@@ -167,6 +176,15 @@ def run_grid(configs: Iterable[Config], seeds: Iterable[int] = (0, 1, 2), result
     ``processes`` > 1 trains that many runs at once in worker processes (``pool.map_runs``: same numbers).
     """
     configs, seeds = check_grid(configs, seeds)
+    if results_dir is None:
+        return _run_grid(configs, seeds, None, train, log, data, processes)
+    if pathlib.Path(results_dir).exists() and not pathlib.Path(results_dir).is_dir():
+        raise ValueError(f"the results folder {results_dir} is a file: give a folder (created if missing)")
+    with FolderLock(results_dir):  # one writer per results folder: a second one would lose runs
+        return _run_grid(configs, seeds, results_dir, train, log, data, processes)
+
+
+def _run_grid(configs, seeds, results_dir, train, log, data, processes) -> list[dict]:
     stored = load_results(results_dir) if results_dir is not None else []
     done = {(r["key"], r["seed"]): r for r in stored}
     todo: dict = {}  # the missing runs, each once (a model under two names trains once, as the first)
