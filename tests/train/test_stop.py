@@ -83,3 +83,21 @@ def test_without_a_folder_one_line_and_the_exit_code(tmp_path):
     rc, out, err = stopped_run(tmp_path, signal.SIGTERM)
     assert rc == 143
     assert err.strip().splitlines() == ["stopped at step 3; nothing saved (no --checkpoint-dir)"]
+
+
+def test_under_torchrun_the_ranks_stop_at_one_step_and_say_so_once(tmp_path):
+    # Real processes: torchrun forwards the signal to each rank; they must agree on the step to stop at.
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "xception_edu.train", *TINY, "--checkpoint-dir", str(run)]
+    proc = subprocess.Popen(cmd, env=env_with_hook(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while not (tmp_path / "ready").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)  # to torchrun, as a job scheduler sends it
+    out, err = proc.communicate(timeout=120)
+    # 6 steps per rank per epoch; the ranks decide together at the next step they sync at (log_every 5)
+    assert [line for line in err.splitlines() if "stopped at" in line] == [
+        "stopped at step 5; resume with --resume"], err[-3000:]
+    assert checkpoint.load(run / checkpoint.LATEST)["position"]["global_step"] == 5
