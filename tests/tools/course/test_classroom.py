@@ -236,7 +236,7 @@ def test_the_colab_tool_refuses_what_is_not_a_notebook(tmp_path, capsys):
     bad.write_text("{ not json")
     with pytest.raises(SystemExit) as e:
         colab.main([str(bad)])
-    assert e.value.code == 1 and "bad.ipynb: not a notebook: invalid JSON at line 1 column 3" in capsys.readouterr().err
+    assert e.value.code == 1 and "bad.ipynb: not a notebook: invalid JSON" in capsys.readouterr().err
     good = tmp_path / "00_x.ipynb"
     good.write_text(NOTEBOOKS[0].read_text())
     assert colab.main([str(good)]) == 0 and "unchanged" in capsys.readouterr().out
