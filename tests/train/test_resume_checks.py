@@ -56,6 +56,10 @@ def drop(part):
     (position(epoch=-1), "epoch -1 is negative"),
     (position(global_step=40), "global step 40 is not epoch 0 x 16 steps \\+ step 3"),
     (position(epoch=1.5), "its position .* is not three integers"),
+    (lambda s: s.update(progress={"sums": [1.0]}), r"its epoch sums \(progress\) are not three numbers"),
+    (lambda s: s["optimizer"].update(param_groups=[]), "its optimizer does not fit this run"),
+    (lambda s: s.update(model={k: v for k, v in s["model"].items() if k != "0.weight"}),
+     "its model does not fit this run .*Missing key"),
 ])
 def test_a_checkpoint_that_cannot_be_resumed_is_one_named_error(tmp_path, change, what):
     s = saved(tmp_path)

@@ -52,12 +52,15 @@ def restore(trainer, path, steps_per_epoch: int) -> None:
     check_parts(s, path)
     checkpoint.check_resumable(s, t.identity(), settings(t.cfg), t.ctx.world_size, path.parent)
     check_position(s["position"], path, steps_per_epoch)
-    t.model.load_state_dict(s["model"])
-    if t.ema is not None and s["ema"] is not None:
-        t.ema.load_state_dict(s["ema"])
-    t.optimizer.load_state_dict(s["optimizer"])
-    t.scheduler.load_state_dict(s["scheduler"])
-    t.scaler.load_state_dict(s["scaler"])
+    parts = [("model", t.model), ("ema", t.ema), ("optimizer", t.optimizer), ("scheduler", t.scheduler),
+             ("scaler", t.scaler)]
+    for part, target in parts:
+        if target is None or s[part] is None:
+            continue
+        try:
+            target.load_state_dict(s[part])
+        except (RuntimeError, ValueError, KeyError, TypeError) as e:
+            raise _refuse(path, f"its {part} does not fit this run ({' '.join(str(e).split())[:200]})") from e
     checkpoint.set_rng_state(s["rng"])
     pos = s["position"]
     t.epoch, t.step_in_epoch, t.global_step = pos["epoch"], pos["step_in_epoch"], pos["global_step"]
@@ -94,6 +97,10 @@ def check_parts(s, path) -> None:
     if not (isinstance(s["history"], list) and all(isinstance(r, dict) and _number(r.get("epoch"))
                                                    for r in s["history"])):
         raise _refuse(path, "its history is not a list of rows")
+    p = s["progress"]
+    if p is not None and not (isinstance(p, dict) and isinstance(p.get("sums"), list) and len(p["sums"]) == 3
+                              and all(_number(v) for v in (*p["sums"], p.get("images"), p.get("seconds")))):
+        raise _refuse(path, "its epoch sums (progress) are not three numbers, images and seconds")
     bad = _non_finite(s)
     if bad:
         raise _refuse(path, f"it holds inf or NaN ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''})")
