@@ -76,6 +76,20 @@ def test_a_wrong_answer_is_rejected_with_its_hint_and_a_second_miss_gets_the_fix
         exercises.reset_attempts(ex)
 
 
+@pytest.mark.parametrize("ex, i, wrong, says", CASES)
+def test_the_hint_names_the_mistake_made_and_no_other(ex, i, wrong, says):
+    """A hint that names another known mistake of the same exercise (its row's phrase) sends the learner
+    to fix what is not broken: each row's first message holds no other row's phrase."""
+    exercises.reset_attempts(ex)
+    try:
+        first = exercises.check(ex, wrong, quiet=True).message
+    finally:
+        exercises.reset_attempts(ex)
+    others = {s for _, s in WRONG[ex] if s not in says and says not in s}
+    named = sorted(s for s in others if s in first)
+    assert not named, f"{ex}: the hint for {says!r} names another mistake {named}: {first}"
+
+
 @pytest.mark.parametrize("ex", sorted(CELLS))
 def test_the_notebooks_own_solution_is_accepted_even_after_a_miss(ex):
     answer = _answer_of(CELLS[ex])

@@ -10,12 +10,16 @@ import torch.nn.functional as F
 from wrong_modules import (  # a sibling module, like this one
     EntryBareShortcut,
     EntryNoPool,
+    EntryRebound,
     MiddleNoShortcut,
+    MiddleRebound,
     MiddleReluLast,
     SeparableBiased,
     SeparableFig4Order,
+    SeparableWithBN,
     fig2,
     fig4,
+    fig4_spatial_first,
 )
 
 
@@ -146,8 +150,8 @@ WRONG = {
         (lambda x, w, i, j: F.conv2d(x[None], w[None], padding=w.shape[-1] // 2)[0, 0, i, j], "centred"),
     ],
     "01.conv_params": [
-        (lambda cin, cout, k: k * k * cin, "per input AND per output"),
-        (lambda cin, cout, k: k * k * cout, "spans ALL the input channels"),
+        (lambda cin, cout, k: k * k * cin, "one kernel per output channel"),
+        (lambda cin, cout, k: k * k * cout, "Each kernel spans ALL the input channels"),
         (lambda cin, cout, k: k * cin * cout, "not k"),
         (lambda cin, cout, k: cin * cout, "1x1 conv"),
         (lambda cin, cout, k: k * k * cin * cout + cout, "bias"),
@@ -155,7 +159,7 @@ WRONG = {
     ],
     "01.conv_macs": [
         (lambda cin, cout, k, h, w: k * k * cin * cout, "number of weights"),
-        (lambda cin, cout, k, h, w: k * k * cin * cout * h, "BOTH h and w"),
+        (lambda cin, cout, k, h, w: k * k * cin * cout * h, "output pixels: multiply by BOTH h and w"),
         (lambda cin, cout, k, h, w: k * k * cin * cout * h * h, "not h x h"),
         (lambda cin, cout, k, h, w: k * k * cin * h * w, "ONE output channel"),
         (lambda cin, cout, k, h, w: 2 * k * k * cin * cout * h * w, "counts once"),
@@ -171,7 +175,7 @@ WRONG = {
         (lambda cin, w, k: cin * w + k * k * w * w + 2 * w, "biases"),
     ],
     "02.simplified_params": [
-        (lambda cin, cout, k, n: n * (cin * cout + k * k * cout * cout), "cout/towers wide"),
+        (lambda cin, cout, k, n: n * (cin * cout + k * k * cout * cout), "wide, not cout"),
         (lambda cin, cout, k, n: cin * cout + k * k * cout * cout, "ONE tower as wide as the module"),
         (lambda cin, cout, k, n: n * (cin * (cout // n) + k * k * cin * (cout // n)), "own cout/towers"),
         (lambda cin, cout, k, n: cin * (cout // n) + n * k * k * (cout // n) ** 2, "its own 1x1"),
@@ -189,11 +193,14 @@ WRONG = {
         (fig2(width=lambda cout, n: cout), "cout // towers wide"),
         (lambda cin, cout, n: fig2()(cin, cout, 1), "1x1 conv, then a 3x3 conv on that tower's own"),
         (fig2(padding=0), "keeps its size"),
+        (fig2(spatial_bias=True), "Your 3x3 convs have a bias; Fig. 2's have none"),
+        (fig2(norm=nn.BatchNorm2d), "normalizes with BatchNorm2d"),
+        (fig2(norm=lambda w: nn.BatchNorm2d(w, affine=False)), "normalizes with BatchNorm2d"),  # no weights
     ],
     "03.grouped_params": [
         (lambda cin, cout, k, g: k * k * cin * cout, "ignores the groups"),
-        (lambda cin, cout, k, g: k * k * cin * cout // (g * g), "twice"),
-        (lambda cin, cout, k, g: k * k * (cin // g) * (cout // g), "ONE group"),
+        (lambda cin, cout, k, g: k * k * cin * cout // (g * g), "groups twice"),
+        (lambda cin, cout, k, g: k * k * (cin // g) * (cout // g), "groups twice"),  # the same number
         (lambda cin, cout, k, g: k * (cin // g) * cout, "not k"),
     ],
     "03.connectivity": [
@@ -234,9 +241,12 @@ WRONG = {
         (lambda cin, c: nn.Sequential(nn.ReLU(), *fig4(first=nn.Identity)(cin, c)), "before the 1x1"),
         (fig4(second=nn.Sigmoid), "Sigmoid"),
         (fig4(second=nn.Tanh), "Tanh"),
-        (fig4(groups=lambda c: 1), "ONE 3x3 filter per channel"),
+        (fig4(groups=lambda c: 1), "how many groups"),
         (fig4(bias=True), "have a bias; Fig. 4's have none"),
         (fig4(padding=0), "keeps its size"),
+        (fig4(spatial_bias=True), "Your 3x3 convs have a bias; Fig. 4's have none"),
+        (fig4_spatial_first, "calls the 3x3 conv first"),
+        (fig4(groups=lambda c: c // 2), "how many groups"),
     ],
     "05.separable_params": [
         (lambda cin, cout, k: k * k * cin * cin + cin * cout, "ONE k x k filter per input channel"),
@@ -319,7 +329,7 @@ WRONG = {
         (lambda im, c, d: _pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
         (lambda im, c, d: _cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
         (lambda im, c, d: _pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
-        (_shift_truncated, "At d = 0"),
+        (_shift_truncated, "not a number (nan"),
         (lambda im, c, d: _pearson(im[c, :, :-d], im[c, :, d:]), "at d = 0: your code raised RuntimeError"),
     ],
     "06a.filter_separability": [
@@ -334,11 +344,13 @@ WRONG = {
          "which axis of each factor lines up"),
     ],
     "08.middle_block_params": [
-        (lambda c: 3 * (9 * c + c * c), "followed by a BN"),
+        (lambda c: 3 * (9 * c + c * c), "a BN has parameters of its own"),
         (lambda c: 3 * (9 * c * c + c * c + 2 * c), "ONE 3x3 filter per channel"),
         (lambda c: 3 * (c * c + 2 * c), "left out the depthwise 3x3 step"),
         (lambda c: 9 * c + c * c + 2 * c, "That is ONE unit"),
         (lambda c: 3 * (9 * c + c * c) + 2 * c, "count one unit, then the block"),  # one BN for the block
+        (lambda c: 3 * (9 * c + c * c + 2 * c) + 2 * c, "count one unit, then the block"),  # one BN too many
+        (lambda c: 3 * (9 * c + c * c + 2 * c) - 2 * c, "count one unit, then the block"),  # one BN short
     ],
     "08.exit_map_size": [
         (lambda n: _exit_side(n, round_up=False), "rounding UP"),
@@ -358,14 +370,17 @@ WRONG = {
         (SeparableFig4Order, "Fig. 4's order"),
         (SeparableBiased, "have a bias"),
         (SeparableFig4Order(8, 16), "pass your class itself"),
+        (SeparableWithBN, "the BN comes after the separable conv"),
     ],
     "08.middle_block": [
         (MiddleNoShortcut, "where is the shortcut"),
         (MiddleReluLast, "BEGINS with the ReLU"),
+        (MiddleRebound, "`x = self.relu(x)` gives the name x"),
     ],
     "08.entry_block": [
         (EntryNoPool, "max-pool of stride 2"),
         (EntryBareShortcut, "bare 1x1 conv"),
+        (EntryRebound, "`x = self.relu(x)` gives the name x"),
     ],
     "09.scaled_lr": [
         (lambda batch, gpus: 0.045 * batch / 256, "ALL the GPUs"),
@@ -381,7 +396,7 @@ WRONG = {
         (lambda lr0, epoch: lr0 * 0.94 ** ((epoch + 1) // 2), "at the END of each 2-epoch period"),
     ],
     "11.width_at_budget": [
-        (lambda budget, g: _width(budget, g, multiple=False), "multiple of g"),
+        (lambda budget, g: _width(budget, g, multiple=False), "every group gets C/g whole channels"),
         (lambda budget, g: _width(budget, g, one_short=True), "Not the widest"),
         (lambda budget, g: _width(budget * g, g), "Too wide"),
         (lambda budget, g: _width(budget, g, strict=True), "not strictly under it"),

@@ -15,23 +15,45 @@ class Towers(nn.Module):  # notebook 02's given helper
         return torch.cat([tower(x) for tower in self.towers], dim=1)
 
 
-def fig2(mid=nn.ReLU, out=nn.ReLU, bias=False, width=None, padding=1, front=None):
-    """A learner's build_simplified with one thing changed."""
+def fig2(mid=nn.ReLU, out=nn.ReLU, bias=False, width=None, padding=1, front=None, spatial_bias=None,
+         norm=None):
+    """A learner's build_simplified with one thing changed (``spatial_bias``: the 3x3's alone; ``norm``: a
+    layer after the 3x3)."""
     def build(cin, cout, towers):
         w = cout // towers if width is None else width(cout, towers)
         return Towers(nn.Sequential(*([front()] if front else []), nn.Conv2d(cin, w, 1, bias=bias), mid(),
-                                    nn.Conv2d(w, w, 3, padding=padding, bias=bias), out())
+                                    nn.Conv2d(w, w, 3, padding=padding,
+                                              bias=bias if spatial_bias is None else spatial_bias),
+                                    *([norm(w)] if norm else []), out())
                       for _ in range(towers))
     return build
 
 
-def fig4(first=nn.ReLU, second=nn.ReLU, groups=None, bias=False, padding=1):
-    """A learner's build_extreme with one thing changed."""
+class SpatialFirstTower(nn.Module):
+    """Fig. 2's tower with its 3x3 conv defined before its 1x1 conv, called 1x1 first: a right answer."""
+
+    def __init__(self, cin, w):
+        super().__init__()
+        self.spatial = nn.Conv2d(w, w, 3, padding=1, bias=False)
+        self.pointwise = nn.Conv2d(cin, w, 1, bias=False)
+
+    def forward(self, x):
+        return torch.relu(self.spatial(torch.relu(self.pointwise(x))))
+
+
+def fig4(first=nn.ReLU, second=nn.ReLU, groups=None, bias=False, padding=1, spatial_bias=None):
+    """A learner's build_extreme with one thing changed (``spatial_bias``: the 3x3's alone)."""
     def build(cin, c):
         return nn.Sequential(nn.Conv2d(cin, c, 1, bias=bias), first(),
                              nn.Conv2d(c, c, 3, padding=padding, groups=c if groups is None else groups(c),
-                                       bias=bias), second())
+                                       bias=bias if spatial_bias is None else spatial_bias), second())
     return build
+
+
+def fig4_spatial_first(cin, c):
+    """build_extreme in a depthwise separable conv's order: the 3x3 (one filter per channel) first."""
+    return nn.Sequential(nn.Conv2d(cin, cin, 3, padding=1, groups=cin, bias=False), nn.ReLU(),
+                         nn.Conv2d(cin, c, 1, bias=False), nn.ReLU())
 
 
 
@@ -93,3 +115,47 @@ class EntryBareShortcut(EntryNoPool):
         super().__init__(cin, cout)
         self.branch.append(MaxPool2dTFSame(3, 2))
         self.shortcut = nn.Conv2d(cin, cout, 1, stride=2, bias=False)
+
+
+class SeparableWithBN(SeparableFig4Order):  # 08.separable_conv2d with a BN between its two steps
+    def __init__(self, cin, cout, k=3):
+        nn.Module.__init__(self)
+        self.op = nn.Sequential(nn.Conv2d(cin, cin, k, padding=k // 2, groups=cin, bias=False),
+                                nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 1, bias=False))
+
+
+class SeparableFunctional(nn.Module):  # 08.separable_conv2d written with F.conv2d: a right answer
+    def __init__(self, cin, cout, k=3):
+        super().__init__()
+        self.depthwise = nn.Parameter(torch.randn(cin, 1, k, k))
+        self.pointwise = nn.Parameter(torch.randn(cout, cin, 1, 1))
+
+    def forward(self, x):
+        k = self.depthwise.shape[-1]
+        h = torch.nn.functional.conv2d(x, self.depthwise, padding=k // 2, groups=x.shape[1])
+        return torch.nn.functional.conv2d(h, self.pointwise)
+
+
+class MiddleRebound(nn.Module):  # 08.middle_block whose first ReLU's output takes the name x
+    def __init__(self, c):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.seps = nn.ModuleList(_sep(c, c) for _ in range(3))
+        self.bns = nn.ModuleList(nn.BatchNorm2d(c) for _ in range(3))
+
+    def forward(self, x):
+        x = self.relu(x)
+        h = self.bns[0](self.seps[0](x))
+        for sep, bn in zip(self.seps[1:], self.bns[1:]):
+            h = bn(sep(self.relu(h)))
+        return h + x
+
+
+class EntryRebound(EntryNoPool):  # 08.entry_block whose first ReLU's output takes the name x
+    def __init__(self, cin, cout):
+        super().__init__(cin, cout)
+        self.branch.append(MaxPool2dTFSame(3, 2))
+
+    def forward(self, x):
+        x = self.branch[0](x)
+        return self.branch[1:](x) + self.shortcut(x)

@@ -137,6 +137,9 @@ DEPTH = ("your k x k conv is not one filter per channel: a depthwise conv keeps 
          "nn.Conv2d(in_channels, in_channels, kernel_size, groups=in_channels) for the depthwise step.")
 RELU_AFTER_ADD = ("your block's output is never negative: a ReLU after the add? In Fig. 5 a block ends "
                   "with the add; the next block begins with its own ReLU.", "remove the ReLU after the add.")
+REBOUND = ("your shortcut reads relu(x), not the block's input x: `x = self.relu(x)` gives the name x to "
+           "the ReLU's output, so by the time the shortcut reads x it is no longer the block's input.",
+           "keep the block's input under a name of its own (h = self.relu(x) ... return h + x).")
 INPLACE = ("your shortcut reads relu(x), not the block's input x: your first ReLU works in place, so by "
            "the time the shortcut reads x, x has been overwritten.",
            "make the first ReLU nn.ReLU() (inplace=False): the shortcut needs the untouched input.")
@@ -229,15 +232,19 @@ def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int 
         got, want = _run(learner, x, train), _run(ref, x, train)
         if _agree(got, want):
             continue
+        first = trace.calls[0] if trace.calls else None
+        first_relu_inplace = isinstance(first, nn.ReLU) and first.inplace
         if mode == "eval mode" and wrong is not None:
             with torch.no_grad():
                 candidates = wrong(ref.eval(), x)
             hint = next((h for h, out in candidates.items() if _agree(got, out)), None)
+            if hint == INPLACE and not first_relu_inplace:  # the same sum, from a rebound name
+                hint = REBOUND
             if hint is None and RELU_AFTER_ADD in candidates and bool((got >= 0).all()):
                 hint = RELU_AFTER_ADD  # never negative: a ReLU after the add, with some other slip
             if hint:
                 raise Mismatch(*hint)
-        if trace.calls and isinstance(trace.calls[0], nn.ReLU) and trace.calls[0].inplace:
+        if first_relu_inplace:
             raise Mismatch(*INPLACE)
         diff = f"largest difference {(got - want).abs().max().item():.3g}" if got.shape == want.shape \
             else f"shape {tuple(got.shape)} instead of {tuple(want.shape)}"
@@ -259,14 +266,18 @@ def _separable_conv2d(answer):
         x = _input(cin, (9, 10), seed=cin + k)
         learner = _build(answer, cin, cout, k)
         trace = _Trace(learner, x)
-        convs = trace.convs
-        _check_separable_convs(convs, None if trace.error else 1, f"SeparableConv2d({cin}, {cout}, {k})")
-        between = [type(m).__name__ for m in trace.calls if not isinstance(m, nn.Conv2d)]
+        if trace.convs:  # else a functional forward (F.conv2d with weights of its own): its outputs decide
+            _check_separable_convs(trace.convs, None if trace.error else 1,
+                                   f"SeparableConv2d({cin}, {cout}, {k})")
+        between = [m for m in trace.calls if not isinstance(m, nn.Conv2d) and m is not learner]
         if between:
-            name = between[0]
-            raise Mismatch(f"your module calls {name}: Sec. 1.2's depthwise separable conv has no "
-                           "non-linearity between its two steps (Fig. 10: none works best) and none after "
-                           "(Fig. 5: a BN follows).", fix=f"remove the {name}: nothing but the two convs.")
+            name = type(between[0]).__name__
+            raise Mismatch(f"your module calls {name}: " + (
+                "Sec. 1.2's depthwise separable conv is its two convs alone; in Fig. 5 the BN comes after "
+                "the separable conv, outside it." if isinstance(between[0], nn.modules.batchnorm._NormBase)
+                else "Sec. 1.2's depthwise separable conv has no non-linearity between its two steps (Fig. "
+                "10: none works best) and none after (Fig. 5: a BN follows)."),
+                fix=f"remove the {name}: nothing but the two convs.")
         if trace.error:
             raise trace.error
         ref = SeparableConv2d(cin, cout, k)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import torch
 import torch.nn as nn
 
 from ..exercises import Mismatch, attempt
@@ -129,6 +130,38 @@ def separating(candidates: Sequence[tuple], want: Callable, mistakes: Sequence[M
 
 
 NOT_AN_ACTIVATION = (nn.Conv2d, nn.ReLU, nn.Identity, nn.Sequential, nn.ModuleList)
+
+
+@torch.no_grad()
+def convs_in_call_order(module: nn.Module, x: torch.Tensor) -> list[nn.Conv2d]:
+    """The ``nn.Conv2d`` layers that ``module``'s forward calls on ``x``, in the order it calls them (the
+    computation, not the order in which ``__init__`` happened to define them)."""
+    called = []
+    hooks = [m.register_forward_pre_hook(lambda m, _: called.append(m)) for m in module.modules()
+             if isinstance(m, nn.Conv2d)]
+    try:
+        module(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return list(dict.fromkeys(called))
+
+
+NORMALIZATION = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)
+
+
+def extra_layers_hint(module: nn.Module, figure: str) -> str | None:
+    """What the learner's module has that ``figure`` (``"Fig. 2"``) lacks, in words: a normalization
+    layer is named as one (it is not a non-linearity), another activation as a stand-in for the ReLU."""
+    others = foreign_layers(module)
+    norms = sorted({type(m).__name__ for m in module.modules() if isinstance(m, NORMALIZATION)})
+    acts = [o for o in others if o not in norms]
+    if acts:
+        return f"your module uses {', '.join(acts)}; {figure} follows each conv with a ReLU"
+    if norms:
+        return (f"your module normalizes with {', '.join(norms)}: {figure} has no normalization layer (the "
+                "BN after each conv comes with Xception, Fig. 5)")
+    return None
 
 
 def foreign_layers(module: nn.Module) -> list[str]:

@@ -11,7 +11,7 @@ from .. import counting
 from ..exercises import Mismatch, check, register
 from ..ops import SimplifiedInception
 from .app import App, check_choices
-from .checking import Mistake, closed_form, foreign_layers
+from .checking import Mistake, closed_form, convs_in_call_order, extra_layers_hint
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -206,19 +206,24 @@ def _build_simplified(fn):
         got = sum(p.numel() for p in module.parameters())
         want = counting.spectrum(cin, cout, 3, n, (1, 1)).params
         if got != want:
-            hint = "Your convs have a bias; Fig. 2's have none." if got == want + 2 * cout else \
-                f"Each of the {n} towers is a 1x1 conv, then a 3x3 conv on that tower's own channels."
+            biased = sorted({f"{m.kernel_size[0]}x{m.kernel_size[1]}" for m in module.modules()
+                             if isinstance(m, nn.Conv2d) and m.bias is not None})
+            normalized = extra_layers_hint(module, "Fig. 2")
+            hint = (f"{normalized}." if normalized and "normalizes" in normalized else
+                    f"Your {' and '.join(biased)} convs have a bias; Fig. 2's have none." if biased else
+                    f"Each of the {n} towers is a 1x1 conv, then a 3x3 conv on that tower's own channels.")
             raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has {got} parameters, "
                            f"expected {want}. {hint}", fix=fix)
         _check_simplified_function(module, cin, cout, n, fix)
 
 
-def _fig2_reference(convs: list[nn.Conv2d], cin: int, cout: int, n: int) -> SimplifiedInception:
+def _fig2_reference(pointwise: list[nn.Conv2d], spatial: list[nn.Conv2d], cin: int, cout: int,
+                    n: int) -> SimplifiedInception:
     """``xe.SimplifiedInception`` (Fig. 2: per tower 1x1 -> ReLU -> 3x3 -> ReLU) carrying the learner's
-    conv weights, tower by tower."""
+    conv weights, tower by tower (the i-th 1x1 and the i-th 3x3 that the forward calls)."""
     ref = SimplifiedInception(cin, cout, 3, towers=n).eval()
     with torch.no_grad():
-        for i, (branch, pw, sp) in enumerate(zip(ref.branches, convs[0::2], convs[1::2])):
+        for i, (branch, pw, sp) in enumerate(zip(ref.branches, pointwise, spatial)):
             if (pw.weight.shape, sp.weight.shape) != (branch[0].weight.shape, branch[2].weight.shape):
                 raise Mismatch(f"tower {i}'s convs have weights of shapes {tuple(pw.weight.shape)} and "
                                f"{tuple(sp.weight.shape)}, expected {tuple(branch[0].weight.shape)} and "
@@ -232,14 +237,15 @@ def _fig2_reference(convs: list[nn.Conv2d], cin: int, cout: int, n: int) -> Simp
 def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int, fix: str) -> None:
     """The right parameter count is not enough (a module without its ReLUs has it too): run the learner's
     module and ``xe.SimplifiedInception`` carrying the same weights on inputs of both signs, and compare."""
-    convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
-    if len(convs) != 2 * n or any(c.kernel_size != (1, 1) for c in convs[0::2]) \
-            or any(c.kernel_size != (3, 3) for c in convs[1::2]):
-        raise Mismatch(f"build_simplified({cin}, {cout}, {n}) should hold {n} tower(s), each "
-                       "a 1x1 conv then a 3x3 conv; found the convs "
-                       f"{[c.kernel_size[0] for c in convs]} (kernel sizes, in order).", fix=fix)
-    ref = _fig2_reference(convs, cin, cout, n)
     x = torch.randn(2, cin, 9, 9, generator=torch.Generator().manual_seed(cin + n))
+    convs = convs_in_call_order(module, x)  # the forward's order, not __init__'s
+    pointwise = [c for c in convs if c.kernel_size == (1, 1)]
+    spatial = [c for c in convs if c.kernel_size == (3, 3)]
+    if len(pointwise) != n or len(spatial) != n or len(convs) != 2 * n:
+        raise Mismatch(f"build_simplified({cin}, {cout}, {n}) should hold {n} tower(s), each "
+                       "a 1x1 conv then a 3x3 conv; your forward calls the convs "
+                       f"{[c.kernel_size[0] for c in convs]} (kernel sizes, in order).", fix=fix)
+    ref = _fig2_reference(pointwise, spatial, cin, cout, n)
     with torch.no_grad():
         y, want = module(x), ref(x)
         if torch.allclose(y, want, atol=1e-5):
@@ -257,8 +263,7 @@ def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int, f
         }
         hint = next((why for why, out in wrong.items() if torch.allclose(y, out, atol=1e-5)), None)
     if hint is None:
-        others = foreign_layers(module)
-        hint = (f"your module uses {', '.join(others)}; Fig. 2 follows each conv with a ReLU" if others else
+        hint = (extra_layers_hint(module, "Fig. 2") or
                 "each tower must be 1x1 conv -> ReLU -> 3x3 conv -> ReLU, concatenated in tower order")
     raise Mismatch(f"build_simplified({cin}, {cout}, {n}) has the right size but computes something "
                    f"else than Fig. 2 (your weights copied into xe.SimplifiedInception): {hint}.", fix=fix)

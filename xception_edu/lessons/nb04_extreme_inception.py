@@ -14,7 +14,7 @@ from ..devices import cpu_threads
 from ..exercises import Mismatch, attempt, check, register
 from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
-from .checking import Mistake, closed_form, foreign_layers
+from .checking import Mistake, closed_form, convs_in_call_order, extra_layers_hint
 from .nb03_reformulation import stage_figure
 from .svg import svg_matrix, svg_plot
 
@@ -207,6 +207,21 @@ def _valid_groups(fn):
         raise Mismatch(f"{shown}: {hint}.", fix=fix)
 
 
+def _extreme_count_hint(module: torch.nn.Module, cin: int, c: int, got: int) -> str:
+    """The mistake a wrong parameter count of build_extreme(cin, c) shows, as the module itself tells."""
+    convs = convs_in_call_order(module, torch.randn(1, cin, 7, 7))
+    biased = sorted({f"{m.kernel_size[0]}x{m.kernel_size[1]}" for m in convs if m.bias is not None})
+    if biased:
+        return f"Your {' and '.join(biased)} convs have a bias; Fig. 4's have none."
+    if convs and convs[0].kernel_size != (1, 1):
+        return ("Your forward calls the 3x3 conv first, on the input: that is a depthwise separable conv's "
+                "order. Fig. 4 starts with the 1x1 conv, and the 3x3 conv filters ITS output.")
+    if any(got == cin * c + 9 * c * (c // g) for g in divisors(c)):
+        return "Fig. 4's 3x3 step has ONE 3x3 filter per channel: how many groups is that?"
+    return (f"Fig. 4 is a 1x1 conv {cin} -> {c}, then a 3x3 conv {c} -> {c} with one filter per channel: "
+            "count your convs' weights against that.")
+
+
 def _fig4_reference(module: torch.nn.Module, cin: int, c: int) -> ExtremeInception:
     """``xe.ExtremeInception`` (Fig. 4: 1x1 -> ReLU -> depthwise 3x3 -> ReLU) carrying the weights of a
     learner's module: its 1x1 conv and its 3x3 conv with one filter per channel."""
@@ -257,8 +272,7 @@ def _build_extreme(fn):
         got, want = (sum(p.numel() for p in module.parameters()),
                      counting.spectrum(cin, c, 3, c, (1, 1)).params)
         if got != want:
-            hint = ("Your convs have a bias; Fig. 4's have none." if got == want + 2 * c else
-                    "Fig. 4's 3x3 step has ONE 3x3 filter per channel: how many groups is that?")
+            hint = _extreme_count_hint(module, cin, c, got)
             raise Mismatch(f"build_extreme({cin}, {c}) has {got} parameters, expected {want}. {hint}",
                            fix=fix)
         spatial = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size[0] == 3]
@@ -276,9 +290,9 @@ def _build_extreme(fn):
                 if torch.allclose(got, wrong, atol=1e-5):
                     raise Mismatch("with your weights copied into xe.ExtremeInception the outputs "
                                    f"differ: {why}.", fix=fix)
-        others = foreign_layers(module)
+        others = extra_layers_hint(module, "Fig. 4")
         if others or (got.min() > 0 and got.max() < 1):
-            used = f"your module uses {', '.join(others)}" if others else "your outputs all lie in (0, 1)"
+            used = others or "your outputs all lie in (0, 1)"
             raise Mismatch(f"with your weights copied into xe.ExtremeInception the outputs differ: {used}; "
                            "Fig. 4 follows each of its two convs with a ReLU.", fix=fix)
         raise Mismatch("with your weights copied into xe.ExtremeInception the outputs differ "
