@@ -43,15 +43,19 @@ def env_with_hook(tmp_path):
             "READY": str(tmp_path / "ready"), "PYTHONPATH": path}
 
 
-def stopped_run(tmp_path, signum, *args):
-    """Start a run, send ``signum`` once it has trained 3 steps; its (exit code, stdout, stderr)."""
+def stopped_run(tmp_path, signum, *args, group=False):
+    """Start a run, send ``signum`` once it has trained 3 steps (to its whole process group, loader workers
+    included, as a terminal's Ctrl-C, if ``group``); its (exit code, stdout, stderr)."""
     proc = subprocess.Popen([sys.executable, "-m", "xception_edu.train", *TINY, *args],
                             env=env_with_hook(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, start_new_session=group)
     deadline = time.time() + 120
     while not (tmp_path / "ready").exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
-    proc.send_signal(signum)
+    if group:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
     return proc.returncode, out, err
 
@@ -79,13 +83,25 @@ def test_a_signal_saves_at_the_step_boundary_and_resume_continues_exactly(tmp_pa
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in b["model"])
 
 
+def test_ctrl_c_reaches_the_loader_workers_too_and_the_run_still_saves(tmp_path):
+    run = tmp_path / "run"
+    rc, out, err = stopped_run(tmp_path, signal.SIGINT, "--workers", "2", "--checkpoint-dir", str(run),
+                               group=True)
+    assert rc == 130, err[-2000:]
+    assert err.strip().splitlines() == ["stopped at step 3; resume with --resume"]
+    assert checkpoint.load(run / checkpoint.LATEST)["position"]["global_step"] == 3
+
+
 def test_without_a_folder_one_line_and_the_exit_code(tmp_path):
     rc, out, err = stopped_run(tmp_path, signal.SIGTERM)
     assert rc == 143
     assert err.strip().splitlines() == ["stopped at step 3; nothing saved (no --checkpoint-dir)"]
 
 
-def test_under_torchrun_the_ranks_stop_at_one_step_and_say_so_once(tmp_path):
+# torchrun starts each rank in a session of its own: a terminal's Ctrl-C, like a scheduler's SIGTERM,
+# reaches torchrun, which sends SIGTERM to the ranks.
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_under_torchrun_the_ranks_stop_at_one_step_and_say_so_once(tmp_path, signum):
     # Real processes: torchrun forwards the signal to each rank; they must agree on the step to stop at.
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
@@ -95,7 +111,7 @@ def test_under_torchrun_the_ranks_stop_at_one_step_and_say_so_once(tmp_path):
     deadline = time.time() + 120
     while not (tmp_path / "ready").exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)  # to torchrun, as a job scheduler sends it
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
     # 6 steps per rank per epoch; the ranks decide together at the next step they sync at (log_every 5)
     assert [line for line in err.splitlines() if "stopped at" in line] == [

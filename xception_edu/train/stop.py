@@ -47,5 +47,6 @@ def on_signals():
 
 def ignore_in_worker(worker_id: int | None = None) -> None:
     """A loader worker ignores Ctrl-C (the terminal sends it to the whole process group): the main process
-    decides when to stop, and needs its workers until the step it is in has its batch."""
+    decides when to stop, and needs its workers until the step it is in has its batch. (A forked worker
+    inherits the note-only handler anyway; a spawned one, as on macOS, would die of KeyboardInterrupt.)"""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
