@@ -3,10 +3,11 @@
 momentum, a stepped learning rate, Polyak averaging of the weights (``swa_utils.AveragedModel``) for
 evaluation.
 
-Exact resume: the order of the samples in an epoch depends only on (seed, epoch); a checkpoint
-stores model, optimizer, scheduler, EMA, grad scaler, RNG states and the position inside the epoch,
-so a run killed at any point and resumed ends with the same weights as one never interrupted
-(given deterministic data and kernels, as on the CPU).
+Exact resume: the order of the samples in an epoch depends only on (seed, epoch), and each sample's
+augmentation only on (seed, epoch, sample), whichever loader worker draws it; a checkpoint stores model,
+optimizer, scheduler, EMA, grad scaler, RNG states and the position inside the epoch, so a run killed
+at any point and resumed ends with the same weights as one never interrupted (given deterministic data
+and kernels, as on the CPU).
 """
 from __future__ import annotations
 
