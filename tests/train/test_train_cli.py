@@ -34,8 +34,8 @@ def test_help_documents_every_option():
     out = run(["--help"]).stdout
     for opt in ("--data", "--data-dir", "--preset", "--no-residual", "--mid-activation", "--width",
                 "--middle-repeats", "--epochs", "--steps", "--batch-size", "--lr", "--precision", "--compile",
-                "--no-channels-last", "--workers", "--seed", "--checkpoint-dir", "--resume", "--ddp-timeout",
-                "--debug"):
+                "--no-channels-last", "--workers", "--seed", "--checkpoint-dir", "--resume", "--overwrite",
+                "--ddp-timeout", "--debug"):
         assert opt in out, opt
 
 
