@@ -62,6 +62,7 @@ def stopped_run(tmp_path, signum, *args, group=False):
 
 @pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_saves_at_the_step_boundary_and_resume_continues_exactly(tmp_path, signum, code):
+    # Real processes (the signal, the exit code); SIGINT also resumes and trains an unbroken run to compare.
     run = tmp_path / "run"
     rc, out, err = stopped_run(tmp_path, signum, "--checkpoint-dir", str(run))
     assert rc == code, err[-2000:]
