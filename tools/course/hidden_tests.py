@@ -5,8 +5,10 @@ module: an answer fitted to those inputs would pass it. The hidden tests (``cour
 each in its exercise's autograded test cell, between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN
 TESTS``, which ``nbgrader generate_assignment`` removes from the release) call the student's answer on
 other inputs and compare it with an independent reference: torch's own modules and functions, the
-standard library, or the paper's formula. Exercises whose answer is a module or reads a model are
-checked on behaviour already, and have none.
+standard library, the package's own module, or the paper's formula. Every exercise has them, on the
+inputs where its known wrong answers differ from the right one (``tests/lessons/wrong_answers.py``): a
+module the student builds is run beside the package's, with the student's weights copied over by shape
+(``_SAME``), in train mode so that a missing BN shows.
 
 Each test runs in the student's kernel after the exercise cell: it uses the answer by the name the
 exercise cell gives it, and only underscore names of its own.
@@ -24,6 +26,25 @@ class Hidden:
 
 _COUNT = "_count = lambda *layers: sum(p.numel() for m in layers for p in m.parameters())\n"
 _NN = "import torch.nn as _nn\n"
+_SAME = """
+def _same(_mine, _ref, _x):
+    _eps = [_m.eps for _m in _mine.modules() if isinstance(_m, torch.nn.BatchNorm2d)]
+    for _m in _ref.modules():  # eps is not the lesson: the reference takes the student's
+        if isinstance(_m, torch.nn.BatchNorm2d) and _eps:
+            _m.eps = _eps[0]
+    def _keyed(_module):  # a tensor's shape, and its layer's stride where it has one (a shortcut's 1x1)
+        return [((_t.shape, getattr(_m, "stride", (1, 1)) != (1, 1)), _t) for _m in _module.modules()
+                for _t in [*_m.parameters(recurse=False), *_m.buffers(recurse=False)] if _t.dim()]
+    _free = _keyed(_mine)
+    with torch.no_grad():
+        for _k, _t in _keyed(_ref):
+            _i = next((_i for _i, (_f, _) in enumerate(_free) if _f == _k), None)
+            if _i is not None:
+                _t.copy_(_free.pop(_i)[1])
+        _a, _b = _mine.train()(_x), _ref.train()(_x)
+    assert _a.shape == _b.shape and torch.allclose(_a, _b, atol=1e-4), "not the package's module"
+    assert sum(_p.numel() for _p in _mine.parameters()) == sum(_p.numel() for _p in _ref.parameters())
+"""
 
 HIDDEN = {
     "00.param_counts": Hidden(
@@ -103,26 +124,27 @@ for _c in (1, 6):
                           atol=1e-5)
 """),
     "06.channel_correlation": Hidden(
-        "a new 4-channel image; against torch.corrcoef", """
+        "a new 4-channel image, a channel with itself; against torch.corrcoef", """
 _g = torch.Generator().manual_seed(6)
 _image = torch.randn(4, 7, 9, generator=_g)
 _image[3] = 0.5 * _image[0] - _image[2] + 0.1 * _image[3]
-for _a, _b in [(0, 3), (2, 3), (1, 0)]:
+for _a, _b in [(0, 3), (2, 3), (1, 0), (3, 3)]:
     assert abs(float(channel_corr(_image, _a, _b)) - float(torch.corrcoef(_image.flatten(1))[_a, _b])) < 1e-4
 """),
     "06.shift_correlation": Hidden(
-        "a new image, other shifts; against torch.corrcoef of the two shifted slices", """
+        "a new image, other shifts, d = 0; against torch.corrcoef of the two shifted slices", """
 _g = torch.Generator().manual_seed(9)
 _image = torch.randn(2, 6, 15, generator=_g).cumsum(-1)  # neighbours along the width correlate
-for _c, _d in [(1, 3), (0, 6)]:
+for _c, _d in [(1, 3), (0, 6), (1, 0)]:
     _pair = torch.stack([_image[_c, :, :15 - _d].flatten(), _image[_c, :, _d:].flatten()])
     assert abs(float(shift_corr(_image, _c, _d)) - float(torch.corrcoef(_pair)[0, 1])) < 1e-4
 """),
     "06a.filter_separability": Hidden(
-        "new filters (7x7, one channel); against NumPy's SVD", """
+        "new filters (7x7, one channel, more channels than positions); against NumPy's SVD", """
 import numpy as _np
 _g = torch.Generator().manual_seed(7)
-for _f in (torch.randn(8, 7, 7, generator=_g), torch.randn(1, 3, 3, generator=_g)):
+for _f in (torch.randn(8, 7, 7, generator=_g), torch.randn(1, 3, 3, generator=_g),
+           torch.randn(16, 3, 3, generator=_g)):
     _s = _np.linalg.svd(_f.reshape(_f.shape[0], -1).double().numpy(), compute_uv=False)
     assert abs(float(filter_sep(_f)) - float(_s[0] ** 2 / (_s ** 2).sum())) < 1e-4
 """),
@@ -181,13 +203,102 @@ for _c, _g, _k in [(30, 6, 3), (12, 3, 7)]:
     assert group_params(_c, _g, _k) == _count(_nn.Conv2d(_c, _c, _k, groups=_g, bias=False))
 """),
     "11.width_at_budget": Hidden(
-        "other budgets and groups; against the block's nn.Conv2d, widened while in budget", _NN + _COUNT + """
+        "other budgets and groups, an exact fit; against the block's nn.Conv2d, widened while in budget",
+        _NN + _COUNT + """
 def _block(_c, _g):
     return _count(_nn.Conv2d(_c, _c, 3, groups=_g, bias=False), _nn.Conv2d(_c, _c, 1, bias=False))
-for _budget, _g in [(3001, 3), (12345, 5)]:
+for _budget, _g in [(3001, 3), (12345, 5), (4480, 5)]:  # 4480: C = 40 fits exactly
     _c = 0
     while _block(_c + _g, _g) <= _budget:
         _c += _g
     assert width_at_budget(_budget, _g) == _c
+"""),
+    "02.build_simplified": Hidden(
+        "other widths and tower counts; against xe.ops.SimplifiedInception, the student's weights in it",
+        _SAME + """
+for _cin, _cout, _n in [(5, 12, 3), (7, 8, 4)]:
+    _same(build_simplified(_cin, _cout, _n), xe.ops.SimplifiedInception(_cin, _cout, 3, towers=_n),
+          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_n)))
+"""),
+    "03.connectivity": Hidden(
+        "other channel and group counts; against a block-diagonal of ones (torch.block_diag)", """
+for _c, _g in [(10, 5), (9, 3), (6, 1), (5, 5)]:
+    _want = torch.block_diag(*[torch.ones(_c // _g, _c // _g)] * _g).bool()
+    assert torch.equal(torch.as_tensor(connectivity(_c, _g)).bool(), _want)
+"""),
+    "03.transplant": Hidden(
+        "another Fig. 2 module (4 towers of 3 filters); against the package's reformulate", """
+torch.manual_seed(11)
+_fig2 = xe.ops.SimplifiedInception(7, 12, towers=4)
+_want = xe.ops.reformulate(_fig2)
+_pw, _sp = transplant(_fig2)
+assert torch.equal(torch.as_tensor(_pw), _want.pointwise.weight.detach())
+assert torch.equal(torch.as_tensor(_sp), _want.spatial.weight.detach())
+"""),
+    "04.build_extreme": Hidden(
+        "other widths; against xe.ExtremeInception with the student's weights", _SAME + """
+for _cin, _c in [(5, 9), (10, 6)]:
+    _same(build_extreme(_cin, _c), xe.ops.ExtremeInception(_cin, _c, 3),
+          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_c)))
+"""),
+    "05.depthwise_conv": Hidden(
+        "other widths and kernels; against F.conv2d(groups=c, padding=k // 2) with its own weight", """
+import torch.nn.functional as _F
+for _c, _k in [(7, 3), (3, 7)]:
+    _conv = depthwise_conv(_c, _k)
+    _x = torch.randn(2, _c, 8, 5, generator=torch.Generator().manual_seed(_k))
+    assert type(_conv) is torch.nn.Conv2d and _conv.bias is None
+    assert tuple(_conv.weight.shape) == (_c, 1, _k, _k)
+    with torch.no_grad():
+        assert torch.allclose(_conv(_x), _F.conv2d(_x, _conv.weight, padding=_k // 2, groups=_c), atol=1e-5)
+"""),
+    "07.regular_in_place": Hidden(
+        "other layers and a non-square map; against nn.Conv2d's weights x output pixels", _NN + _COUNT + """
+for _cin, _cout, _k, _hw in [(12, 20, 5, (6, 11)), (9, 3, 3, (4, 4))]:
+    assert regular_in_place(xe.ops.SeparableConv2d(_cin, _cout, _k), _hw) == _count(
+        _nn.Conv2d(_cin, _cout, _k, bias=False)) * _hw[0] * _hw[1]
+"""),
+    "08.exit_map_size": Hidden(
+        "other sides (stem sides that are multiples of 16, odd sides before a pool); against the model", """
+_tiny = xe.Xception(num_classes=2, middle_repeats=0, width=0.125).eval()
+for _n in (134, 133, 166, 117, 123, 95, 137):
+    with torch.no_grad():
+        assert exit_map_size(_n) == _tiny.forward_features(torch.zeros(1, 3, _n, _n)).shape[-1]
+"""),
+    "08.depthwise_params": Hidden(
+        "another Xception, and a model whose regular 3x3 conv has as many inputs as outputs", """
+_sep = xe.ops.SeparableConv2d(6, 10, 5)
+_model = torch.nn.Sequential(torch.nn.Conv2d(6, 6, 3, bias=False), _sep, torch.nn.Conv2d(10, 10, 1))
+assert depthwise_params(_model) == _sep.depthwise.weight.numel()
+_x = xe.Xception(num_classes=3, middle_repeats=1, width=0.25)
+assert depthwise_params(_x) == xe.model.breakdown(_x, 71)["depthwise"].params
+"""),
+    "08.separable_conv2d": Hidden(
+        "other widths and kernels; against xe.ops.SeparableConv2d with the student's weights", _SAME + """
+for _cin, _cout, _k in [(5, 7, 3), (6, 4, 1)]:
+    _same(MySeparableConv2d(_cin, _cout, _k), xe.ops.SeparableConv2d(_cin, _cout, _k),
+          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_k)))
+"""),
+    "08.middle_block": Hidden(
+        "another width; against the package's middle-flow Block with the student's weights", _SAME + """
+_spec = next(_b for _b in xe.model.fig5_blocks(1 / 8) if _b.name == "block7")
+_same(MyMiddleBlock(_spec.in_channels), xe.model.Block(_spec),
+      torch.randn(2, _spec.in_channels, 5, 6, generator=torch.Generator().manual_seed(7)))
+"""),
+    "08.entry_block": Hidden(
+        "other widths and both parities of side; against the package's entry-flow Block", _SAME + """
+for _name, _size in [("block3", (8, 7)), ("block4", (7, 10))]:
+    _spec = next(_b for _b in xe.model.fig5_blocks(1 / 8) if _b.name == _name)
+    _same(MyEntryBlock(_spec.in_channels, _spec.out_channels), xe.model.Block(_spec),
+          torch.randn(2, _spec.in_channels, *_size, generator=torch.Generator().manual_seed(2)))
+"""),
+    "11.verdict": Hidden(
+        "other seeds: ranges apart, touching, overlapping; bands and means that disagree with the ranges", """
+def _rule(_b, _w):
+    return "agrees" if min(_b) > max(_w) else "disagrees" if min(_w) > max(_b) else "cannot say"
+for _b, _w in [([0.81, 0.90], [0.70, 0.80]), ([0.70, 0.80], [0.80, 0.90]), ([0.4, 0.5, 0.6], [0.5, 0.55]),
+               ([0.30, 0.31, 0.95], [0.29, 0.05, 0.20]), ([0.80, 0.81, 0.82, 0.62], [0.60, 0.61, 0.62, 0.63]),
+               ([0.55, 0.56, 0.57, 0.40], [0.45, 0.46, 0.47, 0.50]), ([0.2, 0.3], [0.25, 0.27])]:
+    assert verdict(_b, _w) == _rule(_b, _w)
 """),
 }

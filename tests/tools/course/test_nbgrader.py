@@ -262,6 +262,35 @@ def test_hidden_tests_catch_an_answer_fitted_to_the_visible_check(exercise_id, m
         exec(hidden, dict(ns, **{name: fitted}))
 
 
+def test_every_exercise_has_hidden_tests_in_its_released_test_cell():
+    """Hidden tests in every autograded test cell: an answer fitted to the visible check gets no marks."""
+    assert sorted(hidden_tests.HIDDEN) == exercises.known()
+    for path in NOTEBOOKS:
+        cells = course.course_notebook(nbformat.read(path, as_version=4), where=path.name).cells
+        tests = [c for c in cells if c.id.startswith("test-")]
+        assert tests and all(course.BEGIN_HIDDEN in c.source and course.END_HIDDEN in c.source
+                             for c in tests), path.name
+
+
+def _wrong_cases():
+    sys.path.insert(0, str(ROOT / "tests" / "lessons"))  # the lessons' table of known-wrong answers
+    from wrong_answers import WRONG
+    return [pytest.param(ex, wrong, id=f"{ex}-{i}")
+            for ex, answers in sorted(WRONG.items()) for i, (wrong, _) in enumerate(answers)]
+
+
+@pytest.mark.parametrize("exercise_id, wrong", _wrong_cases())
+def test_each_known_wrong_answer_fails_the_hidden_tests(exercise_id, wrong):
+    """The hidden tests try the inputs where each known mistake shows: run in-process (no kernel) with the
+    wrong answer under the name the exercise cell gives it, they fail (an assert, or the answer's crash)."""
+    source = _exercise_cell(exercise_id)
+    lesson = _lesson(next(p.stem for p in NOTEBOOKS if exercise_id in _exercise_ids(p)))
+    ns = {"torch": torch, "xe": xe, "lesson": lesson, course.answer_name(source): wrong}
+    hidden = compile(hidden_tests.HIDDEN[exercise_id].code, f"hidden {exercise_id}", "exec")
+    with pytest.raises(Exception):  # noqa: B017  (a crash on a hidden input is a failed test too)
+        exec(hidden, ns)
+
+
 def test_the_course_guide_shows_the_points_of_today():
     guide = (ROOT / "docs" / "course-guide.md").read_text()
     assert course.points_table(ROOT / "notebooks") in guide, (
