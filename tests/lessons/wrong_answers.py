@@ -7,6 +7,25 @@ import statistics
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from wrong_functions import (  # a sibling module
+    cat,
+    cosine,
+    depthwise_weights,
+    exit_side,
+    mean_std_pop,
+    mean_std_sample,
+    mean_std_var,
+    pearson,
+    pearson_guarded,
+    segment_connectivity,
+    separability_by_eigenvalues,
+    shift_truncated,
+    square_3x3,
+    std_bands,
+    transplant,
+    width,
+    window,
+)
 from wrong_modules import (  # a sibling module, like this one
     EntryBareShortcut,
     EntryNoPool,
@@ -22,114 +41,6 @@ from wrong_modules import (  # a sibling module, like this one
     fig4_spatial_first,
 )
 
-
-def _window(x, weight, i, j):
-    k = weight.shape[-1]
-    return x[:, i:i + k, j:j + k]
-
-
-def _segment_connectivity(size_of):
-    def connectivity(channels, groups):
-        s = torch.arange(channels) // size_of(channels, groups)
-        return s[:, None] == s[None, :]
-    return connectivity
-
-
-def _transplant(pointwise, spatial):
-    return lambda m: (pointwise(m), spatial(m))
-
-
-def _cat(i, order=lambda ts: ts, dim=0):
-    return lambda m: torch.cat([t[i].weight for t in order(list(m.branches))], dim=dim).detach()
-
-
-def _mean_std_pop(values):
-    n = len(values)
-    mean = sum(values) / n
-    return mean, (sum((v - mean) ** 2 for v in values) / n) ** 0.5
-
-
-def _mean_std_sample(values):
-    n = len(values)
-    mean = sum(values) / n
-    return mean, (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5 if n > 1 else 0.0
-
-
-def _mean_std_var(values):
-    n = len(values)
-    mean = sum(values) / n
-    return mean, sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
-
-
-# --- the other notebooks' exercises (06, 06a, 08, 09, 11), written against their checks' hints ------------
-
-
-def _pearson(x, y):
-    x, y = x.flatten() - x.mean(), y.flatten() - y.mean()
-    return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
-
-
-def _cosine(x, y):
-    x, y = x.flatten(), y.flatten()
-    return float(x @ y / (x.norm() * y.norm()))
-
-
-def _shift_truncated(im, c, d):
-    """Pairs each pixel with the one d px to its right, the right-hand set cut to the left-hand one's
-    length: right for d > 0, but ``[:, :-d]`` is empty at d = 0 and the correlation is NaN."""
-    left = im[c, :, :-d].flatten()
-    return _pearson(left[None], im[c, :, d:].flatten()[:left.numel()][None])
-
-
-def _pearson_guarded(im, a, b):
-    """Pearson's r with the spreads taken over the pixels the two channels differ in: 0 / 0 for a channel
-    paired with itself."""
-    x, y = im[a].flatten(), im[b].flatten()
-    keep = x != y
-    x, y = x[keep] - x.mean(), y[keep] - y.mean()
-    return float((x * y).sum() / (x.square().sum() * y.square().sum()).sqrt())
-
-
-def _separability_by_eigenvalues(filt):
-    """The singular values as square roots of the eigenvalues of M M^T: a zero eigenvalue comes out a
-    hair below 0 in float32 and its root is NaN (16 channels, 9 positions: 7 of them are zero)."""
-    m = filt.reshape(filt.shape[0], -1)
-    s = torch.linalg.eigvalsh(m @ m.T).sqrt()
-    return float(s.max() ** 2 / (s ** 2).sum())
-
-
-def _std_bands(spread):
-    """11.verdict by mean ± std intervals: apart or not (a rule of thumb, not the notebook's)."""
-    def verdict(better, worse):
-        (mb, sb), (mw, sw) = ((statistics.fmean(v), spread(v)) for v in (better, worse))
-        return "agrees" if mb - sb > mw + sw else "disagrees" if mw - sw > mb + sb else "cannot say"
-    return verdict
-
-
-def _width(budget, g, multiple=True, one_short=False, strict=False, groups=True):
-    step = g if multiple else 1
-    c = 0
-    fits = (lambda p: p < budget) if strict else (lambda p: p <= budget)
-    while fits(9 * (c + step) * (c + step) / (g if groups else 1) + (c + step) ** 2):
-        c += step
-    return c - g if one_short and c > g else c
-
-
-def _exit_side(n, round_up=True, pools=4, stem=None, rounding=None):
-    side = (n - 3) // 2 + 1 - 2 if stem is None else stem(n)
-    for _ in range(pools):
-        side = rounding(side / 2) if rounding else -(-side // 2) if round_up else side // 2
-    return side
-
-
-def _square_3x3(conv):
-    return conv.kernel_size == (3, 3) and conv.in_channels == conv.out_channels
-
-
-def _depthwise_weights(model, test):
-    return sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d) and test(m))
-
-
 WRONG = {
     "00.param_counts": [
         (lambda c, k: (k * k * c + c * c, k * k * c * c), "wrong order"),
@@ -142,11 +53,11 @@ WRONG = {
         (lambda c, k: (k * k * c * c, k * k * c + c), "two steps"),  # pointwise counted as C, not C x C
     ],
     "01.one_output": [
-        (lambda x, w, i, j: (_window(x, w, i, j)[0] * w[0]).sum(), "only the first channel"),
+        (lambda x, w, i, j: (window(x, w, i, j)[0] * w[0]).sum(), "only the first channel"),
         (lambda x, w, i, j: (x[:, j:j + w.shape[-1], i:i + w.shape[-1]] * w).sum(), "swapped"),
-        (lambda x, w, i, j: (_window(x, w, i, j) * w.flip(-1, -2)).sum(), "flipped the kernel"),
-        (lambda x, w, i, j: (_window(x, w, i, j) * w).mean(), "SUM"),
-        (lambda x, w, i, j: (_window(x, w, i, j) * w).sum(dim=(1, 2)), "ONE number"),
+        (lambda x, w, i, j: (window(x, w, i, j) * w.flip(-1, -2)).sum(), "flipped the kernel"),
+        (lambda x, w, i, j: (window(x, w, i, j) * w).mean(), "SUM"),
+        (lambda x, w, i, j: (window(x, w, i, j) * w).sum(dim=(1, 2)), "ONE number"),
         (lambda x, w, i, j: F.conv2d(x[None], w[None], padding=w.shape[-1] // 2)[0, 0, i, j], "centred"),
     ],
     "01.conv_params": [
@@ -204,18 +115,18 @@ WRONG = {
         (lambda cin, cout, k, g: k * (cin // g) * cout, "not k"),
     ],
     "03.connectivity": [
-        (_segment_connectivity(lambda c, g: g), "segments of `groups` channels"),
+        (segment_connectivity(lambda c, g: g), "segments of `groups` channels"),
         (lambda c, g: torch.arange(c)[:, None] % g == torch.arange(c)[None, :] % g, "CONSECUTIVE"),
         (lambda c, g: torch.eye(c, dtype=torch.bool), "the identity"),
         (lambda c, g: torch.ones(c, c, dtype=torch.bool), "all True"),
         (lambda c, g: torch.ones(c, c // g, dtype=torch.bool), "rows = outputs"),
     ],
     "03.transplant": [
-        (_transplant(_cat(0, order=lambda ts: ts[:1]), _cat(2)), "only the first tower"),
-        (_transplant(_cat(0, dim=1), _cat(2)), "OUTPUT channels (dim 0)"),
-        (_transplant(_cat(0), _cat(2, order=lambda ts: ts[::-1])), "reverse order"),
-        (lambda m: _cat(0)(m), "return a tuple"),
-        (_transplant(_cat(2), _cat(0)), "spatial weight first"),  # the two weights swapped
+        (transplant(cat(0, order=lambda ts: ts[:1]), cat(2)), "only the first tower"),
+        (transplant(cat(0, dim=1), cat(2)), "OUTPUT channels (dim 0)"),
+        (transplant(cat(0), cat(2, order=lambda ts: ts[::-1])), "reverse order"),
+        (lambda m: cat(0)(m), "return a tuple"),
+        (transplant(cat(2), cat(0)), "spatial weight first"),  # the two weights swapped
     ],
     "04.spectrum_params": [
         (lambda cin, c, k, g: k * k * c * c // g, "the 1x1 conv in front"),
@@ -310,10 +221,10 @@ WRONG = {
         (lambda c, g, k: k * c * c // g, "not k"),
     ],
     "10.mean_std": [
-        (_mean_std_pop, "population std"),
-        (_mean_std_var, "variance"),
-        (lambda v: _mean_std_sample(v)[::-1], "(std, mean)"),
-        (lambda v: (statistics.median(v), _mean_std_sample(v)[1]), "median"),
+        (mean_std_pop, "population std"),
+        (mean_std_var, "variance"),
+        (lambda v: mean_std_sample(v)[::-1], "(std, mean)"),
+        (lambda v: (statistics.median(v), mean_std_sample(v)[1]), "median"),
         (lambda v: (v.mean(), v.std()), "your code raised AttributeError"),  # a list, not a tensor
     ],
     "06.channel_correlation": [
@@ -322,21 +233,21 @@ WRONG = {
         (lambda im, a, b: float(((im[a] - im[a].mean()) * (im[b] - im[b].mean())).sum()),
          "NORMALIZED by the spread"),
         (lambda im, a, b: im[[a, b]].flatten(1), "ONE number"),
-        (_pearson_guarded, "not a number"),
+        (pearson_guarded, "not a number"),
     ],
     "06.shift_correlation": [
-        (lambda im, c, d: _pearson(im[c], im[c].roll(d, -1)), "torch.roll wraps around"),
-        (lambda im, c, d: _pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
-        (lambda im, c, d: _cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
-        (lambda im, c, d: _pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
-        (_shift_truncated, "not a number (nan"),
-        (lambda im, c, d: _pearson(im[c, :, :-d], im[c, :, d:]), "at d = 0: your code raised RuntimeError"),
+        (lambda im, c, d: pearson(im[c], im[c].roll(d, -1)), "torch.roll wraps around"),
+        (lambda im, c, d: pearson(im[c, : im.shape[-2] - d], im[c, d:]), "HEIGHT"),
+        (lambda im, c, d: cosine(im[c, :, : im.shape[-1] - d], im[c, :, d:]), "took their cosine"),
+        (lambda im, c, d: pearson(im[c, :, d:], im[c, :, d:]), "Pair every pixel"),  # no shift at all
+        (shift_truncated, "not a number (nan"),
+        (lambda im, c, d: pearson(im[c, :, :-d], im[c, :, d:]), "at d = 0: your code raised RuntimeError"),
     ],
     "06a.filter_separability": [
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(f.shape[0], -1)))[0] / s.sum()), "SQUARED"),
         (lambda f: float((s := torch.linalg.svdvals(f.reshape(-1, f.shape[-1])))[0] ** 2 / (s ** 2).sum()),
          "Which matrix did you decompose"),
-        (_separability_by_eigenvalues, "not a number"),
+        (separability_by_eigenvalues, "not a number"),
     ],
     "06a.rank1_kernel": [
         (lambda ch, sp: ch[:, :, None] * sp[:, None, :, 0], "weight of shape (C_out, C_in, k, k)"),
@@ -353,18 +264,18 @@ WRONG = {
         (lambda c: 3 * (9 * c + c * c + 2 * c) - 2 * c, "count one unit, then the block"),  # one BN short
     ],
     "08.exit_map_size": [
-        (lambda n: _exit_side(n, round_up=False), "rounding UP"),
+        (lambda n: exit_side(n, round_up=False), "rounding UP"),
         (lambda n: n // 32, "VALID (no padding)"),
-        (lambda n: _exit_side(n, pools=3), "blocks 2, 3, 4"),  # block 13's pool forgotten
-        (lambda n: _exit_side(n, stem=lambda n: n // 2 - 2), "does not simply halve"),  # stride 2 read as n/2
-        (lambda n: _exit_side(n, stem=lambda n: (n + 1) // 2 - 2), "'valid', not 'same'"),  # padded stem
-        (lambda n: _exit_side(n, rounding=round), "round()"),
+        (lambda n: exit_side(n, pools=3), "blocks 2, 3, 4"),  # block 13's pool forgotten
+        (lambda n: exit_side(n, stem=lambda n: n // 2 - 2), "does not simply halve"),  # stride 2 read as n/2
+        (lambda n: exit_side(n, stem=lambda n: (n + 1) // 2 - 2), "'valid', not 'same'"),  # padded stem
+        (lambda n: exit_side(n, rounding=round), "round()"),
     ],
     "08.depthwise_params": [
-        (lambda m: _depthwise_weights(m, lambda c: True), "counts every conv"),
-        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "the 1x1 (pointwise) convs"),
-        (lambda m: _depthwise_weights(m, lambda c: c.kernel_size == (3, 3)), "the stem's regular 3x3 convs"),
-        (lambda m: _depthwise_weights(m, _square_3x3), "as many inputs as outputs"),  # by shape, not groups
+        (lambda m: depthwise_weights(m, lambda c: True), "counts every conv"),
+        (lambda m: depthwise_weights(m, lambda c: c.kernel_size == (1, 1)), "the 1x1 (pointwise) convs"),
+        (lambda m: depthwise_weights(m, lambda c: c.kernel_size == (3, 3)), "the stem's regular 3x3 convs"),
+        (lambda m: depthwise_weights(m, square_3x3), "as many inputs as outputs"),  # by shape, not groups
     ],
     "08.separable_conv2d": [
         (SeparableFig4Order, "Fig. 4's order"),
@@ -396,11 +307,11 @@ WRONG = {
         (lambda lr0, epoch: lr0 * 0.94 ** ((epoch + 1) // 2), "at the END of each 2-epoch period"),
     ],
     "11.width_at_budget": [
-        (lambda budget, g: _width(budget, g, multiple=False), "every group gets C/g whole channels"),
-        (lambda budget, g: _width(budget, g, one_short=True), "Not the widest"),
-        (lambda budget, g: _width(budget * g, g), "Too wide"),
-        (lambda budget, g: _width(budget, g, strict=True), "not strictly under it"),
-        (lambda budget, g: _width(budget, g, groups=False), "ignores the groups"),
+        (lambda budget, g: width(budget, g, multiple=False), "every group gets C/g whole channels"),
+        (lambda budget, g: width(budget, g, one_short=True), "Not the widest"),
+        (lambda budget, g: width(budget * g, g), "Too wide"),
+        (lambda budget, g: width(budget, g, strict=True), "not strictly under it"),
+        (lambda budget, g: width(budget, g, groups=False), "ignores the groups"),
     ],
     "11.verdict": [
         (lambda better, worse: "agrees" if sum(better) > sum(worse) else "disagrees", "Compare the ranges"),
@@ -409,7 +320,7 @@ WRONG = {
          "Ranges that touch"),  # '>=' for '>': the touching pair fails, and the hint says why
         (lambda better, worse: "agrees" if min(better) > max(worse) else "disagrees",
          "'cannot say' unless they are apart"),  # no third verdict
-        (_std_bands(statistics.stdev), "mean ± std bands"),
-        (_std_bands(statistics.pstdev), "mean ± std bands"),
+        (std_bands(statistics.stdev), "mean ± std bands"),
+        (std_bands(statistics.pstdev), "mean ± std bands"),
     ],
 }
