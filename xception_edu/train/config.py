@@ -71,6 +71,10 @@ class TrainConfig:
             boolean(name, getattr(self, name))
         if self.device is not None:
             check_device(self.device)
+        self._check_run_folder()
+
+    def _check_run_folder(self) -> None:
+        # where the run is kept, and whether it continues or replaces the one already there
         if self.checkpoint_dir is not None and not (isinstance(self.checkpoint_dir, (str, os.PathLike))
                                                     and str(self.checkpoint_dir)):
             raise ValueError(f"checkpoint_dir must be a folder path or None, got {self.checkpoint_dir!r}")

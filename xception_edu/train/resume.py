@@ -89,6 +89,11 @@ def check_parts(s, path) -> None:
     for part in ("model", "optimizer", "scheduler", "scaler", "rng", "position", "config", "identity"):
         if not isinstance(s[part], dict):
             raise _refuse(path, f"{part} is a {type(s[part]).__name__}, not a dict")
+    _check_contents(s, path)
+
+
+def _check_contents(s: dict, path) -> None:
+    # the parts whose inside the trainer reads by hand: RNG states, history rows, epoch sums, tensors
     rng = s["rng"]
     if not (isinstance(rng.get("torch"), torch.Tensor) and isinstance(rng.get("numpy"), dict)
             and {"keys", "pos", "has_gauss", "cached_gaussian"} <= rng["numpy"].keys()
