@@ -21,8 +21,8 @@ _MODEL_ARGS = set(MODEL_DEFAULTS)
 _TRAIN_ARGS = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed"}
 # Settings that change where and how fast a run goes, not what it computes: left out of the run's hash.
 _NOT_HASHED_DATA = {"root"}
-_NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every", "overwrite",
-                     "resume"}
+_NOT_HASHED_TRAIN = {"progress", "log_every", "workers", "device", "checkpoint_dir", "checkpoint_every",
+                     "resume", "overwrite"}
 
 # CPU training defaults for the grids, each for one reason:
 CPU_TRAIN = dict(
