@@ -39,21 +39,25 @@ def test_help_documents_every_option():
         assert opt in out, opt
 
 
+PAPER_WIDTH = "(1.0: the paper's channel counts)"
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--data", "folder"], "--data folder needs --data-dir"),
     (["--data", "synthetic", "--download"], "generated offline"),
     (["--no-ema", "--ema-decay", "0.9"], "contradict each other"),
     (["--image-size", "64"], f"--image-size 64 is too small: Xception needs at least {MIN_SIZE} px"),
     (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["--dropout", "nan"], "--dropout must be a finite number, got nan"),
-    (["--dropout", "1"], "--dropout must be in [0, 1), got 1.0"),
-    (["--width", "inf"], "--width must be a finite number, got inf"),
-    (["--width", "0"], "--width must be positive, got 0.0"),
-    (["--middle-repeats=-1"], "--middle-repeats must be 0 or more, got -1"),
+    (["--dropout", "nan"], "dropout must be a finite number in [0, 1) (the paper: 0.5), got nan"),
+    (["--dropout", "1"], "dropout must be a finite number in [0, 1) (the paper: 0.5), got 1.0"),
+    (["--width", "inf"], f"width must be a finite number in (0, inf) {PAPER_WIDTH}, got inf"),
+    (["--width", "0"], f"width must be a finite number in (0, inf) {PAPER_WIDTH}, got 0.0"),
+    (["--middle-repeats=-1"], "middle_repeats must be an integer >= 0 (the paper: 8), got -1"),
     (["--ddp-timeout", "0"], "--ddp-timeout must be positive, got 0.0"),
 ])
 def test_bad_options_get_a_clear_error(args, msg, capsys):
-    # Options that are no TrainConfig field; those are in test_config.py, with the config's own message.
+    # The model's options get XceptionConfig's message (as from Python); TrainConfig's are in
+    # test_train_config.py.
     with pytest.raises(SystemExit) as e:
         cli.main(args)
     assert e.value.code == 2

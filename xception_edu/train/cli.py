@@ -13,6 +13,7 @@ itself uses every core; on a GPU the recipe's workers feed it.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import pathlib
@@ -182,18 +183,10 @@ def _check_data(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
 
 def _check_numbers(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     # type=float takes "nan" and "inf", and every comparison with nan is False: refuse them first.
-    for name in ("dropout", "width", "ddp_timeout"):
-        v = getattr(a, name)
-        if v is not None and not math.isfinite(v):
-            p.error(f"--{name.replace('_', '-')} must be a finite number, got {v}")
-    if a.middle_repeats is not None and a.middle_repeats < 0:
-        p.error(f"--middle-repeats must be 0 or more, got {a.middle_repeats}")
-    for name in ("width", "ddp_timeout"):
-        v = getattr(a, name)
-        if v is not None and v <= 0:
-            p.error(f"--{name.replace('_', '-')} must be positive, got {v}")
-    if a.dropout is not None and not 0 <= a.dropout < 1:
-        p.error(f"--dropout must be in [0, 1), got {a.dropout}")
+    if a.ddp_timeout is not None and not 0 < a.ddp_timeout < math.inf:
+        p.error(f"--ddp-timeout must be positive, got {a.ddp_timeout}")
+    # the model's options are XceptionConfig's to check: the same message as from Python
+    checked(p, functools.partial(presets.config, a.preset, **model_options(a)))
     if a.no_ema and a.ema_decay is not None:
         p.error("--no-ema and --ema-decay contradict each other: choose one")
 
