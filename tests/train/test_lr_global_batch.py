@@ -45,7 +45,12 @@ def test_two_processes_step_with_the_rate_of_the_global_batch(tmp_path):
            "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
            str(tmp_path)]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    for _ in range(2):
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        # a gloo thread can abort a child at exit ("terminate called without an active exception"), after
+        # the run: that race is torch's, not what this test judges, so it gets one more try
+        if "terminate called without an active exception" not in out.stderr:
+            break
     assert out.returncode == 0, out.stderr[-3000:]
     want = 0.1 * 4 * 2 / 8  # base_lr x batch_size x processes / base_batch
     for rank in (0, 1):
