@@ -73,14 +73,31 @@ class Result:
         ``lesson.check(...)`` should not add a second, cryptic ``<08.x: passed>`` line."""
 
 
-def register(exercise_id: str):
-    """Decorator: ``fn(answer)`` raises ``Mismatch`` with a helpful message when the answer is wrong."""
+KINDS = ("formula", "build", "predict", "prove", "interpret")
+"""What an exercise asks: a closed-form count, code that builds or computes, a prediction made before
+running, a derivation, a reading of results. The course's class times count minutes per kind."""
+_KINDS: dict[str, str] = {}
+
+
+def register(exercise_id: str, kind: str | None = None):
+    """Decorator: ``fn(answer)`` raises ``Mismatch`` with a helpful message when the answer is wrong.
+    ``kind`` is one of ``KINDS``."""
+    if kind not in KINDS:
+        raise ValueError(f"exercise {exercise_id!r}: kind {kind!r} is not one of {KINDS}")
 
     def deco(fn: Callable) -> Callable:
         _CHECKS[exercise_id] = fn
+        _KINDS[exercise_id] = kind
         return fn
 
     return deco
+
+
+def kind_of(exercise_id: str) -> str:
+    """The kind an exercise was registered with (one of ``KINDS``)."""
+    if exercise_id not in _KINDS:
+        raise ValueError(f"no exercise {exercise_id!r}; known exercises: {sorted(_KINDS)}")
+    return _KINDS[exercise_id]
 
 
 def known() -> list[str]:

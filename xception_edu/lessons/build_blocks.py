@@ -259,7 +259,7 @@ _one_thread = cpu_threads(1)
 # --- the checks -------------------------------------------------------------------------------------------
 
 
-@register("08.separable_conv2d")
+@register("08.separable_conv2d", kind="build")
 @_one_thread
 def _separable_conv2d(answer):
     for cin, cout, k in ((8, 16, 3), (16, 8, 5)):
@@ -294,7 +294,7 @@ def _middle_wrong(ref: Block, x: torch.Tensor) -> dict:
             RELU_LAST: h + x}
 
 
-@register("08.middle_block")
+@register("08.middle_block", kind="build")
 @_one_thread
 def _middle_block(answer):
     what = "Fig. 5's middle-flow block"
@@ -350,7 +350,7 @@ def _pooled_side(x: torch.Tensor) -> tuple[int, int]:
     return tuple(-(-n // 2) for n in x.shape[-2:])
 
 
-@register("08.entry_block")
+@register("08.entry_block", kind="build")
 @_one_thread
 def _entry_block(answer):
     what = "Fig. 5's entry-flow block"

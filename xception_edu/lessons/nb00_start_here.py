@@ -70,7 +70,7 @@ def _counts(c, k):
     return counting.standard(c, c, k, (1, 1)).params, counting.separable(c, c, k, (1, 1)).params
 
 
-@register("00.param_counts")
+@register("00.param_counts", kind="formula")
 def _param_counts(fn):
     closed_form(
         "param_counts", fn, [(728, 3), (16, 3), (64, 5), (3, 7), (10, 1), (1, 3)], _counts, [

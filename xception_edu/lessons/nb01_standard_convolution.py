@@ -167,7 +167,7 @@ def conv_cost(cin: int = 3, cout: int = 64, kernel_size: int = 3, size: int = 56
 _CONV_FIX = "conv_params = k * k * cin * cout (one kernel of cin x k x k weights per output channel)."
 
 
-@register("01.conv_params")
+@register("01.conv_params", kind="formula")
 def _conv_params(fn):
     closed_form(
         "conv_params", fn, [(3, 8, 3), (64, 128, 3), (16, 16, 5), (1, 1, 1), (5, 7, 7), (2, 3, 1)],
@@ -186,7 +186,7 @@ def _conv_params(fn):
         fix=_CONV_FIX)
 
 
-@register("01.conv_macs")
+@register("01.conv_macs", kind="formula")
 def _conv_macs(fn):
     def params(cin, cout, k):
         return counting.standard(cin, cout, k, (1, 1)).params
@@ -232,7 +232,7 @@ def _one_output_mistakes(x, weight, i, j) -> dict[str, float]:
     }
 
 
-@register("01.one_output")
+@register("01.one_output", kind="build")
 def _one_output(fn):
     g = torch.Generator().manual_seed(0)
     for cin, k, i, j in [(3, 3, 0, 0), (3, 3, 4, 2), (5, 1, 2, 3), (2, 5, 1, 3)]:

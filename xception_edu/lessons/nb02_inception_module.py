@@ -141,7 +141,7 @@ def inception_towers(towers: int = 3, width: int = 64, cin: int = 256) -> App:
 _TOWER_FIX = "tower_params = cin * w + k * k * w * w (the 1x1 cin -> w, then the k x k w -> w)."
 
 
-@register("02.tower_params")
+@register("02.tower_params", kind="formula")
 def _tower_params(fn):
     closed_form(
         "tower_params", fn, [(256, 64, 3), (64, 32, 5), (3, 1, 1), (728, 96, 3), (3, 16, 3), (32, 32, 7)],
@@ -162,7 +162,7 @@ def _tower_params(fn):
         fix=_TOWER_FIX)
 
 
-@register("02.simplified_params")
+@register("02.simplified_params", kind="formula")
 def _simplified_params(fn):
     closed_form(
         "simplified_params", fn,
@@ -187,7 +187,7 @@ def _build_fix(cin: int, cout: int, n: int) -> str:
             f"nn.Conv2d({w}, {w}, 3, padding=1, bias=False), nn.ReLU()) for _ in range({n}))")
 
 
-@register("02.build_simplified")
+@register("02.build_simplified", kind="build")
 def _build_simplified(fn):
     for cin, cout, n in [(16, 24, 3), (8, 8, 2), (4, 12, 1), (6, 16, 4)]:
         fix = f"for build_simplified({cin}, {cout}, {n}): {_build_fix(cin, cout, n)}"

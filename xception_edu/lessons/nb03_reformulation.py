@@ -115,7 +115,7 @@ def reformulation(towers: int = 3) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("03.grouped_params")
+@register("03.grouped_params", kind="formula")
 def _grouped_params(fn):
     closed_form(
         "grouped_params", fn, [(12, 12, 3, 3), (64, 128, 3, 4), (32, 32, 5, 32), (8, 16, 1, 1), (6, 12, 3, 2),
@@ -136,7 +136,7 @@ _CONNECTIVITY_FIX = ("segment = torch.arange(channels) // (channels // groups); 
                      "return segment[:, None] == segment[None, :]")
 
 
-@register("03.connectivity")
+@register("03.connectivity", kind="build")
 def _connectivity(fn):
     for c, g in [(6, 3), (12, 1), (12, 12), (8, 2), (12, 4), (12, 3)]:
         answer = attempt(fn, (c, g), f"connectivity({c}, {g})",
@@ -172,7 +172,7 @@ _TRANSPLANT_FIX = ("pointwise = torch.cat([tower[0].weight for tower in fig2.bra
                    "tower[2] for the spatial weight")
 
 
-@register("03.transplant")
+@register("03.transplant", kind="build")
 def _transplant(fn):
     # Two modules (3 towers of 2 filters, 2 towers of 4): a transplant written for one shape fails the other.
     for seed, (cin, cout, towers) in enumerate(((5, 6, 3), (4, 8, 2))):

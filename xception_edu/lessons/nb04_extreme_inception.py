@@ -158,7 +158,7 @@ def spectrum(groups: int = 1) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("04.spectrum_params")
+@register("04.spectrum_params", kind="formula")
 def _spectrum_params(fn):
     closed_form(
         "spectrum_params", fn,
@@ -182,7 +182,7 @@ def _spectrum_params(fn):
         fix="spectrum_params = cin * c + k * k * (c // g) * c.")
 
 
-@register("04.valid_groups")
+@register("04.valid_groups", kind="formula")
 def _valid_groups(fn):
     fix = "valid_groups = [g for g in range(1, c + 1) if c % g == 0]"
     for c in (12, 48, 728, 97, 36, 1):
@@ -256,7 +256,7 @@ def _extreme_fix(cin: int, c: int) -> str:
             f"nn.Conv2d({c}, {c}, 3, padding=1, groups={c}, bias=False), nn.ReLU())")
 
 
-@register("04.build_extreme")
+@register("04.build_extreme", kind="build")
 def _build_extreme(fn):
     for cin, c in [(8, 12), (16, 16), (6, 4)]:
         fix = f"for build_extreme({cin}, {c}): {_extreme_fix(cin, c)}"

@@ -210,7 +210,7 @@ def miniature_figure(runs: dict, smooth: int = 5):
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("05.separable_params")
+@register("05.separable_params", kind="formula")
 def _separable_params(fn):
     closed_form(
         "separable_params", fn, [(728, 728, 3), (64, 128, 3), (32, 24, 5), (1, 1, 1), (3, 8, 7), (16, 4, 3)],
@@ -236,7 +236,7 @@ def _separable_params(fn):
             "pointwise: a 1x1 conv cin -> cout).")
 
 
-@register("05.depthwise_conv")
+@register("05.depthwise_conv", kind="build")
 def _depthwise_conv(fn):
     for c, k in [(6, 3), (16, 5), (4, 1)]:
         fix = f"nn.Conv2d({c}, {c}, {k}, padding={k // 2}, groups={c}, bias=False)"
@@ -268,7 +268,7 @@ def _depthwise_conv(fn):
                            "defaults are right).", fix=fix)
 
 
-@register("05.depthwise_by_hand")
+@register("05.depthwise_by_hand", kind="build")
 def _depthwise_by_hand(fn):
     fix = ("torch.cat([F.conv2d(x[:, i:i + 1], weight[i:i + 1], padding=1) for i in range(x.shape[1])], "
            "dim=1)")

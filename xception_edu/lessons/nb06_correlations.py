@@ -229,7 +229,7 @@ def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("06.channel_correlation")
+@register("06.channel_correlation", kind="build")
 def _channel_correlation(fn):
     g = torch.Generator().manual_seed(0)
     base = torch.randn(3, 12, 10, generator=g)
@@ -264,7 +264,7 @@ _SHIFT_FIX = ("x = image[c, :, :W - d] and y = image[c, :, d:] with W = image.sh
               "centred; r = (x * y).sum() / (x.square().sum() * y.square().sum()).sqrt()")
 
 
-@register("06.shift_correlation")
+@register("06.shift_correlation", kind="build")
 def _shift_correlation(fn):
     g = torch.Generator().manual_seed(3)
     base = torch.randn(2, 14, 17, generator=g).cumsum(-1)  # a random walk along the width: smooth rows

@@ -157,7 +157,7 @@ def kernel_explorer(models: dict, initial: dict, network: str | None = None, lay
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("06a.filter_separability")
+@register("06a.filter_separability", kind="build")
 def _filter_separability(fn):
     g = torch.Generator().manual_seed(1)
     rank1 = torch.randn(4, 1, 1, generator=g) * torch.randn(1, 3, 3, generator=g)
@@ -187,7 +187,7 @@ _SEPARABILITY_FIX = ("s = torch.linalg.svdvals(filt.reshape(filt.shape[0], -1));
                      "return float(s[0] ** 2 / (s ** 2).sum())")
 
 
-@register("06a.rank1_kernel")
+@register("06a.rank1_kernel", kind="build")
 def _rank1_kernel(fn):
     g = torch.Generator().manual_seed(2)
     for cout, cin, k in [(4, 3, 3), (8, 16, 3), (2, 5, 5)]:

@@ -239,7 +239,7 @@ def savings_explorer(cin: int = 64, cout: int = 64, kernel_size: int = 3, groups
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("07.separable_ratio")
+@register("07.separable_ratio", kind="formula")
 def _separable_ratio(fn):
     closed_form(
         "separable_ratio", fn, [(728, 3), (64, 3), (256, 5), (8, 1), (2048, 7), (3, 3)],
@@ -258,7 +258,7 @@ def _separable_ratio(fn):
         fix="separable_ratio = 1 / cout + 1 / k**2 (= (k²·Cin + Cin·Cout) / (k²·Cin·Cout)).")
 
 
-@register("07.extreme_macs")
+@register("07.extreme_macs", kind="formula")
 def _extreme_macs(fn):
     def counts(variant, cin, cout, k, h, w):
         return savings.variant_counts(variant, cin, cout, k, hw=(h, w))
@@ -282,7 +282,7 @@ def _extreme_macs(fn):
         fix="extreme_macs = (cin * cout + k * k * cout) * h * w.")
 
 
-@register("07.regular_in_place")
+@register("07.regular_in_place", kind="formula")
 def _regular_in_place(fn):
     grid = [(728, 728, 3, (19, 19)), (64, 128, 3, (147, 147)), (16, 32, 5, (7, 9)), (8, 4, 1, (3, 2))]
     closed_form(

@@ -143,7 +143,7 @@ def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("08.middle_block_params")
+@register("08.middle_block_params", kind="formula")
 def _middle_block_params(fn):
     def unit(c):  # one unit of Fig. 5's middle flow: a separable conv C -> C, then its BN
         return counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params
@@ -207,7 +207,7 @@ def _exit_sides() -> dict[int, int]:
         return {n: tiny.forward_features(torch.zeros(1, 3, n, n)).shape[-1] for (n,) in sizes}
 
 
-@register("08.exit_map_size")
+@register("08.exit_map_size", kind="formula")
 def _exit_map_size(fn):
     side = _exit_sides()
     closed_form("exit_map_size", fn, [(n,) for n in side], side.__getitem__, _EXIT_MISTAKES,
@@ -217,7 +217,7 @@ def _exit_map_size(fn):
                     "(the ceiling of side / 2).")
 
 
-@register("08.depthwise_params")
+@register("08.depthwise_params", kind="build")
 def _depthwise_params(fn):
     fix = "sum(m.weight.numel() for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups == " \
           "m.in_channels > 1)"

@@ -314,7 +314,7 @@ class LiveCurves:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("09.scaled_lr")
+@register("09.scaled_lr", kind="formula")
 def _scaled_lr(fn):
     def paper(batch, gpus):
         return recipe("paper", batch_size=batch).learning_rate(world_size=gpus)
@@ -335,7 +335,7 @@ def _scaled_lr(fn):
             "proportion).")
 
 
-@register("09.lr_at_epoch")
+@register("09.lr_at_epoch", kind="formula")
 def _lr_at_epoch(fn):
     rate = {}
     for lr0 in (0.045, 0.18):  # the rate torch's StepLR uses during each epoch (counted from 0)

@@ -285,7 +285,7 @@ def printed_verdicts(text: str) -> dict[str, str]:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("10.group_params")
+@register("10.group_params", kind="formula")
 def _group_params(fn):
     closed_form(
         "group_params", fn, [(8, 8, 3), (8, 1, 3), (32, 4, 3), (184, 8, 3), (16, 2, 5), (12, 3, 1)],
@@ -303,7 +303,7 @@ def _group_params(fn):
         fix="group_params = g * (c // g) * (c // g) * k * k.")
 
 
-@register("10.mean_std")
+@register("10.mean_std", kind="formula")
 def _mean_std(fn):
     closed_form(
         "mean_std", lambda values: tuple(fn(list(values))),

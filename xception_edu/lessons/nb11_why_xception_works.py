@@ -252,7 +252,7 @@ def _widest(budget: int, g: int, params) -> int:
     return c
 
 
-@register("11.width_at_budget")
+@register("11.width_at_budget", kind="formula")
 def _width_at_budget(fn):
     # 13_312 is an exact fit: the block of C = 64 in g = 4 groups holds 9 * 64 * 16 + 64 * 64 weights
     for budget, g in [(20_000, 8), (20_000, 1), (13_312, 4), (5_000, 4), (100_000, 16), (2_000, 2),
@@ -282,7 +282,7 @@ _WIDTH_FIX = ("the block C -> C holds 9 * c * (c // g) + c * c weights (the 3x3 
               "1x1): return the largest multiple c of g for which that is <= budget.")
 
 
-@register("11.verdict")
+@register("11.verdict", kind="interpret")
 def _verdict(fn):
     cases = [([0.59, 0.66, 0.61], [0.39, 0.55, 0.42]), ([0.52, 0.48, 0.55], [0.45, 0.38, 0.48]),
              ([0.53, 0.63, 0.59], [0.59, 0.66, 0.61]), ([0.30, 0.35, 0.32], [0.50, 0.52, 0.55]),
