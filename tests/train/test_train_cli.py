@@ -230,8 +230,10 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
 
 STALL = """
 # Loaded at start-up (sitecustomize) by both DDP processes of the test: rank 1 stops responding at its
-# 2nd step, as a process stuck on a bad disk or a hung data worker would.
-import os, time
+# 2nd step, as a process stuck on a bad disk or a hung data worker would; torchrun's SIGTERM, once rank 0
+# has given up, ends it at once (the trainer's own handler would wait for a step boundary that never comes,
+# and torchrun would wait 30 s before its SIGKILL).
+import os, signal, time
 if os.environ.get("RANK") == "1":
     from xception_edu.train import engine
     step, calls = engine.Trainer._step, []
@@ -239,6 +241,7 @@ if os.environ.get("RANK") == "1":
     def stalled(self, x, y):
         calls.append(1)
         if len(calls) == 2:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             time.sleep(600)
         return step(self, x, y)
 
