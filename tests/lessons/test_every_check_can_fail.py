@@ -2,10 +2,10 @@
 (``wrong_answers.py``) with the hint that names the mistake, gives the exact fix only from the second
 miss on, accepts the notebook's own solution and answers the student stub with "Not done yet"."""
 import difflib
-import json
 import pathlib
 import re
 
+import nbformat
 import pytest
 import torch
 import torch.nn as nn
@@ -14,6 +14,7 @@ from right_answers import RIGHT
 from wrong_answers import WRONG  # sibling modules (pytest puts this folder on sys.path)
 
 import xception_edu as xe
+from tools.course import folding
 from xception_edu import exercises, lessons
 
 LESSONS = {m.__name__.rsplit(".", 1)[1][2:].split("_", 1)[0]: m for m in lessons.load_all()}  # "06a": nb06a
@@ -24,10 +25,7 @@ def _cells() -> dict[str, str]:
     """Exercise id -> the source of its cell in the notebooks, as shipped (solution included)."""
     found = {}
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):
-        for cell in json.loads(path.read_text())["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and exercises.exercise_id(source):
-                found[exercises.exercise_id(source)] = source
+        found.update(folding.exercise_sources(nbformat.read(path, as_version=4)))
     return found
 
 
@@ -153,6 +151,25 @@ def test_a_first_miss_nudges_and_keeps_the_answer_for_the_fix(ex, i, wrong, says
     nudge = plain(first.split(" (Still stuck?", 1)[0])
     assert not [k for k in KEYS[ex] if plain(k) in nudge], f"{ex}: the first miss gives the answer: {first}"
     assert not _solution_code_in(first, CELLS[ex]), f"{ex}: the first miss copies the solution: {first}"
+
+
+@pytest.mark.parametrize("ex, i, wrong, says", CASES)
+def test_grading_mode_names_the_mistake_and_never_the_fix(ex, i, wrong, says):
+    """Grading mode (the student and nbgrader editions): a wrong answer run twice still names its mistake,
+    and neither miss shows the fix, promises one, or holds a key or a run of the solution's code."""
+    exercises.reset_attempts(ex)
+    exercises.set_hints("nudge")
+    try:
+        misses = [exercises.check(ex, wrong, quiet=True).message for _ in range(2)]
+    finally:
+        exercises.set_hints(None)
+        exercises.reset_attempts(ex)
+    for said in misses:
+        assert said.startswith("Not quite") and says in said, said
+        assert "The fix:" not in said and "names the exact fix" not in said, said
+        keys = [k for k in KEYS[ex] if plain(k) in plain(said)]
+        assert not keys, f"{ex}: grading mode gives the answer {keys}: {said}"
+        assert not _solution_code_in(said, CELLS[ex]), f"{ex}: grading mode copies the solution: {said}"
 
 
 def _memorizer(answer):

@@ -1,9 +1,10 @@
 """Every exercise in every notebook: its solution passes its check, its stub fails it cleanly."""
-import json
 import pathlib
 
+import nbformat
 import pytest
 
+from tools.course import folding
 from xception_edu import exercises, lessons
 
 # "04" -> nb04_extreme_inception, "06a" -> nb06a_correlations_deeper
@@ -13,11 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _exercise_cells():
+    """Each exercise's whole cell (the worked solution the stored notebook hides), as shipped."""
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")):  # NN_, NNa_ (appendix)
-        for cell in json.loads(path.read_text())["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] == "code" and exercises.exercise_id(source):
-                yield pytest.param(source, id=f"{path.stem}:{exercises.exercise_id(source)}")
+        for exercise_id, source in folding.exercise_sources(nbformat.read(path, as_version=4)).items():
+            yield pytest.param(source, id=f"{path.stem}:{exercise_id}")
 
 
 CELLS = list(_exercise_cells())
@@ -120,6 +120,35 @@ def test_a_fix_is_shown_from_the_second_miss_on_and_a_pass_starts_over(monkeypat
     assert exercises.check("99.graduated", 42, quiet=True).passed
     assert exercises.check("99.graduated", 1, quiet=True).message == first.message
     exercises.reset_attempts()
+
+
+def test_grading_mode_shows_the_nudge_alone_set_by_call_or_by_the_environment(monkeypatch):
+    def strict(answer):
+        if answer != 42:
+            raise exercises.Mismatch("think of the question", fix="the answer is 42")
+
+    monkeypatch.setitem(exercises._CHECKS, "99.graded", strict)
+    monkeypatch.setenv(exercises.HINTS_VARIABLE, "nudge")
+    exercises.reset_attempts("99.graded")
+    try:
+        assert exercises.hints() == "nudge"
+        misses = [exercises.check("99.graded", 1, quiet=True).message for _ in range(3)]
+        assert all("think of the question" in m and "42" not in m and "fix" not in m for m in misses), misses
+        exercises.set_hints("fix")  # a call wins over the variable
+        assert exercises.check("99.graded", 1, quiet=True).message.endswith("The fix: the answer is 42")
+    finally:
+        exercises.set_hints(None)
+        exercises.reset_attempts("99.graded")
+    monkeypatch.delenv(exercises.HINTS_VARIABLE)
+    assert exercises.hints() == "fix"
+
+
+def test_a_hint_mode_that_does_not_exist_is_named(monkeypatch):
+    with pytest.raises(ValueError, match="hint mode 'quiet': use 'fix'.*or 'nudge'"):
+        exercises.set_hints("quiet")
+    monkeypatch.setenv(exercises.HINTS_VARIABLE, "none")
+    with pytest.raises(ValueError, match="XCEPTION_EDU_HINTS='none': set it to 'fix'"):
+        exercises.hints()
 
 
 def test_check_prints_its_verdict(capsys):

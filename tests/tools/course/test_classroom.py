@@ -130,9 +130,14 @@ def _exercises(nb):
     return [c for c in nb["cells"] if editions.is_exercise(c)]
 
 
+def _other_outputs(nb):
+    return [c["outputs"] for c in nb["cells"] if c["cell_type"] == "code" and not editions.is_exercise(c)]
+
+
 def test_student_edition_has_no_solution_text(built):
     for path in NOTEBOOKS:
-        source, student = _nb(path), _nb(built / "student" / path.name)
+        source = json.loads(json.dumps(folding.unfold(nbformat.read(path, as_version=4))))  # solutions whole
+        student = _nb(built / "student" / path.name)
         pairs = list(zip(_exercises(source), _exercises(student), strict=True))
         for src_cell, stu_cell in pairs:
             text = _src(stu_cell)
@@ -183,7 +188,9 @@ def test_instructor_edition_is_the_notebook_with_notes_on_top(built):
         source, inst = _nb(path), _nb(built / "instructor" / path.name)
         unfolded = json.loads(json.dumps(folding.fold(nbformat.read(path, as_version=4), "instructor")))
         assert [_src(c) for c in inst["cells"][1:]] == [_src(c) for c in unfolded["cells"]]
-        assert [c.get("outputs") for c in inst["cells"][1:]] == [c.get("outputs") for c in source["cells"]]
+        assert [c.get("outputs") for c in inst["cells"][1:]] == [c.get("outputs") for c in unfolded["cells"]]
+        assert _other_outputs(source) == _other_outputs(inst), "every other cell keeps its stored outputs"
+        assert all(c["outputs"] == [] and exercises.BEGIN in _src(c) for c in _exercises(inst)), path.name
         assert editions.NOTES_MARKER in _src(inst["cells"][0])
         notes = editions.notes_path(path, ROOT / "docs" / "instructor-notes")
         if notes.exists():

@@ -1,46 +1,37 @@
-"""A folded solution keeps its outputs out of sight as well as its source (``folding.fold``: cell metadata
-``jupyter.source_hidden`` and ``jupyter.outputs_hidden``), also where a reader had opened the cell before
-the notebook was saved; the stored outputs stay, behind the bar."""
+"""No solution shows through its outputs: the stored stub carries what running the stub prints ("Not done
+yet"), never the worked solution's verdict or results; the hidden solution is markdown, with no outputs."""
+import pathlib
+
 import nbformat
+import pytest
 
 from tools.course import folding
+from xception_edu import exercises
 
-EXERCISE = '''# EXERCISE 99.double: twice a number
-def double(x):
-    # BEGIN SOLUTION
-    return 2 * x
-    # END SOLUTION
-    raise NotImplementedError("replace this line")
-
-print("checked", double(2))'''
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
-def _notebook(jupyter=None):
-    cell = nbformat.v4.new_code_cell(EXERCISE, execution_count=1, outputs=[
-        nbformat.v4.new_output("stream", name="stdout", text="checked 4\n")])
-    if jupyter is not None:
-        cell.metadata["jupyter"] = jupyter
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), cell]
-    return nb
+def _text(outputs) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
 
 
-def _solution(nb):
-    return next(c for c in nb.cells if c.cell_type == "code" and "EXERCISE" in c.source)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_stored_stub_shows_not_done_yet_and_no_verdict_of_the_solution(path):
+    nb = nbformat.read(path, as_version=4)
+    stubs = [c for c in nb.cells if c.cell_type == "code" and exercises.exercise_id(c.source)]
+    for stub in stubs:
+        shown = _text(stub.outputs)
+        assert "Not done yet" in shown and "Correct!" not in shown, \
+            f"{path.name} {exercises.exercise_id(stub.source)}: stored outputs {shown[:200]!r}"
+    assert all("outputs" not in c for c in nb.cells if folding.solution_of(c) is not None)
 
 
-def test_a_folded_solution_hides_its_outputs_and_its_source():
-    for opened in (None, {"outputs_hidden": False}, {"source_hidden": False, "outputs_hidden": False}):
-        nb = _notebook(opened)
-        cell = _solution(folding.fold(nb))
-        assert cell.metadata["jupyter"]["outputs_hidden"] is True, opened
-        assert cell.metadata["jupyter"]["source_hidden"] is True, opened
-        assert cell.outputs == _solution(nb).outputs  # hidden, not deleted
-        if opened is not None:
-            assert folding.problems(nb), f"a solution opened as {opened} is reported as not folded"
-
-
-def test_a_folded_cell_whose_outputs_were_reopened_is_reported():
-    folded = folding.fold(_notebook())
-    _solution(folded).metadata["jupyter"]["outputs_hidden"] = False
-    assert folding.problems(folded) and "not folded" in folding.problems(folded)[0]
+def test_folding_keeps_the_stubs_outputs_and_gives_the_solution_none():
+    printed = nbformat.v4.new_output("stream", name="stdout", text="Not done yet\n")
+    cell = nbformat.v4.new_code_cell('# EXERCISE 99.double: twice a number\ndef double(x):\n'
+                                     '    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n'
+                                     '    raise NotImplementedError("replace")\n', outputs=[printed])
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    _, stub, solution = folding.fold(nb).cells
+    assert stub.outputs == cell.outputs and "outputs" not in solution

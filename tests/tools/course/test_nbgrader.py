@@ -27,7 +27,7 @@ import pytest
 import torch
 
 import xception_edu as xe
-from tools.course import hidden_tests
+from tools.course import folding, hidden_tests
 from tools.course import nbgrader as course
 from xception_edu import exercises
 from xception_edu.lessons import NOTEBOOK_MODULES
@@ -220,9 +220,9 @@ def test_grade_ids_are_stable_across_regenerations(tmp_path):
 
 def _exercise_cell(exercise_id):
     for path in NOTEBOOKS:
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "code" and exercises.exercise_id(cell.source) == exercise_id:
-                return cell.source
+        whole = folding.exercise_sources(nbformat.read(path, as_version=4))
+        if exercise_id in whole:
+            return whole[exercise_id]
     raise LookupError(f"hidden tests for {exercise_id}, which no notebook has")
 
 
