@@ -19,9 +19,14 @@ are registered here when it is imported.) The solution lives only in the noteboo
 leaving the stub, which raises ``NotImplementedError`` until the learner fills it in; ``check`` then
 says "not done yet" instead of crashing, so "Run all" still reaches the end of the notebook.
 Checks compare against the package's own functions, never against stored answers.
+
+Two hint modes (``set_hints``, or the environment variable ``XCEPTION_EDU_HINTS``): ``"fix"`` (self-study,
+the default) names the exact fix from the second miss at an exercise on; ``"nudge"`` (grading: the student
+and nbgrader editions switch to it in their first cell) names the mistake only, however often the check runs.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +37,27 @@ HEADER = re.compile(r"^# EXERCISE (?P<id>\d\d[a-z]?\.[\w.]+):", re.M)
 
 _CHECKS: dict[str, Callable] = {}
 _FAILURES: dict[str, int] = {}  # failed attempts per exercise since its last pass: graduated hints
+HINT_MODES = ("fix", "nudge")
+HINTS_VARIABLE = "XCEPTION_EDU_HINTS"
+_hints: str | None = None  # set_hints's mode; None: the environment's, else "fix"
+
+
+def set_hints(mode: str | None) -> None:
+    """``"fix"``: a second miss at an exercise names the exact fix (self-study); ``"nudge"``: every miss
+    names the mistake only, never the fix (grading). ``None``: back to ``$XCEPTION_EDU_HINTS``, else
+    ``"fix"``. A call wins over the variable."""
+    global _hints
+    if mode is not None and mode not in HINT_MODES:
+        raise ValueError(f"hint mode {mode!r}: use 'fix' (self-study) or 'nudge' (grading)")
+    _hints = mode
+
+
+def hints() -> str:
+    """The hint mode in force: ``set_hints``'s, else ``$XCEPTION_EDU_HINTS``, else ``"fix"``."""
+    mode = _hints or os.environ.get(HINTS_VARIABLE) or "fix"
+    if mode not in HINT_MODES:
+        raise ValueError(f"{HINTS_VARIABLE}={mode!r}: set it to 'fix' (self-study) or 'nudge' (grading)")
+    return mode
 
 
 class Mismatch(AssertionError):
@@ -119,8 +145,11 @@ def check(exercise_id: str, answer, quiet: bool = False) -> Result:
                         "`raise NotImplementedError` line with your answer and run the cell again.")
     except Mismatch as e:
         _FAILURES[exercise_id] = tries = _FAILURES.get(exercise_id, 0) + 1
-        more = "" if e.fix is None else f" The fix: {e.fix}" if tries > 1 else \
-            " (Still stuck? Run the check again: a second miss names the exact fix.)"
+        if hints() == "nudge":  # grading: the nudge alone, and no fix promised
+            more = " (Still stuck? Reread the task and the figure it cites.)" if tries > 1 else ""
+        else:
+            more = "" if e.fix is None else f" The fix: {e.fix}" if tries > 1 else \
+                " (Still stuck? Run the check again: a second miss names the exact fix.)"
         result = Result(exercise_id, False, f"Not quite ({exercise_id}): {e}{more}")
     except Exception as e:  # the learner's code crashed: say where, don't re-raise into a wall of text
         result = Result(exercise_id, False, f"Your code raised {type(e).__name__}: {e} ({exercise_id})")
