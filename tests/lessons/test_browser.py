@@ -174,7 +174,23 @@ def test_spectrum_widget_in_the_browser(browser, lab):
         lp.move(app, "groups g", "End")                 # -> 48: extreme Inception (Fig. 4)
         _check_spectrum(lp, app, nb04.SPECTRUM_CHANNELS)
         _screenshot_for_docs(app, "spectrum-after.png")
+        _check_solution_hidden_until_clicked(lp)
     print(f"notebook 04 in the browser: {time.monotonic() - start:.1f} s")
+
+
+def _check_solution_hidden_until_clicked(lp):
+    """An exercise's worked solution (tools/course/folding.py): its code out of sight until the learner
+    clicks its summary."""
+    from playwright.sync_api import expect
+
+    details = lp.page.locator("details", has=lp.page.locator("summary", has_text="Worked solution of")).first
+    details.scroll_into_view_if_needed()
+    code = details.locator("pre").first
+    expect(details.locator("summary")).to_be_visible(timeout=30_000)
+    expect(code).to_be_hidden()
+    details.locator("summary").click()
+    expect(code).to_be_visible()
+    expect(code).to_contain_text("# BEGIN SOLUTION")
 
 
 def _screenshot_for_docs(app_widget, filename):
