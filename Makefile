@@ -50,10 +50,11 @@ notebooks: $(VENV)/.installed-test
 	  --ExecutePreprocessor.store_widget_state=True \
 	  --ExecutePreprocessor.kernel_name=python3 \
 	  --ExecutePreprocessor.timeout=600 notebooks/[0-9]*.ipynb
+	$(BIN)/python -m tools.course.class_time --write  # class times by the rule, from what is now stored
 
 # For maintainers, after `make notebooks` on a quiet machine: measure each notebook's run time and peak
 # memory (docs/notebook-runs.json) and copy the numbers into the course guide, the instructor notes and
-# each notebook's opening cell (tests/tools/course/test_runs.py checks they agree).
+# each notebook's opening cell, with the class times of tools/course/class_time.py (test_runs.py checks).
 runs: $(VENV)/.installed-test
 	$(BIN)/python -m tools.course.runs --write
 

@@ -4,7 +4,8 @@
 kernel, as "Run all" does, and writes ``docs/notebook-runs.json``: the seconds of its cells (the kernel's
 own start, 2-5 s, is not counted), its slowest cell, and the kernel's peak resident memory. The course
 guide's table, the first "Timing." sentence of each instructor note and the "Run all" sentence of each
-notebook's opening cell take their numbers from that file (``--write`` puts them there), and
+notebook's opening cell take their numbers from that file, and their class minutes from the rule of
+``class_time.py`` (``--write`` puts them there), and
 tests/tools/course/test_runs.py checks that they agree with it and that every notebook stays under the limits
 (60 s on the project's 2-core CPU; 1.5 GB, since Binder gives a kernel about 2 GB).
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import files
+from . import class_time, files
 
 ROOT = files.ROOT
 RUNS_FILE = ROOT / "docs" / "notebook-runs.json"
@@ -90,7 +91,8 @@ def load(path: Path = RUNS_FILE) -> dict:
 
 
 def class_minutes(notebook: Path) -> int:
-    """The class time a notebook's opening cell states ("**Estimated time:** N minutes")."""
+    """The class time a notebook's opening cell states ("**Estimated time:** N minutes"); what it should
+    state is ``class_time.minutes``."""
     intro = files.read_notebook(notebook).cells[0].source
     found = re.search(r"\*\*Estimated time:\*\* (\d+) minutes", intro)
     if not found:
@@ -105,6 +107,7 @@ def run_all_sentence(run: dict) -> str:
 
 
 RUN_ALL = re.compile(r'"Run all" takes about \d+ s on a 2-core CPU')
+ESTIMATED = re.compile(r"\*\*Estimated time:\*\* \d+ minutes in class")
 TIMING = re.compile(r'^\*\*Timing\.\*\* \d+ minutes in class; "Run all" takes about \d+ s on a 2-core CPU '
                     r'\(peak memory [\d.]+ GB\)\.', re.M)
 # A row of the guide's notebook table: "| NN |" (or "| NNa |", an appendix) then five cells (notebook,
@@ -122,9 +125,12 @@ def guide_cells(run: dict, minutes: int) -> list[str]:
     return [f"{minutes} min", f"{rounded_seconds(run['seconds'])} s", f"{run['peak_mb'] / 1000:.1f} GB"]
 
 
-def _places(runs: dict, root: Path):
-    """Each place a notebook's numbers appear: (path, text now, text with the measured numbers)."""
+def _places(runs: dict, root: Path, notebooks: bool = True):
+    """Each place a notebook's numbers appear: (path, text now, text with the measured numbers); the
+    notebooks' opening cells only if ``notebooks``."""
     by_number = {notebook_number(name): run for name, run in runs["notebooks"].items()}
+    in_class = {number: class_time.minutes(root / "notebooks" / f"{run['notebook']}.ipynb", run)
+                for number, run in by_number.items()}
     guide = root / GUIDE.relative_to(ROOT)
 
     def row(match):
@@ -132,20 +138,21 @@ def _places(runs: dict, root: Path):
         if run is None:
             return match[0]
         cells = match["body"][:-1].split("|")  # the body ends with the row's last "|"
-        minutes = class_minutes(root / "notebooks" / f"{run['notebook']}.ipynb")
-        measured = [f" {c} " for c in guide_cells(run, minutes)]
+        measured = [f" {c} " for c in guide_cells(run, in_class[match["n"]])]
         return f"| {match['n']} |" + "|".join(cells[:-3] + measured) + "|"
 
     text = files.read_text(guide)
-    yield guide, text, GUIDE_ROW.sub(row, text)
+    yield guide, text, class_time.fit_plans(GUIDE_ROW.sub(row, text), in_class)
     for number, run in by_number.items():
         notebook = root / "notebooks" / f"{run['notebook']}.ipynb"
-        minutes = class_minutes(notebook)
+        minutes = in_class[number]
         note = root / NOTES.relative_to(ROOT) / f"{number}.md"
         text = files.read_text(note)
         yield note, text, TIMING.sub(timing_sentence(run, minutes), text, count=1)
-        intro = files.read_notebook(notebook).cells[0].source
-        yield notebook, intro, RUN_ALL.sub(run_all_sentence(run), intro, count=1)
+        if notebooks:
+            intro = files.read_notebook(notebook).cells[0].source
+            stated = ESTIMATED.sub(f"**Estimated time:** {minutes} minutes in class", intro, count=1)
+            yield notebook, intro, RUN_ALL.sub(run_all_sentence(run), stated, count=1)
 
 
 def disagreements(runs: dict, root: Path = ROOT) -> list[str]:
@@ -154,13 +161,14 @@ def disagreements(runs: dict, root: Path = ROOT) -> list[str]:
     found = []
     for path, now, measured in _places(runs, root):
         if now != measured:
-            found.append(f"{path.relative_to(root)}: its numbers differ from {RUNS_FILE.name}")
+            found.append(f"{path.relative_to(root)}: its numbers differ from {RUNS_FILE.name} and the "
+                         "class-time rule (python -m tools.course.runs --only-write puts them there)")
         elif path.suffix == ".md" and path.parent.name == NOTES.name and not TIMING.search(now):
             found.append(f"{path.relative_to(root)}: no '**Timing.** N minutes in class; \"Run all\" ...' "
                          "sentence opens it")
-        elif path.suffix == ".ipynb" and not RUN_ALL.search(now):
-            found.append(f"{path.relative_to(root)}: its first cell has no "
-                         "'\"Run all\" takes about N s' sentence")
+        elif path.suffix == ".ipynb" and not (RUN_ALL.search(now) and ESTIMATED.search(now)):
+            found.append(f"{path.relative_to(root)}: its first cell has no '**Estimated time:** N minutes "
+                         "in class; \"Run all\" takes about N s' sentence")
     rows = {m["n"] for m in GUIDE_ROW.finditer(files.read_text(root / GUIDE.relative_to(ROOT)))}
     missing = sorted({notebook_number(name) for name in runs["notebooks"]} - rows)
     if missing:
@@ -168,10 +176,11 @@ def disagreements(runs: dict, root: Path = ROOT) -> list[str]:
     return found
 
 
-def write_numbers(runs: dict, root: Path = ROOT) -> list[Path]:
-    """Put the measured numbers into the guide, the notes and the notebooks' opening cells."""
+def write_numbers(runs: dict, root: Path = ROOT, notebooks: bool = True) -> list[Path]:
+    """Put the measured numbers and the class minutes into the guide, the notes and (if ``notebooks``)
+    the notebooks' opening cells."""
     changed = []
-    for path, now, measured in list(_places(runs, root)):
+    for path, now, measured in list(_places(runs, root, notebooks)):
         if now == measured:
             continue
         if path.suffix == ".ipynb":

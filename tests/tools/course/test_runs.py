@@ -6,7 +6,7 @@ import shutil
 import nbformat
 import pytest
 
-from tools.course import runs
+from tools.course import class_time, runs
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob(runs.NOTEBOOK_GLOB))
@@ -38,9 +38,16 @@ def test_every_notebook_has_instructor_notes():
 
 
 def _copy_of_the_docs(tmp_path):
+    """The docs and notebooks, copied, with the stored measurement and the class-time rule's minutes in
+    all three places (the stored notebooks may lag the rule until `make runs`)."""
     for folder in ("docs", "notebooks"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
+    runs.write_numbers(runs.load(), tmp_path)
     return tmp_path
+
+
+DIFFERS = "its numbers differ from notebook-runs.json and the class-time rule (python -m tools.course.runs " \
+    "--only-write puts them there)"
 
 
 def test_write_numbers_puts_a_new_measurement_everywhere_and_only_there(tmp_path):
@@ -49,9 +56,8 @@ def test_write_numbers_puts_a_new_measurement_everywhere_and_only_there(tmp_path
     changed = json.loads(json.dumps(stored))
     changed["notebooks"]["06_correlations"].update(seconds=3.0, peak_mb=123)
     assert runs.disagreements(changed, root) == [
-        "docs/course-guide.md: its numbers differ from notebook-runs.json",
-        "docs/instructor-notes/06.md: its numbers differ from notebook-runs.json",
-        "notebooks/06_correlations.ipynb: its numbers differ from notebook-runs.json"]
+        f"docs/course-guide.md: {DIFFERS}", f"docs/instructor-notes/06.md: {DIFFERS}",
+        f"notebooks/06_correlations.ipynb: {DIFFERS}"]
     written = runs.write_numbers(changed, root)
     assert sorted(p.relative_to(root).as_posix() for p in written) == [
         "docs/course-guide.md", "docs/instructor-notes/06.md", "notebooks/06_correlations.ipynb"]
@@ -64,6 +70,21 @@ def test_write_numbers_puts_a_new_measurement_everywhere_and_only_there(tmp_path
     nb = nbformat.read(root / "notebooks" / "06_correlations.ipynb", as_version=4)
     assert '"Run all" takes about 3 s on a 2-core CPU' in nb.cells[0].source
     assert runs.disagreements(stored, root) != []  # the old numbers are gone from all three
+
+
+def test_a_class_time_typed_by_hand_is_reported_and_replaced_by_the_rules(tmp_path):
+    root = _copy_of_the_docs(tmp_path)
+    path = root / "notebooks" / "03_reformulation.ipynb"
+    by_rule = class_time.minutes(path, runs.load()["notebooks"]["03_reformulation"])
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = nb.cells[0].source.replace(f"**Estimated time:** {by_rule} minutes",
+                                                    f"**Estimated time:** {by_rule + 5} minutes")
+    nbformat.write(nb, path)
+    assert runs.class_minutes(path) == by_rule + 5
+    assert runs.disagreements(runs.load(), root) == [f"notebooks/03_reformulation.ipynb: {DIFFERS}"]
+    assert runs.write_numbers(runs.load(), root, notebooks=False) == []  # the docs only: nothing to do
+    assert runs.write_numbers(runs.load(), root) == [path]
+    assert runs.class_minutes(path) == by_rule and runs.disagreements(runs.load(), root) == []
 
 
 def test_a_note_without_the_timing_sentence_is_reported(tmp_path):
