@@ -10,6 +10,8 @@ from xception_edu.lessons.checking import (
     close,
     closed_form,
     foreign_layers,
+    mistake_made,
+    same_output,
     same_value,
     separating,
 )
@@ -83,3 +85,24 @@ def test_a_grid_chosen_by_the_mistakes_holds_a_case_where_each_one_shows():
     assert grid == [(3,), (16,)]
     with pytest.raises(ValueError, match="no candidate separates"):
         separating([(2,), (4,)], lambda n: n // 2, [up])
+
+
+def test_same_output_allows_float32_rounding_and_refuses_a_wrong_layer_a_shape_nan_and_infinity():
+    conv = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+    x = torch.randn(2, 8, 9, 9, generator=torch.Generator().manual_seed(0))
+    want = conv(x).detach()
+    by_hand = torch.nn.functional.conv2d(x.double(), conv.weight.double(), padding=1).float()  # other sums
+    assert same_output(by_hand, want) and not torch.equal(by_hand, want)
+    assert not same_output(torch.relu(want), want)
+    assert not same_output(want[:, :4], want) and not same_output(want.tolist(), want)
+    for bad in (float("nan"), float("inf")):
+        spoiled = want.clone()
+        spoiled[0, 0, 0, 0] = bad
+        assert not same_output(spoiled, want), bad
+
+
+def test_mistake_made_names_the_first_mistake_whose_output_it_is():
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    candidates = {"no ReLU": x, "ReLU": torch.relu(x), "ReLU again": torch.relu(x)}
+    assert mistake_made(torch.relu(x), candidates) == "ReLU"
+    assert mistake_made(-x, candidates) is None

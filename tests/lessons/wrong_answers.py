@@ -28,17 +28,24 @@ from wrong_functions import (  # a sibling module
 )
 from wrong_modules import (  # a sibling module, like this one
     EntryBareShortcut,
+    EntryBnOnInput,
     EntryNoPool,
     EntryRebound,
+    MiddleInOut,
     MiddleNoShortcut,
     MiddleRebound,
     MiddleReluLast,
     SeparableBiased,
     SeparableFig4Order,
+    SeparableOneWidth,
+    SeparablePointwiseOnOut,
     SeparableWithBN,
     fig2,
+    fig2_spatial_reads_input,
     fig4,
+    fig4_depthwise_on_input,
     fig4_spatial_first,
+    fig4_spatial_reads_input,
 )
 
 WRONG = {
@@ -107,6 +114,9 @@ WRONG = {
         (fig2(spatial_bias=True), "Your 3x3 convs have a bias; Fig. 2's have none"),
         (fig2(norm=nn.BatchNorm2d), "normalizes with BatchNorm2d"),
         (fig2(norm=lambda w: nn.BatchNorm2d(w, affine=False)), "normalizes with BatchNorm2d"),  # no weights
+        # crashes while the check builds or runs the module: misses naming the call
+        (fig2(width=lambda cout, n: cout / n), "build_simplified(16, 24, 3): your code raised TypeError"),
+        (fig2_spatial_reads_input, "run on an input of shape (2, 16, 9, 9): your code raised RuntimeError"),
     ],
     "03.grouped_params": [
         (lambda cin, cout, k, g: k * k * cin * cout, "ignores the groups"),
@@ -158,6 +168,8 @@ WRONG = {
         (fig4(spatial_bias=True), "Your 3x3 convs have a bias; Fig. 4's have none"),
         (fig4_spatial_first, "calls the 3x3 conv first"),
         (fig4(groups=lambda c: c // 2), "how many groups"),
+        (fig4_spatial_reads_input, "build_extreme(8, 12): your code raised ValueError"),  # crashes
+        (fig4_depthwise_on_input, "run on an input of shape (1, 8, 7, 7): your code raised RuntimeError"),
     ],
     "05.separable_params": [
         (lambda cin, cout, k: k * k * cin * cin + cin * cout, "ONE k x k filter per input channel"),
@@ -282,16 +294,20 @@ WRONG = {
         (SeparableBiased, "have a bias"),
         (SeparableFig4Order(8, 16), "pass your class itself"),
         (SeparableWithBN, "the BN comes after the separable conv"),
+        (SeparableOneWidth, "SeparableOneWidth(8, 16, 3): your code raised TypeError"),  # crashes
+        (SeparablePointwiseOnOut, "your forward raised RuntimeError"),
     ],
     "08.middle_block": [
         (MiddleNoShortcut, "where is the shortcut"),
         (MiddleReluLast, "BEGINS with the ReLU"),
         (MiddleRebound, "`x = self.relu(x)` gives the name x"),
+        (MiddleInOut, "MiddleInOut(48): your code raised TypeError"),  # built as cls(channels): crashes
     ],
     "08.entry_block": [
         (EntryNoPool, "max-pool of stride 2"),
         (EntryBareShortcut, "bare 1x1 conv"),
         (EntryRebound, "`x = self.relu(x)` gives the name x"),
+        (EntryBnOnInput, "your forward raised RuntimeError"),  # stops before its pool and its shortcut
     ],
     "09.scaled_lr": [
         (lambda batch, gpus: 0.045 * batch / 256, "ALL the GPUs"),

@@ -159,3 +159,58 @@ class EntryRebound(EntryNoPool):  # 08.entry_block whose first ReLU's output tak
     def forward(self, x):
         x = self.branch[0](x)
         return self.branch[1:](x) + self.shortcut(x)
+
+
+# --- modules that crash while the check builds or runs them: a miss naming the call -----------------------
+
+def fig2_spatial_reads_input(cin, cout, towers):
+    """build_simplified whose 3x3 convs read the module's cin channels, not their tower's: the forward
+    crashes (built fine, run on an input it fails)."""
+    w = cout // towers
+    return Towers(nn.Sequential(nn.Conv2d(cin, w, 1, bias=False), nn.ReLU(),
+                                nn.Conv2d(cin, w, 3, padding=1, bias=False), nn.ReLU())
+                  for _ in range(towers))
+
+
+def fig4_spatial_reads_input(cin, c):
+    """build_extreme whose 3x3 conv reads the input's cin channels: cannot even be built when c does not
+    divide cin (groups=c)."""
+    return nn.Sequential(nn.Conv2d(cin, c, 1, bias=False), nn.ReLU(),
+                         nn.Conv2d(cin, c, 3, padding=1, groups=c, bias=False), nn.ReLU())
+
+
+def fig4_depthwise_on_input(cin, c):
+    """build_extreme whose depthwise conv is one filter per INPUT channel: the forward crashes."""
+    return nn.Sequential(nn.Conv2d(cin, c, 1, bias=False), nn.ReLU(),
+                         nn.Conv2d(cin, cin, 3, padding=1, groups=cin, bias=False), nn.ReLU())
+
+
+class SeparableOneWidth(nn.Module):  # 08.separable_conv2d built as cls(channels, kernel_size)
+    def __init__(self, channels, kernel_size=3):
+        super().__init__()
+        self.op = _sep(channels, channels, kernel_size)
+
+    def forward(self, x):
+        return self.op(x)
+
+
+class SeparablePointwiseOnOut(SeparableOneWidth):  # the 1x1 conv reads out_channels: the forward crashes
+    def __init__(self, cin, cout, k=3):
+        nn.Module.__init__(self)
+        self.op = nn.Sequential(nn.Conv2d(cin, cin, k, padding=k // 2, groups=cin, bias=False),
+                                nn.Conv2d(cout, cout, 1, bias=False))
+
+
+class MiddleInOut(MiddleNoShortcut):  # 08.middle_block built as cls(in_channels, out_channels)
+    def __init__(self, cin, cout):
+        super().__init__(cout)
+
+    def forward(self, x):
+        return self.units(x) + x
+
+
+class EntryBnOnInput(EntryNoPool):  # 08.entry_block whose first BN has the input's channels: crashes
+    def __init__(self, cin, cout):
+        super().__init__(cin, cout)
+        self.branch[2] = nn.BatchNorm2d(cin)
+        self.branch.append(MaxPool2dTFSame(3, 2))

@@ -13,8 +13,9 @@ hooks (the layers its forward calls, in order, and which feeds which) and names 
 it sees; then it copies the learner's seeded random weights and BN statistics into the reference,
 matched by shape in call order, and compares outputs on random inputs of both signs: eval mode, train
 mode (batch statistics), eval again (the running statistics that step updated). Where they differ, what
-the usual mistakes compute with the same weights names the mistake. Hints are graduated: a first miss
-gets a nudge, a repeated one the exact fix (``Mismatch(..., fix=...)``).
+the usual mistakes compute with the same weights names the mistake; a class that cannot be built or run
+with the check's sizes is a miss naming the call. Hints are graduated: a first miss gets a nudge, a
+repeated one the exact fix (``Mismatch(..., fix=...)``).
 """
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..devices import cpu_threads
-from ..exercises import Mismatch, register
+from ..exercises import Mismatch, attempt, register
 from ..model import Block, MaxPool2dTFSame, XceptionConfig, fig5_blocks
 from ..ops import SeparableConv2d
+from .checking import BUILD_CRASH, FORWARD_CRASH, mistake_made, same_output
 
 WIDTHS = (1 / 16, 1 / 32)
 """Fig. 5 at these widths: middle blocks of 48 and 24 channels; block3 8 -> 16 and block4 16 -> 48 at 1/16."""
@@ -38,13 +40,15 @@ def _input(channels: int, size: tuple[int, int], seed: int) -> torch.Tensor:
     return torch.randn(4, channels, *size, generator=torch.Generator().manual_seed(seed))
 
 
-def _build(answer, *args) -> nn.Module:
+def _build(answer, args: tuple, signature: str, fix: str) -> nn.Module:
+    """The learner's class built as the task states (``signature``); a crash is a miss naming the call."""
     if isinstance(answer, nn.Module) or not callable(answer):
         raise Mismatch(f"pass your class itself, e.g. lesson.check(..., MyBlock), not a "
                        f"{type(answer).__name__}: the check builds it with channel numbers of its own.",
                        fix="hand over the class, not an instance: lesson.check(..., MyBlock), "
                            "not MyBlock(...).")
-    module = answer(*args)
+    module = attempt(answer, args, _call(answer, args), f"The check builds your class as {signature}. "
+                     f"{BUILD_CRASH}", fix)
     if not isinstance(module, nn.Module):
         raise Mismatch(f"your class called with {args} gave a {type(module).__name__}, not an nn.Module.")
     return module
@@ -56,7 +60,8 @@ class _Trace:
 
     def __init__(self, module: nn.Module, x: torch.Tensor):
         self.calls, self.fed_by, produced, keep = [], {}, {}, []
-        leaves = [m for m in module.modules() if not list(m.children()) and not isinstance(m, nn.Identity)]
+        self.leaves = leaves = [m for m in module.modules()
+                                if not list(m.children()) and not isinstance(m, nn.Identity)]
 
         def before(m, inputs):
             self.calls.append(m)
@@ -92,6 +97,17 @@ def _tensors(layers) -> list[tuple[str, torch.Tensor]]:
             if n != "num_batches_tracked"]
 
 
+def _call(answer, args: tuple) -> str:
+    return f"{getattr(answer, '__name__', 'your class')}({', '.join(map(str, args))})"
+
+
+def _crashed(trace: _Trace, call: str, x: torch.Tensor, fix: str) -> Mismatch:
+    """The miss of a forward that raised on the check's input: the call, the error, what to look at."""
+    e = trace.error
+    return Mismatch(f"{call} run on an input of shape {tuple(x.shape)}: your forward raised "
+                    f"{type(e).__name__}: {e}. {FORWARD_CRASH}", fix=fix)
+
+
 @torch.no_grad()
 def _randomise(layers, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
@@ -114,10 +130,6 @@ def _transplant(learner_layers, reference_layers) -> None:
         if i is not None:
             free.remove(i)
             t.copy_(source[i])
-
-
-def _agree(a, b) -> bool:
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
 @torch.no_grad()
@@ -164,6 +176,15 @@ NO_SHORTCUT_CONV = ("the block changes the channels and halves the map, so its i
                     "is: Fig. 5 puts a 1x1 conv with stride 2 (and its BN) on the shortcut.",
                     "shortcut: a 1x1 nn.Conv2d from in_channels to out_channels, stride=2, bias=False, "
                     "then its own nn.BatchNorm2d.")
+
+# The whole recipe: the fix for a class that cannot be built or run at all.
+SEPARABLE_RECIPE = ("a depthwise nn.Conv2d(in, in, k, padding=k // 2, groups=in, bias=False), then the 1x1 "
+                    "pointwise conv on its output: nn.Conv2d(in, out, 1, bias=False).")
+MIDDLE_RECIPE = ("3 x [ReLU -> SeparableConv2d(channels, channels, 3) -> nn.BatchNorm2d(channels)], then add "
+                 "the block's input x to the output of the branch.")
+ENTRY_RECIPE = ("ReLU -> SeparableConv2d(in, out, 3) -> BN -> ReLU -> SeparableConv2d(out, out, 3) -> BN -> "
+                "xe.model.MaxPool2dTFSame(3, 2), after its second BN; plus the shortcut nn.Conv2d(in, out, "
+                "1, stride=2, bias=False) -> nn.BatchNorm2d(out_channels).")
 
 
 def _check_separable_convs(convs, units: int | None, what: str) -> None:
@@ -230,14 +251,14 @@ def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int 
     for mode, train in (("eval mode", False), ("train mode (batch statistics)", True),
                         ("eval mode after a training step (running statistics)", False)):
         got, want = _run(learner, x, train), _run(ref, x, train)
-        if _agree(got, want):
+        if same_output(got, want):
             continue
         first = trace.calls[0] if trace.calls else None
         first_relu_inplace = isinstance(first, nn.ReLU) and first.inplace
         if mode == "eval mode" and wrong is not None:
             with torch.no_grad():
                 candidates = wrong(ref.eval(), x)
-            hint = next((h for h, out in candidates.items() if _agree(got, out)), None)
+            hint = mistake_made(got, candidates)
             if hint == INPLACE and not first_relu_inplace:  # the same sum, from a rebound name
                 hint = REBOUND
             if hint is None and RELU_AFTER_ADD in candidates and bool((got >= 0).all()):
@@ -264,7 +285,8 @@ _one_thread = cpu_threads(1)
 def _separable_conv2d(answer):
     for cin, cout, k in ((8, 16, 3), (16, 8, 5)):
         x = _input(cin, (9, 10), seed=cin + k)
-        learner = _build(answer, cin, cout, k)
+        learner = _build(answer, (cin, cout, k), "cls(in_channels, out_channels, kernel_size)",
+                         SEPARABLE_RECIPE)
         trace = _Trace(learner, x)
         if trace.convs:  # else a functional forward (F.conv2d with weights of its own): its outputs decide
             _check_separable_convs(trace.convs, None if trace.error else 1,
@@ -279,7 +301,7 @@ def _separable_conv2d(answer):
                 "10: none works best) and none after (Fig. 5: a BN follows)."),
                 fix=f"remove the {name}: nothing but the two convs.")
         if trace.error:
-            raise trace.error
+            raise _crashed(trace, _call(answer, (cin, cout, k)), x, SEPARABLE_RECIPE)
         ref = SeparableConv2d(cin, cout, k)
         _compare(learner, trace, ref, x, "Sec. 1.2: depthwise kxk conv, then 1x1 conv", seed=cin,
                  wrong=lambda r, x: {RELU_BETWEEN: r.pointwise(F.relu(r.depthwise(x))),
@@ -302,12 +324,12 @@ def _middle_block(answer):
         spec = next(b for b in fig5_blocks(width) if b.name == "block5")
         c = spec.in_channels
         x = _input(c, (7, 8), seed=c)
-        learner = _build(answer, c)
+        learner = _build(answer, (c,), "cls(channels)", MIDDLE_RECIPE)
         trace = _Trace(learner, x)
         _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU), what)
         _check_separable_convs(trace.convs, None if trace.error else 3, what)
         if trace.error:
-            raise trace.error
+            raise _crashed(trace, _call(answer, (c,)), x, MIDDLE_RECIPE)
         _check_bns(trace, 3, what)
         ref = Block(spec, _bn_settings(trace))
         _compare(learner, trace, ref, x, "3 x [ReLU -> SeparableConv 3x3 -> BN], then + x",
@@ -359,14 +381,16 @@ def _entry_block(answer):
         cin, cout = spec.in_channels, spec.out_channels
         # an even side and an odd one: TF "same" pads the even one 0 before and 1 after, the odd one 1 and 1
         x = _input(cin, (10, 9), seed=cin)
-        learner = _build(answer, cin, cout)
+        learner = _build(answer, (cin, cout), "cls(in_channels, out_channels)", ENTRY_RECIPE)
         trace = _Trace(learner, x)
         _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, *_POOLS), what)
+        if trace.error and any(m not in trace.calls for m in trace.leaves):  # stopped early: what it
+            raise _crashed(trace, _call(answer, (cin, cout)), x, ENTRY_RECIPE)  # lacks cannot be told
         shortcut = _entry_shortcut(trace, x, cin)
         branch = [m for m in trace.convs if m not in shortcut]
         _check_separable_convs(branch, None if trace.error else 2, what)
         if trace.error:
-            raise trace.error
+            raise _crashed(trace, _call(answer, (cin, cout)), x, ENTRY_RECIPE)
         _check_bns(trace, 3, what)
         ref = Block(spec, _bn_settings(trace))
         pairs = tuple(zip(shortcut, (ref.shortcut.conv, ref.shortcut.bn)))

@@ -129,6 +129,35 @@ def separating(candidates: Sequence[tuple], want: Callable, mistakes: Sequence[M
     return chosen
 
 
+BUILD_CRASH = "Every size the task allows must build: run that call yourself and read the error."
+FORWARD_CRASH = ("Each layer must fit what it receives: a conv's in_channels (a BN's num_features) must be "
+                 "the channels of its input.")
+"""The nudges for a learner's module that crashes while the check builds it or runs it (``attempt``)."""
+
+OUTPUT_RTOL, OUTPUT_ATOL = 1e-4, 1e-5
+"""How far a learner's module may be from the package's, weights shared: float32 sums taken in another
+order (a functional forward, another concatenation) differ by rounding, a wrong layer by far more."""
+
+
+@torch.no_grad()
+def same_output(got, want: torch.Tensor) -> bool:
+    """``got`` is the output ``want``: the learner's module, with the reference's weights, computes the same
+    function. Same shape, every element within ``OUTPUT_ATOL + OUTPUT_RTOL * |want|``, and finite (the
+    one module comparison of the build checks, refusing NaN through ``close``)."""
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+        return False
+    if got.numel() == 0:
+        return True
+    got, want = got.double(), want.double()
+    excess = ((got - want).abs() / (OUTPUT_ATOL + OUTPUT_RTOL * want.abs())).max()
+    return close(excess, 0.0, 1.0)
+
+
+def mistake_made(got, candidates: dict[str, torch.Tensor]) -> str | None:
+    """The first hint of ``candidates`` ({hint: what that mistake computes}) whose output ``got`` is."""
+    return next((hint for hint, out in candidates.items() if same_output(got, out)), None)
+
+
 NOT_AN_ACTIVATION = (nn.Conv2d, nn.ReLU, nn.Identity, nn.Sequential, nn.ModuleList)
 
 

@@ -8,10 +8,19 @@ import torch
 import torch.nn as nn
 
 from .. import counting
-from ..exercises import Mismatch, check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..ops import SimplifiedInception
 from .app import App, check_choices
-from .checking import Mistake, closed_form, convs_in_call_order, extra_layers_hint
+from .checking import (
+    BUILD_CRASH,
+    FORWARD_CRASH,
+    Mistake,
+    closed_form,
+    convs_in_call_order,
+    extra_layers_hint,
+    mistake_made,
+    same_output,
+)
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -191,12 +200,13 @@ def _build_fix(cin: int, cout: int, n: int) -> str:
 def _build_simplified(fn):
     for cin, cout, n in [(16, 24, 3), (8, 8, 2), (4, 12, 1), (6, 16, 4)]:
         fix = f"for build_simplified({cin}, {cout}, {n}): {_build_fix(cin, cout, n)}"
-        module = fn(cin, cout, n)
+        call = f"build_simplified({cin}, {cout}, {n})"
+        module = attempt(fn, (cin, cout, n), call, BUILD_CRASH, fix=fix)
         if not isinstance(module, torch.nn.Module):
-            raise Mismatch(f"build_simplified({cin}, {cout}, {n}) returned a {type(module).__name__}, "
-                           "not an nn.Module")
+            raise Mismatch(f"{call} returned a {type(module).__name__}, not an nn.Module")
         with torch.no_grad():
-            y = module(torch.randn(2, cin, 9, 9))
+            y = attempt(module, (torch.randn(2, cin, 9, 9),),
+                        f"{call} run on an input of shape (2, {cin}, 9, 9)", FORWARD_CRASH, fix=fix)
         if tuple(y.shape) != (2, cout, 9, 9):
             why = ("pad the 3x3 convs so that the map keeps its size" if y.shape[-2:] != (9, 9)
                    else "concatenate the towers on the channels (dim=1)" if y.shape[0] != 2 else
@@ -248,7 +258,7 @@ def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int, f
     ref = _fig2_reference(pointwise, spatial, cin, cout, n)
     with torch.no_grad():
         y, want = module(x), ref(x)
-        if torch.allclose(y, want, atol=1e-5):
+        if same_output(y, want):
             return
         relu, towers = torch.relu, [(b[0], b[2]) for b in ref.branches]
         wrong = {
@@ -261,7 +271,7 @@ def _check_simplified_function(module: nn.Module, cin: int, cout: int, n: int, f
             "the ReLU comes before the 1x1 conv, not after it":
                 torch.cat([relu(sp(pw(relu(x)))) for pw, sp in towers], 1),
         }
-        hint = next((why for why, out in wrong.items() if torch.allclose(y, out, atol=1e-5)), None)
+        hint = mistake_made(y, wrong)
     if hint is None:
         hint = (extra_layers_hint(module, "Fig. 2") or
                 "each tower must be 1x1 conv -> ReLU -> 3x3 conv -> ReLU, concatenated in tower order")

@@ -14,7 +14,16 @@ from ..devices import cpu_threads
 from ..exercises import Mismatch, attempt, check, register
 from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
-from .checking import Mistake, closed_form, convs_in_call_order, extra_layers_hint
+from .checking import (
+    BUILD_CRASH,
+    FORWARD_CRASH,
+    Mistake,
+    closed_form,
+    convs_in_call_order,
+    extra_layers_hint,
+    mistake_made,
+    same_output,
+)
 from .nb03_reformulation import stage_figure
 from .svg import svg_matrix, svg_plot
 
@@ -260,11 +269,13 @@ def _extreme_fix(cin: int, c: int) -> str:
 def _build_extreme(fn):
     for cin, c in [(8, 12), (16, 16), (6, 4)]:
         fix = f"for build_extreme({cin}, {c}): {_extreme_fix(cin, c)}"
-        module = fn(cin, c)
+        call = f"build_extreme({cin}, {c})"
+        module = attempt(fn, (cin, c), call, BUILD_CRASH, fix=fix)
         if not isinstance(module, torch.nn.Module):
-            raise Mismatch(f"build_extreme({cin}, {c}) returned a {type(module).__name__}, not an nn.Module")
+            raise Mismatch(f"{call} returned a {type(module).__name__}, not an nn.Module")
         with torch.no_grad():
-            y = module(torch.randn(1, cin, 7, 7))
+            y = attempt(module, (torch.randn(1, cin, 7, 7),),
+                        f"{call} run on an input of shape (1, {cin}, 7, 7)", FORWARD_CRASH, fix=fix)
         if tuple(y.shape) != (1, c, 7, 7):
             why = ": pad the 3x3 conv so that the map keeps its size" if y.shape[-2:] != (7, 7) else ""
             raise Mismatch(f"build_extreme({cin}, {c}) maps (1, {cin}, 7, 7) to {tuple(y.shape)}, "
@@ -284,12 +295,12 @@ def _build_extreme(fn):
         x = torch.randn(4, cin, 7, 7, generator=torch.Generator().manual_seed(cin + c))
         with torch.no_grad():
             got, want = module(x), ref(x)
-            if torch.allclose(got, want, atol=1e-5):
+            if same_output(got, want):
                 continue
-            for why, wrong in _fig4_wrong_answers(ref, x).items():
-                if torch.allclose(got, wrong, atol=1e-5):
-                    raise Mismatch("with your weights copied into xe.ExtremeInception the outputs "
-                                   f"differ: {why}.", fix=fix)
+            why = mistake_made(got, _fig4_wrong_answers(ref, x))
+        if why:
+            raise Mismatch(f"with your weights copied into xe.ExtremeInception the outputs differ: {why}.",
+                           fix=fix)
         others = extra_layers_hint(module, "Fig. 4")
         if others or (got.min() > 0 and got.max() < 1):
             used = others or "your outputs all lie in (0, 1)"
