@@ -9,8 +9,9 @@ The rule adds up what a learner does, working through the notebook alone, from t
   the usual planning figure for technical text;
 * **reading code** at ``CODE_LINES_PER_MINUTE`` = 10 lines a minute: the non-blank lines of every code
   cell that is not an exercise (about 6 s a line: reading it, running it, looking at what it prints);
-* **exercises**: ``MINUTES_PER_EXERCISE`` by kind (``exercises.kind_of``): a formula to write 5, an
-  interpretation 8, a prediction to make then measure 10, a proof 12, a function or module to build 15.
+* **exercises**: ``MINUTES_PER_EXERCISE`` by kind (``exercises.kind_of``), from a formula to write (the
+  shortest) through an interpretation, a prediction to make then measure and a proof, to a function or
+  module to build (the longest).
   An exercise is found by its ``# EXERCISE NN.id:`` line (``exercises.HEADER``) in a code cell or in a
   markdown solution block, each id counted once wherever it sits;
 * **questions**: ``MINUTES_PER_QUESTION`` = 2 for each numbered question of the closing questionnaire and

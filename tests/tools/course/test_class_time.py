@@ -99,6 +99,14 @@ def test_the_guide_states_the_rule_the_code_applies():
     assert stated == ct.rule()
 
 
+def test_the_docstring_states_the_rules_numbers():
+    stated = dict(re.findall(r"``([A-Z_]+)`` = (\d+)", ct.__doc__))
+    assert stated.keys() == {"WORDS_PER_MINUTE", "CODE_LINES_PER_MINUTE", "MINUTES_PER_QUESTION",
+                             "MINUTES_PER_WIDGET", "ROUND_TO"}
+    assert {name: int(n) for name, n in stated.items()} == {name: getattr(ct, name) for name in stated}
+    assert list(ct.MINUTES_PER_EXERCISE.values()) == sorted(ct.MINUTES_PER_EXERCISE.values())  # as it says
+
+
 MINUTES = {"00": 35, "01": 60, "02": 25, "03": 70, "06a": 40, "08": 125, "09": 90}
 
 
