@@ -5,10 +5,11 @@ import math
 
 import pytest
 import torch
+from helpers import cfg, tiny_data, tiny_model
 
 from xception_edu import devices
-from xception_edu.train import cli
-from xception_edu.train.config import TrainConfig, recipe
+from xception_edu.train import cli, engine
+from xception_edu.train.config import MAX_SEED, TrainConfig, recipe
 
 NAN, INF = math.nan, math.inf
 
@@ -34,7 +35,7 @@ BAD = {
     "overwrite": (1, "yes", None),
     "progress": (0, None),
     "workers": (-1, 2.0, True, None),
-    "seed": (-1, 1.5, True, None),
+    "seed": (-1, 1.5, True, None, 2**32, 2**70),  # 0 .. 2**32 - 1
     "checkpoint_every": (-5, 1.0, True, None),
     "log_every": (0, -1, True),
     "device": ("gpu", "cuda:99", "tpu"),
@@ -73,8 +74,8 @@ def test_edges_inside_the_range_are_accepted():
 TYPED = {
     "epochs": ("0", "-1"), "max_steps": ("0",), "batch_size": ("0", "-4"),
     "lr": ("nan", "inf", "0", "-1"), "weight_decay": ("-1", "nan", "-inf"),
-    "ema_decay": ("nan", "0", "1", "1.5"), "precision": ("fp8",), "workers": ("-1",), "seed": ("-1",),
-    "checkpoint_every": ("-5",), "device": ("gpu",), "checkpoint_dir": ("",),
+    "ema_decay": ("nan", "0", "1", "1.5"), "precision": ("fp8",), "workers": ("-1",),
+    "seed": ("-1", str(2**70)), "checkpoint_every": ("-5",), "device": ("gpu",), "checkpoint_dir": ("",),
 }
 OPTION = {field: "--" + dest.replace("_", "-") for dest, field in cli._VALUES.items()}
 
@@ -144,3 +145,12 @@ def test_help_shows_the_recipes_values():
         small, paper = (getattr(recipe(cli.PRESET_RECIPES[p]), field) for p in ("small", "paper"))
         assert f"default: {small} for small, {paper} for paper" in text, option
     assert f"{recipe('paper').base_lr:g} x global batch / {recipe('paper').base_batch}" in text
+
+
+def test_the_largest_seed_trains(tmp_path):
+    # Every generator a run seeds from the seed (order, augmentation, BN re-estimation) takes MAX_SEED.
+    with pytest.raises(ValueError, match=f"^seed must be an integer from 0 to {MAX_SEED} "):
+        TrainConfig(seed=MAX_SEED + 1)
+    data = tiny_data(16)
+    trainer = engine.fit(tiny_model(), data, data, cfg(tmp_path, seed=MAX_SEED, epochs=1, batch_size=8))
+    assert trainer.global_step == 2

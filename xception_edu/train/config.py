@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from .._validate import boolean, choice, finite_number, non_negative_int, positive_int
 from ..devices import PRECISIONS, check_device
 
+MAX_SEED = 2**32 - 1
+"""The largest seed: every generator seeded from it (numpy's legacy one, torch's, per epoch and sample)
+takes it."""
+
 
 @dataclass
 class TrainConfig:
@@ -53,6 +57,8 @@ class TrainConfig:
             positive_int(name, getattr(self, name))
         for name in ("workers", "seed", "checkpoint_every"):
             non_negative_int(name, getattr(self, name))
+        if self.seed > MAX_SEED:  # checked here, before a run builds its data and model
+            raise ValueError(f"seed must be an integer from 0 to {MAX_SEED} (2**32 - 1), got {self.seed!r}")
         if self.max_steps is not None:
             positive_int("max_steps", self.max_steps)
         if self.lr is not None:
