@@ -24,7 +24,8 @@ class CorruptCheckpoint(ValueError):
 
 
 def _write_atomic(path, write) -> pathlib.Path:
-    """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then rename it over ``path``."""
+    """Call ``write(file)`` on a temporary file next to ``path``, fsync it, then rename it over ``path``;
+    the file gets the mode any new file gets (0666 less the umask)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -33,6 +34,7 @@ def _write_atomic(path, write) -> pathlib.Path:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide the file from a shared folder's group
         os.replace(tmp, path)
     except BaseException as e:
         pathlib.Path(tmp).unlink(missing_ok=True)
@@ -42,6 +44,13 @@ def _write_atomic(path, write) -> pathlib.Path:
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back: there is no other way to read it)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: pathlib.Path) -> None:
