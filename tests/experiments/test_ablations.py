@@ -11,6 +11,7 @@ from xception_edu.experiments import ablations
 from xception_edu.experiments import cli as experiments_cli
 from xception_edu.lessons import nb10_ablations as nb10
 from xception_edu.model import PAPER_WIDTHS, make_divisible
+from xception_edu.train.engine import NonFiniteLoss
 
 MODEL = dict(width=0.0625, middle_repeats=0, bn_momentum=0.1)
 DATA = dict(task="spatial", train_size=64, val_size=32, image_size=71)
@@ -177,6 +178,7 @@ def test_cli_needs_data_dir_for_real_data(capsys):
 
 @pytest.mark.parametrize("args,msg", [
     (["--seeds", "0"], "--seeds must be at least 1, got 0"),
+    (["--seeds", "1000000000"], "--seeds 1000000000 is more runs per configuration than a grid needs"),
     (["--epochs", "0"], "--epochs must be at least 1, got 0"),
     (["--batch-size", "0"], "--batch-size must be at least 1, got 0"),
     (["--train-size", "0"], "--train-size must be at least 1, got 0"),
@@ -206,6 +208,21 @@ def test_cli_error_while_running_is_one_line_and_exit_code_1(tmp_path, capsys):
                                                     "range 32..299 px"]
     with pytest.raises(ValueError, match="image_size=10"):  # --debug: the exception, with its traceback
         experiments_cli.main([*args, "--debug"])
+
+
+def test_a_diverged_run_is_one_line_naming_only_this_commands_options(tmp_path, monkeypatch, capsys):
+    # The engine's own exception (its advice in the Python API's words); the command gives its own.
+    def diverging(configs, seeds, results):
+        raise NonFiniteLoss("the loss became nan at step 4: training diverged. No checkpoint was written.",
+                            9.0)
+
+    monkeypatch.setattr(experiments_cli, "run_grid", diverging)
+    with pytest.raises(SystemExit) as e:
+        experiments_cli.main(["--grid", "fig9", "--results", str(tmp_path), "--lr", "9"])
+    assert e.value.code == 3
+    line, = capsys.readouterr().err.splitlines()
+    assert line == ("error: the loss became nan at step 4: training diverged. No checkpoint was written. Run "
+                    f"again with a lower --lr (now 9); the runs already finished in {tmp_path} are kept.")
 
 
 def test_a_busy_results_folder_is_refused_by_name_before_training(tmp_path, capsys):

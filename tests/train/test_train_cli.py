@@ -1,6 +1,7 @@
 """The command line as a user runs it: real subprocesses for SIGKILL + resume and for 2-process DDP."""
 import datetime
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,6 +55,9 @@ PAPER_WIDTH = "(1.0: the paper's channel counts)"
     (["--width", "0"], f"width must be a finite number in (0, inf) {PAPER_WIDTH}, got 0.0"),
     (["--middle-repeats=-1"], "middle_repeats must be an integer >= 0 (the paper: 8), got -1"),
     (["--ddp-timeout", "0"], "--ddp-timeout must be positive, got 0.0"),
+    (["--synthetic-train", "0"], "--synthetic-train must be a positive number of images, got 0"),
+    (["--synthetic-val=-3"], "--synthetic-val must be a positive number of images, got -3"),
+    (["--save-every-rank"], "--save-every-rank writes rank<N>.pt into --checkpoint-dir: give one"),
 ])
 def test_bad_options_get_a_clear_error(args, msg, capsys):
     # The model's options get XceptionConfig's message (as from Python); TrainConfig's are in
@@ -257,7 +261,7 @@ def test_a_stalled_ddp_rank_ends_the_run_with_a_message_instead_of_a_hang(tmp_pa
     # No clock in the assertion: a hang is the subprocess timeout (240 s), well before rank 1 wakes (600 s).
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
     assert out.returncode != 0
-    assert "error:" in out.stderr, out.stderr[-3000:]  # rank 0's one line (torchrun then reports the exit)
+    assert "rank 0: error:" in out.stderr, out.stderr[-3000:]  # rank 0's line (torchrun reports the exit)
 
 
 def test_resume_from_a_truncated_checkpoint_names_it_in_one_line(tmp_path):
@@ -275,3 +279,7 @@ def test_a_diverging_run_exits_3_and_names_no_checkpoint_it_did_not_write(tmp_pa
     out = run([*TINY, "--steps", "6", "--lr", "1e6"])
     assert out.returncode == 3, out.stderr[-2000:]
     assert "training diverged. No checkpoint was written" in out.stderr
+    # its advice names this command's options (--lr, --precision, ...), each one it has
+    line = next(line for line in out.stderr.splitlines() if line.startswith("error:"))
+    options = set(re.findall(r"--[a-z-]+", line))
+    assert "--lr" in options and options <= set(cli.parser()._option_string_actions), options

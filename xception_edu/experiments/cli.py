@@ -11,8 +11,12 @@ import torch
 
 from ..devices import check_device
 from ..train.cli import checked, one_line
+from ..train.engine import NonFiniteLoss
 from . import ablations
 from .ablations import DATA_SOURCES, GRIDS, RESULTS, TABLE, format_summary, run_grid, summarize
+
+MAX_SEEDS = 1000
+"""The most seeds per configuration: each is a training run."""
 
 
 def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -23,6 +27,8 @@ def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         v = getattr(args, name)
         if v < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1, got {v}")
+    if args.seeds > MAX_SEEDS:  # a list of 10**9 seeds would not even fit in memory
+        p.error(f"--seeds {args.seeds} is more runs per configuration than a grid needs: at most {MAX_SEEDS}")
     for name in ("middle_repeats", "workers"):
         v = getattr(args, name)
         if v < 0:
@@ -79,6 +85,12 @@ def main(argv=None) -> list[dict]:
         kw["groups"] = _groups(p, args.groups)
     try:
         rows = run_grid(GRIDS[args.grid](**kw), range(args.seeds), args.results)
+    except NonFiniteLoss as e:  # the engine's advice names the Python API; this command has only --lr
+        if args.debug:
+            raise
+        print(f"error: {e.problem} Run again with a lower --lr (now {e.lr:g}); the runs already finished in "
+              f"{args.results} are kept.", file=sys.stderr)
+        raise SystemExit(3) from None
     except (ValueError, OSError, RuntimeError) as e:
         if args.debug:
             raise

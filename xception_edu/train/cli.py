@@ -26,8 +26,9 @@ from .. import data, devices
 from .._validate import ACTIVATIONS
 from ..devices import PRECISIONS
 from ..model import MIN_SIZE, presets
-from . import checkpoint, distributed, engine, guard, stop
+from . import checkpoint, console, distributed, engine, guard, stop
 from .config import TrainConfig, recipe
+from .console import one_line, rank_prefix
 
 PRESET_RECIPES = {"small": "cpu", "paper": "paper"}
 """The recipe (``config.RECIPES``) each model preset trains with."""
@@ -165,6 +166,8 @@ def _check_args(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
     _check_numbers(p, a)
     if a.checkpoint_dir:
         _check_checkpoint_dir(p, pathlib.Path(a.checkpoint_dir))
+    elif a.save_every_rank:
+        p.error("--save-every-rank writes rank<N>.pt into --checkpoint-dir: give one")
 
 
 def _check_data(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
@@ -179,6 +182,10 @@ def _check_data(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         p.error("--download works for cifar10 and imagenette; an ImageNet folder must be prepared by hand")
     if a.image_size is not None and a.image_size < MIN_SIZE:
         p.error(f"--image-size {a.image_size} is too small: Xception needs at least {MIN_SIZE} px")
+    for option in ("synthetic_train", "synthetic_val"):  # the sets' own check would say "length"
+        if getattr(a, option) < 1:
+            p.error(f"--{option.replace('_', '-')} must be a positive number of images, "
+                    f"got {getattr(a, option)}")
 
 
 def _check_numbers(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
@@ -256,11 +263,6 @@ def checked(p: argparse.ArgumentParser, make, *args):
         p.error(str(e))
 
 
-def one_line(e: BaseException) -> str:
-    """An exception's message on one line (PyTorch's often span several), or its type if it has none."""
-    return " ".join(str(e).split()) or type(e).__name__
-
-
 def main(argv: list[str] | None = None) -> int:
     # In a terminal a warning is one line, not a source listing.
     warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
@@ -271,24 +273,26 @@ def main(argv: list[str] | None = None) -> int:
     if a.ddp_timeout is not None:  # the Trainer joins the process group; it reads the wait from here
         os.environ[distributed.TIMEOUT_ENV] = repr(a.ddp_timeout)
     try:
-        with stop.on_signals():
+        with stop.on_signals(), console.tolerant_stdout():  # a closed or ASCII stdout does not stop a run
             trainer = _train(a, cfg)
+            if trainer.ctx.is_main and trainer.history:
+                print(_summary(trainer))
     except stop.Stopped as e:  # SIGINT or SIGTERM: saved at a step boundary; one line, from one process
         if int(os.environ.get("RANK", "0")) == 0:
             print(e, file=sys.stderr)
         return e.exit_code
     except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
-        print(f"error: {e}", file=sys.stderr)
+        print(f"{rank_prefix()}error: {e.problem} Start a new run (another --checkpoint-dir, or --overwrite) "
+              f"with a lower --lr (now {e.lr:g}) or --precision fp32; --resume continues only with the same "
+              "settings.", file=sys.stderr)
         return 3
     except (ValueError, OSError, RuntimeError) as e:
         if a.debug:
             raise
-        print(f"error: {one_line(e)}", file=sys.stderr)
+        print(f"{rank_prefix()}error: {one_line(e)}", file=sys.stderr)
         return 1
     finally:
         distributed.teardown()
-    if trainer.ctx.is_main and trainer.history:
-        print(_summary(trainer))
     return 0
 
 

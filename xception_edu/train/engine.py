@@ -40,7 +40,17 @@ _KEEP_BARS = tqdm.__module__ == "tqdm.notebook"  # without importing tqdm.notebo
 
 
 class NonFiniteLoss(RuntimeError):
-    """Training diverged: a non-finite or exploding loss, or non-finite weights or BN statistics."""
+    """Training diverged: a non-finite or exploding loss, or non-finite weights or BN statistics.
+    ``problem`` says what, where, and which checkpoint is kept; ``lr`` is the run's learning rate (a command
+    line gives its advice in its own options)."""
+
+    def __init__(self, problem: str, lr: float):
+        super().__init__(problem, lr)
+        self.problem, self.lr = problem, lr
+
+    def __str__(self) -> str:
+        return (f"{self.problem} Start a new run (another checkpoint_dir) with a lower learning rate (lr, "
+                f"now {self.lr:g}) or precision='fp32'; resume=True continues only with the same settings.")
 
 
 # A cross-entropy starts near ln(classes) (6.9 for 1000 classes) and falls; one this large means divergence.
@@ -292,9 +302,7 @@ class Trainer:
         last = self._good
         kept = (f"The last good checkpoint is kept in {last} (every checkpoint is checked finite before "
                 "it is written)" if last is not None else "No checkpoint was written")
-        return NonFiniteLoss(f"{what} at step {self.global_step}: training diverged. {kept}. Start a new run "
-                             f"(another --checkpoint-dir) with a lower learning rate (now {self.lr:g}) or "
-                             "--precision fp32; --resume continues only with the same settings.")
+        return NonFiniteLoss(f"{what} at step {self.global_step}: training diverged. {kept}.", self.lr)
 
     def _check_tensors(self) -> None:
         """Stop if a weight or buffer of the model (or of the weight average) is not finite."""
