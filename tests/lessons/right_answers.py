@@ -4,9 +4,32 @@ different)]. A check judges the computation, not how it is written: each must pa
 import statistics
 
 import torch
+import torch.nn.functional as F
+import wrong_weights  # a sibling module
 from wrong_modules import SeparableFunctional, SpatialFirstTower, Towers  # a sibling module
 
+import xception_edu as xe
+
 RIGHT = {
+    "00.savings_ratio": [
+        (lambda c, k: 1 / c + 1 / k ** 2, "the ratio simplified"),
+        (lambda c, k: xe.count_params(xe.SeparableConv2d(c, c, kernel_size=k)) /
+         xe.count_params(xe.StandardConv(c, c, kernel_size=k)), "measured on the modules"),
+    ],
+    "01.unfold_conv": [
+        (lambda x, w, s=1, p=0: torch.einsum("ok,nkl->nol", w.flatten(1), F.unfold(x, w.shape[-1], padding=p,
+                                                                                   stride=s)).unflatten(
+            2, ((x.shape[2] + 2 * p - w.shape[-1]) // s + 1, -1)), "einsum, and the width left to unflatten"),
+    ],
+    "02.what_counts_tell": [
+        (lambda t: [c for c, shown in [("A", min(t, key=lambda n: t[n].params) == "Fig. 1"),
+                                       ("B", t["Fig. 2"].macs < t["regular 3x3"].macs)] if shown],
+         "a list, Fig. 1 found as the name of the fewest parameters"),
+    ],
+    "03.dense_weight": [(wrong_weights.masked, "the weight repeated over every input run, times a mask")],
+    "05.separable_as_regular": [
+        (lambda d, p: torch.einsum("oc,ckl->ockl", p[:, :, 0, 0], d[:, 0]), "einsum"),
+    ],
     "08.separable_conv2d": [(SeparableFunctional, "a functional forward: F.conv2d with weights of its own")],
     "02.build_simplified": [
         (lambda cin, cout, n: Towers(SpatialFirstTower(cin, cout // n) for _ in range(n)),

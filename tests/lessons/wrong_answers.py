@@ -7,6 +7,7 @@ import statistics
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import wrong_weights  # a sibling module
 from wrong_functions import (  # a sibling module
     cat,
     cosine,
@@ -49,15 +50,13 @@ from wrong_modules import (  # a sibling module, like this one
 )
 
 WRONG = {
-    "00.param_counts": [
-        (lambda c, k: (k * k * c + c * c, k * k * c * c), "wrong order"),
-        (lambda c, k: (k * k * c * c, k * k * c), "only its depthwise step"),
-        (lambda c, k: (k * k * c * c, c * c), "only its 1x1 mix"),
-        (lambda c, k: (k * k * c * c, k * k * c * c + c * c), "ONE k x k filter per channel"),
-        (lambda c, k: (k * k * c, k * k * c + c * c), "one k x k x C kernel per output channel"),
-        (lambda c, k: (k * c * c, k * c + c * c), "not k"),
-        (lambda c, k: (9 * c * c, 9 * c + c * c), "k = 3 only"),
-        (lambda c, k: (k * k * c * c, k * k * c + c), "two steps"),  # pointwise counted as C, not C x C
+    "00.savings_ratio": [
+        (lambda c, k: (k * k * c * c) / (k * k * c + c * c), "how many times fewer"),
+        (lambda c, k: 1 - (k * k * c + c * c) / (k * k * c * c), "share SAVED"),
+        (lambda c, k: 1 / (k * k), "leaves out the depthwise step"),
+        (lambda c, k: 1 / c, "leaves out the 1x1 mix"),
+        (lambda c, k: 1 / k + 1 / c, "not k"),
+        (lambda c, k: 1 / c + 1 / 9, "Count both convs"),  # right for 3x3 only
     ],
     "01.one_output": [
         (lambda x, w, i, j: (window(x, w, i, j)[0] * w[0]).sum(), "only the first channel"),
@@ -75,22 +74,21 @@ WRONG = {
         (lambda cin, cout, k: k * k * cin * cout + cout, "bias"),
         (lambda cin, cout, k: 9 * cin * cout, "Count the weights of one kernel"),  # right for 3x3 only
     ],
-    "01.conv_macs": [
-        (lambda cin, cout, k, h, w: k * k * cin * cout, "number of weights"),
-        (lambda cin, cout, k, h, w: k * k * cin * cout * h, "output pixels: multiply by BOTH h and w"),
-        (lambda cin, cout, k, h, w: k * k * cin * cout * h * h, "not h x h"),
-        (lambda cin, cout, k, h, w: k * k * cin * h * w, "ONE output channel"),
-        (lambda cin, cout, k, h, w: 2 * k * k * cin * cout * h * w, "counts once"),
-        (lambda cin, cout, k, h, w: k * k * cin * cout * (h + k - 1) * (w + k - 1), "OUTPUT map"),
+    "01.unfold_conv": [
+        (wrong_weights.unfold_conv(order="positions"), "another order than the rows of F.unfold"),
+        (wrong_weights.unfold_conv(result="channels_last"), "Right numbers, wrong places"),
+        (wrong_weights.unfold_conv(out_channels="cin"), "Cout is not Cin here"),
+        (wrong_weights.unfold_conv(width="h"), "the output width comes from W"),
+        (wrong_weights.unfold_conv(stride=False), "size without the stride"),
+        (wrong_weights.unfold_conv(padding=False), "size without the padding"),
     ],
-    "02.tower_params": [
-        (lambda cin, w, k: cin * w + k * k * cin * w, "tower's own channels"),
-        (lambda cin, w, k: k * k * cin * w, "single k x k conv"),
-        (lambda cin, w, k: cin * w, "the 1x1 alone"),
-        (lambda cin, w, k: k * k * w * w, "the k x k alone"),
-        (lambda cin, w, k: cin * w + k * w * w, "not k"),
-        (lambda cin, w, k: cin * w + k * k * w, "regular conv w -> w"),
-        (lambda cin, w, k: cin * w + k * k * w * w + 2 * w, "biases"),
+    "02.what_counts_tell": [
+        (lambda table: {"A", "B"}, "B does not hold on this table"),  # the first table's answer, by heart
+        (lambda table: {"A", "B", "C"}, "not a time"),
+        (lambda table: {"A", "B", "D"}, "what a module learns"),
+        (lambda table: {"B"} if table["Fig. 2"].macs < table["regular 3x3"].macs else set(), "A holds"),
+        (lambda table: {"A"} if table["Fig. 1"].params < table["regular 3x3"].params else set(), "B holds"),
+        (lambda table: ["A", "E"], "is not a claim"),
     ],
     "02.simplified_params": [
         (lambda cin, cout, k, n: n * (cin * cout + k * k * cout * cout), "wide, not cout"),
@@ -118,11 +116,12 @@ WRONG = {
         (fig2(width=lambda cout, n: cout / n), "build_simplified(16, 24, 3): your code raised TypeError"),
         (fig2_spatial_reads_input, "run on an input of shape (2, 16, 9, 9): your code raised RuntimeError"),
     ],
-    "03.grouped_params": [
-        (lambda cin, cout, k, g: k * k * cin * cout, "ignores the groups"),
-        (lambda cin, cout, k, g: k * k * cin * cout // (g * g), "groups twice"),
-        (lambda cin, cout, k, g: k * k * (cin // g) * (cout // g), "groups twice"),  # the same number
-        (lambda cin, cout, k, g: k * (cin // g) * cout, "not k"),
+    "03.dense_weight": [
+        (lambda weight, groups: weight.repeat(1, groups, 1, 1), "Every filter sees every input channel"),
+        (wrong_weights.dense_weight(wrong_weights.other_diagonal), "other diagonal"),
+        (wrong_weights.dense_weight(wrong_weights.every_groups_th), "CONSECUTIVE"),
+        (wrong_weights.dense_weight(wrong_weights.output_step_for_inputs), "an input run is cin // groups"),
+        (lambda weight, groups: weight, "the grouped weight as it is"),
     ],
     "03.connectivity": [
         (segment_connectivity(lambda c, g: g), "segments of `groups` channels"),
@@ -171,15 +170,11 @@ WRONG = {
         (fig4_spatial_reads_input, "build_extreme(8, 12): your code raised ValueError"),  # crashes
         (fig4_depthwise_on_input, "run on an input of shape (1, 8, 7, 7): your code raised RuntimeError"),
     ],
-    "05.separable_params": [
-        (lambda cin, cout, k: k * k * cin * cin + cin * cout, "ONE k x k filter per input channel"),
-        (lambda cin, cout, k: k * k * cin * cout + cin * cout, "does not mix channels"),
-        (lambda cin, cout, k: k * k * cin * cout, "the regular k x k conv"),
-        (lambda cin, cout, k: k * k * cout + cin * cout, "comes FIRST"),
-        (lambda cin, cout, k: k * k * cin, "the depthwise step alone"),
-        (lambda cin, cout, k: cin * cout, "the pointwise step alone"),
-        (lambda cin, cout, k: k * cin + cin * cout, "not k"),
-        (lambda cin, cout, k: 9 * cin + cin * cout, "Count its two steps"),  # right for 3x3 only
+    "05.separable_as_regular": [
+        (lambda d, p: p * d, "filter of the OUTPUT channel"),
+        (lambda d, p: p.transpose(0, 1) * d.transpose(0, 1), "took its transpose"),
+        (lambda d, p: (p * d.transpose(0, 1)).sum(1, keepdim=True), "added up over the input channels"),
+        (lambda d, p: d.transpose(0, 1).expand(p.shape[0], -1, -1, -1), "leaves the pointwise weights out"),
     ],
     "05.depthwise_conv": [
         (lambda c, k: nn.Conv2d(c, c, k, padding=k // 2, bias=False), "ONE input channel"),

@@ -47,12 +47,13 @@ def _same(_mine, _ref, _x):
 """
 
 HIDDEN = {
-    "00.param_counts": Hidden(
+    "00.savings_ratio": Hidden(
         "other widths and kernels; against nn.Conv2d and a depthwise + pointwise nn.Conv2d pair",
         _NN + _COUNT + """
 for _c, _k in [(7, 3), (30, 5), (2, 1)]:
-    assert tuple(param_counts(_c, _k)) == (_count(_nn.Conv2d(_c, _c, _k, bias=False)), _count(
-        _nn.Conv2d(_c, _c, _k, groups=_c, bias=False), _nn.Conv2d(_c, _c, 1, bias=False)))
+    _regular = _count(_nn.Conv2d(_c, _c, _k, bias=False))
+    _separable = _count(_nn.Conv2d(_c, _c, _k, groups=_c, bias=False), _nn.Conv2d(_c, _c, 1, bias=False))
+    assert abs(float(savings_ratio(_c, _k)) - _separable / _regular) < 1e-9
 """),
     "01.one_output": Hidden(
         "more channels, a non-square input, a 5x5 kernel; against F.conv2d", """
@@ -67,16 +68,28 @@ for _i, _j in [(0, 8), (4, 3)]:
 for _cin, _cout, _k in [(7, 11, 3), (5, 3, 7), (96, 40, 1)]:
     assert conv_params(_cin, _cout, _k) == _count(_nn.Conv2d(_cin, _cout, _k, bias=False))
 """),
-    "01.conv_macs": Hidden(
-        "other shapes, h != w; against nn.Conv2d's weights x output pixels", _NN + _COUNT + """
-for _cin, _cout, _k, _h, _w in [(7, 11, 3, 5, 13), (2, 9, 7, 1, 3)]:
-    assert conv_macs(_cin, _cout, _k, _h, _w) == _count(_nn.Conv2d(_cin, _cout, _k, bias=False)) * _h * _w
+    "01.unfold_conv": Hidden(
+        "one image, stride 3 with padding 2, a 1x1 and an even 4x4 kernel, non-square maps; against F.conv2d",
+        """
+import torch.nn.functional as _F
+_g = torch.Generator().manual_seed(11)
+for _cin, _cout, _k, _h, _w, _s, _p in [(3, 7, 3, 11, 8, 3, 2), (5, 2, 1, 4, 6, 1, 0), (2, 2, 4, 9, 7, 2, 1)]:
+    _x, _wt = torch.randn(1, _cin, _h, _w, generator=_g), torch.randn(_cout, _cin, _k, _k, generator=_g)
+    _out, _ref = torch.as_tensor(unfold_conv(_x, _wt, _s, _p)), _F.conv2d(_x, _wt, stride=_s, padding=_p)
+    assert _out.shape == _ref.shape and torch.allclose(_out, _ref, atol=1e-4)
 """),
-    "02.tower_params": Hidden(
-        "other widths; against the two nn.Conv2d of a tower", _NN + _COUNT + """
-for _cin, _w, _k in [(17, 5, 3), (40, 24, 7)]:
-    assert tower_params(_cin, _w, _k) == _count(_nn.Conv2d(_cin, _w, 1, bias=False),
-                                                _nn.Conv2d(_w, _w, _k, bias=False))
+    "02.what_counts_tell": Hidden(
+        "four made-up tables (Fig. 2 or the regular conv with the fewest parameters, the multiply-adds in "
+        "another order than the parameters); against the comparisons the claims state", """
+from xception_edu.counting import Counts as _C
+for _t in [{"Fig. 1": _C(50, 900), "Fig. 2": _C(40, 800), "regular 3x3": _C(90, 700)},
+           {"Fig. 1": _C(10, 500), "Fig. 2": _C(30, 100), "regular 3x3": _C(20, 600)},
+           {"Fig. 1": _C(25, 100), "Fig. 2": _C(30, 900), "regular 3x3": _C(20, 100)},
+           {"Fig. 1": _C(5, 100), "Fig. 2": _C(30, 900), "regular 3x3": _C(20, 100)}]:
+    _fewest = _t["Fig. 1"].params < min(_t["Fig. 2"].params, _t["regular 3x3"].params)
+    _want = {"A"} if _fewest else set()
+    _want |= {"B"} if _t["Fig. 2"].macs < _t["regular 3x3"].macs else set()
+    assert set(what_counts_tell(dict(_t))) == _want
 """),
     "02.simplified_params": Hidden(
         "other tower counts; against the nn.Conv2d of every tower", _NN + _COUNT + """
@@ -86,10 +99,16 @@ for _cin, _cout, _k, _n in [(20, 30, 3, 5), (9, 12, 5, 6)]:
                for _ in range(_n)]
     assert simplified_params(_cin, _cout, _k, _n) == _count(*_towers)
 """),
-    "03.grouped_params": Hidden(
-        "other group counts; against nn.Conv2d(groups=...)", _NN + _COUNT + """
-for _cin, _cout, _k, _g in [(30, 45, 3, 5), (6, 12, 7, 6)]:
-    assert grouped_params(_cin, _cout, _k, _g) == _count(_nn.Conv2d(_cin, _cout, _k, groups=_g, bias=False))
+    "03.dense_weight": Hidden(
+        "4 groups, cin != cout, fewer outputs than inputs, a depthwise 5x5; against nn.Conv2d(groups=...)",
+        _NN + """
+import torch.nn.functional as _F
+for _cin, _cout, _groups, _k in [(8, 12, 4, 3), (6, 2, 2, 1), (3, 3, 3, 5)]:
+    _conv = _nn.Conv2d(_cin, _cout, _k, groups=_groups, bias=False)
+    _x = torch.randn(2, _cin, 7, 6)
+    _w = torch.as_tensor(dense_weight(_conv.weight.detach().clone(), _groups))
+    with torch.no_grad():
+        assert _w.shape == (_cout, _cin, _k, _k) and torch.allclose(_F.conv2d(_x, _w), _conv(_x), atol=1e-5)
 """),
     "04.spectrum_params": Hidden(
         "other widths and groups; against a 1x1 and a grouped nn.Conv2d", _NN + _COUNT + """
@@ -108,11 +127,18 @@ def _accepts(_c, _g):
 for _c in (30, 64, 2):
     assert list(valid_groups(_c)) == [_g for _g in range(1, _c + 1) if _accepts(_c, _g)]
 """),
-    "05.separable_params": Hidden(
-        "other shapes; against a depthwise and a pointwise nn.Conv2d", _NN + _COUNT + """
-for _cin, _cout, _k in [(19, 7, 3), (6, 50, 7)]:
-    assert separable_params(_cin, _cout, _k) == _count(_nn.Conv2d(_cin, _cin, _k, groups=_cin, bias=False),
-                                                       _nn.Conv2d(_cin, _cout, 1, bias=False))
+    "05.separable_as_regular": Hidden(
+        "other shapes (cout < cin, cout > cin, a 1x1); against a depthwise then a pointwise nn.Conv2d",
+        _NN + """
+import torch.nn.functional as _F
+for _cin, _cout, _k in [(5, 3, 3), (2, 7, 5), (4, 4, 1)]:
+    _dw = _nn.Conv2d(_cin, _cin, _k, padding=_k // 2, groups=_cin, bias=False)
+    _pw = _nn.Conv2d(_cin, _cout, 1, bias=False)
+    _x = torch.randn(2, _cin, 6, 9)
+    _w = torch.as_tensor(separable_as_regular(_dw.weight.detach().clone(), _pw.weight.detach().clone()))
+    with torch.no_grad():
+        assert _w.shape == (_cout, _cin, _k, _k)
+        assert torch.allclose(_F.conv2d(_x, _w, padding=_k // 2), _pw(_dw(_x)), atol=1e-5)
 """),
     "05.depthwise_by_hand": Hidden(
         "other channel counts and a non-square map; against F.conv2d(groups=C)", """

@@ -6,12 +6,13 @@ import ipywidgets as W
 
 from .. import counting
 from ..exercises import check, register
+from ..ops import SeparableConv2d, StandardConv
 from .app import KERNEL_CHOICES, App
 from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "savings_sentence", "savings_teaser", "savings_view",
+    "check", "measured_ratios", "savings_sentence", "savings_teaser", "savings_view",
 ]
 
 
@@ -62,31 +63,34 @@ def savings_teaser(channels: int = 728, kernel_size: int = 3) -> App:
     return App(controls, savings_view, title="Regular vs depthwise separable convolution")
 
 
-# --- the warm-up exercise: try the exercise mechanism once ------------------------------------------------
+# --- the warm-up exercise: predict, measure, then write the rule ------------------------------------------
 
 
-def _counts(c, k):
-    """(regular, separable) parameters from C to C channels, from the package's counting (Sec. 1.2)."""
-    return counting.standard(c, c, k, (1, 1)).params, counting.separable(c, c, k, (1, 1)).params
+def measured_ratios(cases=((16, 3), (128, 3), (728, 3), (728, 1))) -> list[tuple[int, int, float]]:
+    """(C, k, separable / regular parameters) for each case, counted on the modules themselves
+    (``xe.SeparableConv2d`` and ``xe.StandardConv``, C to C channels, no bias; Sec. 1.2)."""
+    return [(c, k, counting.count_params(SeparableConv2d(c, c, kernel_size=k)) /
+             counting.count_params(StandardConv(c, c, kernel_size=k))) for c, k in cases]
 
 
-@register("00.param_counts", kind="formula")
-def _param_counts(fn):
+def _ratio(c, k):
+    """separable / regular parameters from C to C channels, from the package's counting (Sec. 1.2)."""
+    return counting.separable(c, c, k, (1, 1)).params / counting.standard(c, c, k, (1, 1)).params
+
+
+@register("00.savings_ratio", kind="predict")
+def _savings_ratio(fn):
     closed_form(
-        "param_counts", fn, [(728, 3), (16, 3), (64, 5), (3, 7), (10, 1), (1, 3)], _counts, [
-            Mistake(lambda c, k: _counts(c, k)[::-1], "Both counts are right but in the wrong order: "
-                    "return (regular, separable)."),
-            Mistake(lambda c, k: (k * k * c * c, k * k * c), "The separable count has only its depthwise "
-                    "step: add the 1x1 mix across channels (C x C weights)."),
-            Mistake(lambda c, k: (k * k * c * c, c * c), "The separable count has only its 1x1 mix: add the "
-                    "depthwise step, one k x k filter per channel."),
-            Mistake(lambda c, k: (k * k * c * c, k * k * c * c + c * c), "The depthwise step has ONE k x k "
-                    "filter per channel (k*k*C weights), not a k x k kernel over all channels."),
-            Mistake(lambda c, k: (k * k * c, k * k * c + c * c), "The regular count is ONE kernel: there "
-                    "is one k x k x C kernel per output channel, C of them."),
-            Mistake(lambda c, k: (k * c * c, k * c + c * c), "A filter is k x k: k*k weights, not k."),
-            Mistake(lambda c, k: (9 * c * c, 9 * c + c * c), "That is right for k = 3 only: use the kernel "
-                    "size k you are given."),
-        ], nudge="Count the regular conv's kernels (one per output channel), then the separable conv's two "
-        "steps: a k x k filter per channel, then a 1x1 mix.",
-        fix="return k * k * c * c, k * k * c + c * c")
+        "savings_ratio", fn, [(728, 3), (16, 3), (64, 5), (3, 7), (10, 1), (1, 3)], _ratio, [
+            Mistake(lambda c, k: 1 / _ratio(c, k), "That is regular / separable, how many times fewer: the "
+                    "ratio asked is separable / regular, below 1 where the separable conv is cheaper."),
+            Mistake(lambda c, k: 1 - _ratio(c, k), "That is the share SAVED: the ratio asked is what the "
+                    "separable conv still needs, separable / regular."),
+            Mistake(lambda c, k: 1 / (k * k), "That leaves out the depthwise step (one k x k filter per "
+                    "channel): the separable conv has two steps."),
+            Mistake(lambda c, k: 1 / c, "That leaves out the 1x1 mix (C x C weights): the separable conv "
+                    "has two steps."),
+            Mistake(lambda c, k: 1 / k + 1 / c, "A filter is k x k: k*k weights, not k."),
+        ], nudge="Count both convs (the regular one: a k x k x C kernel per output channel; the separable "
+        "one: a k x k filter per channel, then a 1x1 mix), then divide.",
+        fix="savings_ratio = (k * k * c + c * c) / (k * k * c * c), which is 1 / c + 1 / k**2")

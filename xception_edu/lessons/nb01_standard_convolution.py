@@ -11,7 +11,7 @@ from .. import counting
 from ..data import load_photo
 from ..exercises import Mismatch, attempt, check, register
 from .app import KERNEL_CHOICES, App, check_choices
-from .checking import Mistake, close, closed_form
+from .checking import NOT_FINITE, Mistake, close, closed_form, mistake_made, same_output
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -186,29 +186,71 @@ def _conv_params(fn):
         fix=_CONV_FIX)
 
 
-@register("01.conv_macs", kind="formula")
-def _conv_macs(fn):
-    def params(cin, cout, k):
-        return counting.standard(cin, cout, k, (1, 1)).params
+_UNFOLD_FIX = ("cols = F.unfold(x, k, padding=padding, stride=stride); "
+               "out = weight.reshape(cout, -1) @ cols; return out.reshape(n, cout, hout, wout): "
+               "weight.reshape(cout, -1) keeps each channel's k*k "
+               "positions together, as the rows of F.unfold do.")
 
-    closed_form(
-        "conv_macs", fn,
-        [(3, 8, 3, 32, 32), (64, 128, 3, 56, 56), (16, 32, 5, 7, 9), (1, 1, 1, 1, 1), (2, 3, 3, 4, 1)],
-        lambda cin, cout, k, h, w: counting.standard(cin, cout, k, (h, w)).macs, [
-            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k), "That is the number of weights: each "
-                    "one is used again at every output pixel."),
-            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * h, "The map has h x w output pixels: "
-                    "multiply by BOTH h and w."),
-            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * h * h, "The map is h x w, not h x h: "
-                    "multiply by BOTH h and w."),
-            Mistake(lambda cin, cout, k, h, w: k * k * cin * h * w, "That is ONE output channel: each of "
-                    "the cout kernels is applied at every pixel."),
-            Mistake(lambda cin, cout, k, h, w: 2 * params(cin, cout, k) * h * w, "You counted the multiply "
-                    "and the add separately: one multiply-add counts once."),
-            Mistake(lambda cin, cout, k, h, w: params(cin, cout, k) * (h + k - 1) * (w + k - 1),
-                    "h x w is the OUTPUT map: a weight is used once per output pixel, not per input pixel."),
-        ], nudge="Count the weights first, then how many times each is used.",
-        fix="conv_macs = k * k * cin * cout * h * w (every weight once at each of the h * w output pixels).")
+# (cin, cout, k, h, w, stride, padding, why a crash here is likely): each case adds what the one before lacks
+_UNFOLD_CASES = [
+    (3, 5, 3, 6, 6, 1, 0, "The output has Cout = weight.shape[0] channels, and Cout is not Cin here."),
+    (2, 4, 3, 6, 9, 1, 0, "The map is not square here: the output width comes from W, its height from H."),
+    (3, 2, 3, 7, 5, 1, 1, "With padding, F.unfold pads too (its padding argument), and the output grows by "
+     "2 * padding."),
+    (4, 3, 3, 9, 8, 2, 1, "With stride 2, F.unfold steps by the stride too (its stride argument): it then "
+     "gives only the windows of the output positions."),
+    (2, 6, 2, 5, 7, 2, 0, "An even kernel with stride 2: the docstring's output size rounds down."),
+]
+
+
+def _unfold_slips(x, weight, stride, padding) -> dict[str, torch.Tensor]:
+    """What the usual wrong orders compute, each with the nudge that names it."""
+    cout, k = weight.shape[0], weight.shape[-1]
+    cols = F.unfold(x, k, padding=padding, stride=stride)
+    shape = F.conv2d(x, weight, stride=stride, padding=padding).shape
+    by_position = weight.permute(0, 2, 3, 1).reshape(cout, -1)  # kernel positions outer, channels inner
+    return {
+        "Your weight's columns are in another order than the rows of F.unfold: unfold lists the k*k kernel "
+        "positions of channel 0, then those of channel 1, ...; flattened with the channels innermost, the "
+        "weight multiplies each value by a weight of another channel.": (by_position @ cols).reshape(shape),
+        "Right numbers, wrong places: your matmul gave (N, L, Cout), one row per output position; bring the "
+        "channels to dim 1 (a transpose) before you shape the result as (N, Cout, Hout, Wout).":
+            (cols.transpose(1, 2) @ weight.reshape(cout, -1).T).reshape(shape),
+    }
+
+
+def _unfold_size_hint(got, x, weight, stride, padding) -> str:
+    """Why an output has the wrong shape, in words: the stride or the padding left out, Cin for Cout."""
+    if got.shape == F.conv2d(x, weight, padding=padding).shape:
+        return "that is the size without the stride: a stride-s conv keeps every s-th window only"
+    if got.shape == F.conv2d(x, weight, stride=stride).shape:
+        return "that is the size without the padding: F.unfold and the output size both take it"
+    if got.dim() == 4 and got.shape[1] == x.shape[1] != weight.shape[0]:
+        return "there is one output channel per filter, Cout = weight.shape[0], not one per input channel"
+    return "the docstring gives Hout from H and Wout from W"
+
+
+@register("01.unfold_conv", kind="build")
+def _unfold_conv(fn):
+    g = torch.Generator().manual_seed(1)
+    for cin, cout, k, h, w, stride, padding, why in _UNFOLD_CASES:
+        x, weight = torch.randn(2, cin, h, w, generator=g), torch.randn(cout, cin, k, k, generator=g)
+        want = F.conv2d(x, weight, stride=stride, padding=padding)
+        case = f"For x {tuple(x.shape)}, weight {tuple(weight.shape)}, stride={stride}, padding={padding}"
+        answer = attempt(fn, (x, weight, stride, padding), case, why, fix=_UNFOLD_FIX)
+        if answer is None:
+            raise Mismatch(f"{case}: your function returned None: did you forget `return`?", fix=_UNFOLD_FIX)
+        got = torch.as_tensor(answer).detach().float()
+        if got.shape != want.shape:
+            raise Mismatch(f"{case}: your output has shape {tuple(got.shape)}, expected {tuple(want.shape)}: "
+                           f"{_unfold_size_hint(got, x, weight, stride, padding)}.", fix=_UNFOLD_FIX)
+        if same_output(got, want):
+            continue
+        hint = mistake_made(got, _unfold_slips(x, weight, stride, padding)) or (
+            "The shape is right, the values are not: a row of F.unfold is one (channel, kernel position) "
+            "pair, a column one output position; pair each row with its own weight." +
+            ("" if torch.isfinite(got).all() else NOT_FINITE))
+        raise Mismatch(f"{case}: the values differ from those of F.conv2d. {hint}", fix=_UNFOLD_FIX)
 
 
 _ONE_OUTPUT_FIX = "window = x[:, i:i + k, j:j + k]; return (window * weight).sum()"

@@ -9,7 +9,7 @@ import torch.nn as nn
 
 from .. import counting
 from ..exercises import Mismatch, attempt, check, register
-from ..ops import SimplifiedInception
+from ..ops import InceptionV3Module, SimplifiedInception, StandardConv
 from .app import App, check_choices
 from .checking import (
     BUILD_CRASH,
@@ -25,7 +25,8 @@ from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "inception_figure", "inception_towers", "towers", "towers_view",
+    "CLAIMS", "check", "cost_modules", "cost_table", "inception_figure", "inception_towers", "towers",
+    "towers_view",
 ]
 
 
@@ -147,28 +148,82 @@ def inception_towers(towers: int = 3, width: int = 64, cin: int = 256) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-_TOWER_FIX = "tower_params = cin * w + k * k * w * w (the 1x1 cin -> w, then the k x k w -> w)."
+CLAIMS = {
+    "A": "Fig. 1 has the fewest parameters of the three.",
+    "B": "Fig. 2 needs fewer multiply-adds than the regular 3x3 conv.",
+    "C": "Fig. 2 runs faster than the regular 3x3 conv.",
+    "D": "Fig. 2, trained, is as accurate as the regular 3x3 conv.",
+}
+"""What a table of counts might be said to show (``02.what_counts_tell``): A and B can be read off it,
+C and D cannot (a count is not a time, nor an accuracy)."""
 
 
-@register("02.tower_params", kind="formula")
-def _tower_params(fn):
-    closed_form(
-        "tower_params", fn, [(256, 64, 3), (64, 32, 5), (3, 1, 1), (728, 96, 3), (3, 16, 3), (32, 32, 7)],
-        lambda cin, w, k: counting.conv(cin, w, 1, (1, 1)).params + counting.conv(w, w, k, (1, 1)).params, [
-            Mistake(lambda cin, w, k: cin * w + k * k * cin * w, "The k x k conv sees only its tower's own "
-                    "channels: the w outputs of the 1x1 before it, not the module's cin inputs."),
-            Mistake(lambda cin, w, k: k * k * cin * w, "That is a single k x k conv from cin; a tower is a "
-                    "1x1 conv THEN a k x k conv, which sees only its tower's own w channels."),
-            Mistake(lambda cin, w, k: cin * w, "That is the 1x1 alone: count BOTH convs of the tower."),
-            Mistake(lambda cin, w, k: k * k * w * w,
-                    "That is the k x k alone: count BOTH convs of the tower."),
-            Mistake(lambda cin, w, k: cin * w + k * w * w, "A k x k filter has k*k weights, not k."),
-            Mistake(lambda cin, w, k: cin * w + k * k * w, "The tower's k x k is a regular conv w -> w: each "
-                    "of its w filters spans all w channels of the tower."),
-            Mistake(lambda cin, w, k: cin * w + k * k * w * w + 2 * w, "That counts biases; these convs have "
-                    "none."),
-        ], nudge="Count the 1x1 conv (cin -> w), then the k x k conv of the tower: what does it see?",
-        fix=_TOWER_FIX)
+def cost_modules(cin: int = 256, cout: int = 256, towers: int = 4, reduce=(48, 64)) -> dict[str, nn.Module]:
+    """Fig. 1, Fig. 2 and one regular 3x3 conv with the same input and output channels (Figs 1-2)."""
+    return {"Fig. 1": InceptionV3Module(cin, cout, kernel_size=3, reduce=reduce),
+            "Fig. 2": SimplifiedInception(cin, cout, kernel_size=3, towers=towers),
+            "regular 3x3": StandardConv(cin, cout, kernel_size=3)}
+
+
+def cost_table(modules: dict[str, nn.Module], hw: int) -> dict[str, counting.Counts]:
+    """Each module's parameters and multiply-adds on an hw x hw map, counted while it runs (``measure``)."""
+    return {name: counting.measure(m, (1, m.in_channels, hw, hw)) for name, m in modules.items()}
+
+
+def _supported_claims(table: dict[str, counting.Counts]) -> set[str]:
+    """The letters of ``CLAIMS`` that ``table`` supports: A and B where its counts show them, never C, D."""
+    fewest = all(table["Fig. 1"].params < c.params for name, c in table.items() if name != "Fig. 1")
+    return {claim for claim, holds in (("A", fewest), ("B", table["Fig. 2"].macs < table["regular 3x3"].macs))
+            if holds}
+
+
+_CLAIMS_FIX = ("A when table['Fig. 1'].params is below both others', B when table['Fig. 2'].macs is below "
+               "table['regular 3x3'].macs; never C or D (a count is neither a time nor an accuracy)")
+
+
+def _claim_tables() -> list[tuple[str, dict[str, counting.Counts]]]:
+    """Tables where A and B hold, where B fails (one tower wider than its input) and where A fails
+    (64 towers): a claim read off the table, not learnt by heart, passes all three."""
+    tables = []
+    for cin, cout, towers, reduce, hw in [(256, 256, 4, (48, 64), 35), (32, 64, 1, (16, 16), 8),
+                                          (256, 256, 64, (48, 64), 8)]:
+        modules = cost_modules(cin, cout, towers, reduce)
+        tables.append((f"{cin} -> {cout} channels, Fig. 2 in {towers} tower{'s' * (towers > 1)}",
+                       {name: m.counts(hw, hw) for name, m in modules.items()}))
+    return tables
+
+
+@register("02.what_counts_tell", kind="interpret")
+def _what_counts_tell(fn):
+    for said, table in _claim_tables():
+        answer = attempt(fn, (dict(table),), f"For the table of {said}", "Return a set of letters, "
+                         "e.g. {'A'}.", fix=_CLAIMS_FIX)
+        if answer is None:
+            raise Mismatch(f"For the table of {said} your function returned None: did you forget `return`?",
+                           fix=_CLAIMS_FIX)
+        got = {answer} if isinstance(answer, str) and len(answer) == 1 else set(answer)
+        unknown = sorted(map(repr, got - set(CLAIMS)))
+        if unknown:
+            raise Mismatch(f"{', '.join(unknown)} is not a claim: pick letters from {sorted(CLAIMS)}.",
+                           fix=_CLAIMS_FIX)
+        want = _supported_claims(table)
+        if got == want:
+            continue
+        fig1, fig2, regular = (table[n] for n in ("Fig. 1", "Fig. 2", "regular 3x3"))
+        extra, missing = got - want, want - got
+        hint = (
+            "C: a count of multiply-adds is not a time. Memory traffic, the kernels your library has and "
+            "the machine decide the time (notebook 07 measures it)." if "C" in extra else
+            "D: a count says nothing about what a module learns; only training tells (notebook 10)."
+            if "D" in extra else
+            f"A does not hold on this table: Fig. 1 has {fig1.params:,} parameters, not the fewest. Read "
+            "each claim off the table you are given." if "A" in extra else
+            f"B does not hold on this table: Fig. 2 needs {fig2.macs:,} multiply-adds, the regular conv "
+            f"{regular.macs:,}. Read each claim off the table you are given." if "B" in extra else
+            "A holds on this table: Fig. 1's parameter count is below both others'." if "A" in missing else
+            "B holds on this table: compare Fig. 2's multiply-adds with the regular conv's.")
+        raise Mismatch(f"For the table of {said} you returned {sorted(got)}, not the claims it supports. "
+                       f"{hint}", fix=_CLAIMS_FIX)
 
 
 @register("02.simplified_params", kind="formula")

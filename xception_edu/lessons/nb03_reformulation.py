@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipywidgets as W
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .. import counting
 from .._validate import divisors
@@ -19,7 +20,7 @@ from ..ops import (
     reformulate,
 )
 from .app import App, same_function
-from .checking import Mistake, closed_form
+from .checking import mistake_made, same_output
 from .svg import svg_matrix
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -115,21 +116,68 @@ def reformulation(towers: int = 3) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("03.grouped_params", kind="formula")
-def _grouped_params(fn):
-    closed_form(
-        "grouped_params", fn, [(12, 12, 3, 3), (64, 128, 3, 4), (32, 32, 5, 32), (8, 16, 1, 1), (6, 12, 3, 2),
-                               (32, 16, 7, 8)],
-        lambda cin, cout, k, g: counting.conv(cin, cout, k, (1, 1), groups=g).params, [
-            Mistake(lambda cin, cout, k, g: k * k * cin * cout,
-                    "That ignores the groups: each output channel "
-                    "sees only the input channels of its own group."),
-            Mistake(lambda cin, cout, k, g: k * k * (cin // g) * (cout // g),
-                    "You divided by the number of groups twice: that is ONE group's weights, and there are "
-                    "`groups` of them."),
-            Mistake(lambda cin, cout, k, g: k * (cin // g) * cout, "A k x k filter has k*k weights, not k."),
-        ], nudge="How many input channels does one output channel see, and how many outputs are there?",
-        fix="grouped_params = k * k * (cin // groups) * cout (each filter sees cin // groups inputs).")
+_DENSE_FIX = ("dense = torch.zeros(cout, cin, k, k); for group i, "
+              "dense[i * step:(i + 1) * step, i * cin_g:(i + 1) * cin_g] = weight[i * step:(i + 1) * step], "
+              "with step = cout // groups and cin_g = weight.shape[1]")
+
+# (cin, cout, groups, k, why a crash here is likely)
+_DENSE_CASES = [
+    (6, 6, 3, 3, "Cut the cout filters into `groups` runs; run i goes to the rows of run i and the columns "
+     "of input run i."),
+    (4, 8, 2, 3, "Here cin is not cout: an input run is cin // groups channels wide (weight.shape[1]), an "
+     "output run cout // groups."),
+    (6, 3, 3, 1, "Here cin is not cout: an input run is cin // groups channels wide (weight.shape[1]), an "
+     "output run cout // groups."),
+    (4, 4, 1, 3, "One group: the dense weight is the weight itself."),
+    (5, 5, 5, 3, "Five groups of one channel: a depthwise conv."),
+]
+
+
+def _dense_slips(weight, groups) -> dict[str, torch.Tensor]:
+    """The dense weights the usual wrong placements give, each with the nudge that names it."""
+    cout, cin_g = weight.shape[:2]
+    step, cin = cout // groups, cin_g * groups
+    blocks = [weight[i * step:(i + 1) * step] for i in range(groups)]
+
+    def placed(columns):
+        dense = weight.new_zeros(cout, cin, *weight.shape[2:])
+        for i, block in enumerate(blocks):
+            dense[i * step:(i + 1) * step, columns(i)] = block
+        return dense
+
+    return {
+        "Every filter sees every input channel here: where a group does not see an input channel, the dense "
+        "weight holds zeros.": weight.repeat(1, groups, 1, 1),
+        "Your blocks sit on the other diagonal: the filters of output run i read input run i, the same i.":
+            placed(lambda i: slice((groups - 1 - i) * cin_g, (groups - i) * cin_g)),
+        "A run is a block of CONSECUTIVE input channels, not every groups-th one.":
+            placed(lambda i: slice(i, None, groups)),
+    }
+
+
+@register("03.dense_weight", kind="prove")
+def _dense_weight(fn):
+    g = torch.Generator().manual_seed(3)
+    for cin, cout, groups, k, why in _DENSE_CASES:
+        weight = torch.randn(cout, cin // groups, k, k, generator=g)
+        x = torch.randn(2, cin, 6, 6, generator=g)
+        case = f"For the weight of nn.Conv2d({cin}, {cout}, {k}, groups={groups})"
+        answer = attempt(fn, (weight.clone(), groups), case, why, fix=_DENSE_FIX)
+        if answer is None:
+            raise Mismatch(f"{case}: your function returned None: did you forget `return`?", fix=_DENSE_FIX)
+        got = torch.as_tensor(answer).detach().float()
+        if got.shape != (cout, cin, k, k):
+            hint = ("that is the grouped weight as it is: the dense one has a column for every input channel"
+                    if got.shape == weight.shape else "rows are the output channels, columns all the inputs")
+            raise Mismatch(f"{case}: you returned shape {tuple(got.shape)}, expected {(cout, cin, k, k)}: "
+                           f"{hint}.", fix=_DENSE_FIX)
+        if same_output(F.conv2d(x, got), F.conv2d(x, weight, groups=groups)):
+            continue
+        hint = mistake_made(got, _dense_slips(weight, groups)) or (
+            "The outputs differ from the grouped conv's: put group i's filters in the rows of output run i "
+            "and the columns of input run i, zeros everywhere else.")
+        raise Mismatch(f"{case}: F.conv2d with your dense weight computes another function than the grouped "
+                       f"conv. {hint}", fix=_DENSE_FIX)
 
 
 _CONNECTIVITY_FIX = ("segment = torch.arange(channels) // (channels // groups); "

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .. import counting, data
+from .. import data
 from ..data import load_photo
 from ..devices import cpu_threads
 from ..exercises import Mismatch, attempt, check, register
@@ -22,7 +22,7 @@ from ..ops import (
     regroup_stack,
 )
 from .app import App, same_function
-from .checking import Mistake, closed_form
+from .checking import mistake_made, same_output
 from .nb01_standard_convolution import WEIGHT_CMAP
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -210,30 +210,60 @@ def miniature_figure(runs: dict, smooth: int = 5):
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("05.separable_params", kind="formula")
-def _separable_params(fn):
-    closed_form(
-        "separable_params", fn, [(728, 728, 3), (64, 128, 3), (32, 24, 5), (1, 1, 1), (3, 8, 7), (16, 4, 3)],
-        lambda cin, cout, k: counting.separable(cin, cout, k, (1, 1)).params, [
-            Mistake(lambda cin, cout, k: k * k * cin * cin + cin * cout,
-                    "The depthwise step is not a regular "
-                    "conv: it has ONE k x k filter per input channel, each seeing only its own channel."),
-            Mistake(lambda cin, cout, k: k * k * cin * cout + cin * cout, "The depthwise step does not mix "
-                    "channels (nor make cout of them): one k x k filter per input channel."),
-            Mistake(lambda cin, cout, k: k * k * cin * cout, "That is the regular k x k conv the separable "
-                    "conv replaces: count its two steps instead."),
-            Mistake(lambda cin, cout, k: k * k * cout + cin * cout,
-                    "In a depthwise separable conv the depthwise "
-                    "step comes FIRST: it filters the cin input channels (k*k*cout is Fig. 4's order)."),
-            Mistake(lambda cin, cout, k: k * k * cin,
-                    "That is the depthwise step alone: add the pointwise 1x1 "
-                    "conv."),
-            Mistake(lambda cin, cout, k: cin * cout,
-                    "That is the pointwise step alone: add the depthwise step."),
-            Mistake(lambda cin, cout, k: k * cin + cin * cout, "A k x k filter has k*k weights, not k."),
-        ], nudge="Count its two steps: the depthwise k x k step, then the pointwise 1x1 step.",
-        fix="separable_params = k * k * cin + cin * cout (depthwise: one k x k filter per input channel; "
-            "pointwise: a 1x1 conv cin -> cout).")
+_AS_REGULAR_FIX = ("W = pointwise * depthwise.transpose(0, 1): (cout, cin, 1, 1) times (1, cin, k, k) "
+                   "broadcasts to W[o, c] = p[o, c] * d_c")
+
+# (cin, cout, k, why a crash here is likely)
+_AS_REGULAR_CASES = [
+    (4, 4, 3, "W has a k x k filter for every (output o, input c) pair."),
+    (3, 5, 3, "Here cout is not cin: W[o, c] pairs the pointwise weight p[o, c] with d_c, the depthwise "
+     "filter of the INPUT channel c."),
+    (6, 2, 5, "Here cout is not cin: W[o, c] pairs the pointwise weight p[o, c] with d_c, the depthwise "
+     "filter of the INPUT channel c."),
+]
+
+
+def _as_regular_slips(depthwise, pointwise) -> dict[str, torch.Tensor]:
+    """The regular weights the usual slips give, each with the nudge that names it."""
+    d, p = depthwise[:, 0], pointwise[:, :, 0, 0]
+    cout, cin = p.shape
+    slips = {"Each filter d_c must be scaled by p[o, c]: yours leaves the pointwise weights out.":
+             d[None].expand(cout, -1, -1, -1)}
+    if cout == cin:  # the output channel's filter, or the pointwise weight transposed, fit the shape then
+        slips["W[o, c] is scaled by d_o, the filter of the OUTPUT channel (Fig. 4's order, 1x1 first): the "
+              "depthwise step filters the INPUT channel c, so W[o, c] needs d_c."] = \
+            p[:, :, None, None] * d[:, None]
+        slips["p[o, c] is pointwise[o, c, 0, 0]: dim 0 of the pointwise weight is the output channel (you "
+              "took its transpose)."] = p.T[:, :, None, None] * d[None]
+    return slips
+
+
+@register("05.separable_as_regular", kind="prove")
+def _separable_as_regular(fn):
+    g = torch.Generator().manual_seed(5)
+    for cin, cout, k, why in _AS_REGULAR_CASES:
+        depthwise = torch.randn(cin, 1, k, k, generator=g)
+        pointwise = torch.randn(cout, cin, 1, 1, generator=g)
+        x = torch.randn(2, cin, 7, 7, generator=g)
+        case = f"For a separable conv {cin} -> {cout}, k = {k}"
+        answer = attempt(fn, (depthwise.clone(), pointwise.clone()), case, why, fix=_AS_REGULAR_FIX)
+        if answer is None:
+            raise Mismatch(f"{case}: your function returned None: did you forget `return`?",
+                           fix=_AS_REGULAR_FIX)
+        got = torch.as_tensor(answer).detach().float()
+        if got.shape != (cout, cin, k, k):
+            hint = ("you added up over the input channels: W keeps one filter per (o, c) pair, and the conv "
+                    "adds them up" if got.shape in ((cout, 1, k, k), (cout, k, k)) else
+                    "rows are the cout output channels, columns the cin input channels")
+            raise Mismatch(f"{case}: you returned shape {tuple(got.shape)}, expected {(cout, cin, k, k)}: "
+                           f"{hint}.", fix=_AS_REGULAR_FIX)
+        two_steps = F.conv2d(F.conv2d(x, depthwise, padding=k // 2, groups=cin), pointwise)
+        if same_output(F.conv2d(x, got, padding=k // 2), two_steps):
+            continue
+        hint = mistake_made(got, _as_regular_slips(depthwise, pointwise)) or (
+            "One regular conv with your weight computes another function than depthwise then pointwise: "
+            "W[o, c] is the k x k filter d_c of input channel c, times the number p[o, c].")
+        raise Mismatch(f"{case}: the outputs differ from the two-step conv's. {hint}", fix=_AS_REGULAR_FIX)
 
 
 @register("05.depthwise_conv", kind="build")
