@@ -2,7 +2,9 @@
 
 * **student**: every exercise cell keeps its header, its stub and its check, loses its solution
   (``exercises.strip_solution``) and its stored outputs; the written answers (``<details>`` blocks) are
-  removed; nothing is folded (``course/folding.py``); every other cell is unchanged.
+  removed; nothing is folded (``course/folding.py``); one cell switches the checks to grading mode
+  (``course/hints.py``: the mistake named, never the fix; ``--hints fix`` leaves it out); every other
+  cell is unchanged.
 * **instructor**: the notebooks as they are (solutions and outputs, unfolded), with the instructor notes
   of ``docs/instructor-notes/NN.md`` as a markdown cell at the top.
 * **nbgrader**: a ready nbgrader course directory, one assignment per notebook (``course/nbgrader.py``).
@@ -19,7 +21,7 @@ import nbformat
 
 from xception_edu import exercises
 
-from . import files, folding, nbgrader
+from . import files, folding, hints, nbgrader
 
 NOTES_MARKER = "<!-- xception-edu: instructor notes -->"
 NOTEBOOK_GLOB = files.NOTEBOOK_GLOB
@@ -37,8 +39,9 @@ def solution_lines(source: str) -> list[str]:
     return [line.strip() for line in exercises.split_solution(source)[1] if line.strip()]
 
 
-def student(nb: dict) -> dict:
-    """The student edition of one notebook (a new dict; ``nb`` is not changed)."""
+def student(nb: dict, hint_mode: str = "nudge") -> dict:
+    """The student edition of one notebook (a new dict; ``nb`` is not changed), its checks in
+    ``hint_mode``."""
     nb = folding.fold(nb, edition="student")  # a copy: task cells worded for a stub, nothing folded
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -56,7 +59,7 @@ def student(nb: dict) -> dict:
                 if "execution_count" in out:
                     out.execution_count = None
     nb.metadata["xception_edu_edition"] = "student"
-    return nb
+    return hints.with_hints(nb, hint_mode)
 
 
 def notes_path(notebook: Path, notes_dir: Path) -> Path:
@@ -77,8 +80,9 @@ def instructor(nb: dict, notes: str | None) -> dict:
     return nb
 
 
-def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
-    """Write ``out/student/`` and ``out/instructor/``; returns the files written per edition."""
+def build(notebooks: Path, out: Path, notes_dir: Path, hint_mode: str = "nudge") -> dict[str, list[Path]]:
+    """Write ``out/student/``, ``out/instructor/`` and ``out/nbgrader/`` (the student and nbgrader editions'
+    checks in ``hint_mode``); returns the files written per edition."""
     written: dict[str, list[Path]] = {"student": [], "instructor": []}
     src, dst = Path(notebooks).resolve(), Path(out).resolve()
     if src == dst or src.is_relative_to(dst) or dst.is_relative_to(src):
@@ -102,14 +106,14 @@ def build(notebooks: Path, out: Path, notes_dir: Path) -> dict[str, list[Path]]:
         notes_file = notes_path(path, notes_dir)
         notes = files.read_text(notes_file) if notes_file.exists() else None
         try:
-            made = (("student", student(nb)), ("instructor", instructor(nb, notes)))
+            made = (("student", student(nb, hint_mode)), ("instructor", instructor(nb, notes)))
         except ValueError as e:  # an exercise's own error says what, not where
             raise files.CourseFileError(files.error_line(path, e)) from e
         for edition, nb_out in made:
             target = out / edition / path.name
             files.write_notebook(nb_out, target)
             written[edition].append(target)
-    written["nbgrader"] = nbgrader.build(notebooks, out / "nbgrader", NOTEBOOK_GLOB)
+    written["nbgrader"] = nbgrader.build(notebooks, out / "nbgrader", NOTEBOOK_GLOB, hint_mode)
     _write_readmes(out)
     return written
 
@@ -138,9 +142,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notebooks", type=Path, default=root / "notebooks")
     parser.add_argument("--out", type=Path, default=root / "editions")
     parser.add_argument("--notes", type=Path, default=root / "docs" / "instructor-notes")
+    parser.add_argument("--hints", choices=exercises.HINT_MODES, default="nudge",
+                        help="the student and nbgrader editions' checks: 'nudge' (graded, the default: the "
+                             "mistake named, never the fix) or 'fix' (the fix from a second miss on)")
     args = parser.parse_args(argv)
     try:
-        written = build(args.notebooks, args.out, args.notes)
+        written = build(args.notebooks, args.out, args.notes, args.hints)
     except ValueError as e:  # a CourseFileError names its file
         parser.exit(2, f"error: {' '.join(str(e).split())}\n")
     except OSError as e:  # --out read-only, or a folder in it a file: the path it could not write

@@ -31,7 +31,7 @@ import nbformat
 
 from xception_edu import exercises
 
-from . import files, folding, hidden_tests
+from . import files, folding, hidden_tests, hints
 
 EXERCISE_POINTS = 2  # an autograded exercise
 ANSWER_POINTS = 1    # a written answer (one "Answers" block, or one questionnaire question)
@@ -45,6 +45,12 @@ NOTEBOOK_GLOB = files.NOTEBOOK_GLOB
 CONFIG = f'''\
 """nbgrader configuration of the xception-edu course (written by `make editions`; see
 docs/course-guide.md, "Grading with nbgrader")."""
+import os
+import sys
+
+# nbgrader runs `alembic` (its gradebook's setup) from PATH: this Python's folder goes first, so that the
+# commands work from a virtual environment that is not activated (`.venv/bin/nbgrader ...`).
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "xception-edu"
 # The cells carry nbgrader's markers in full, with the comment mark: text that only mentions
@@ -173,9 +179,10 @@ def markdown_cells(cell) -> list:
     return pieces
 
 
-def course_notebook(nb, where: str = "notebook"):
-    """One stored notebook → its nbgrader source notebook (a new notebook; ``nb`` is not changed)."""
-    nb = folding.fold(nb, edition="student")  # task cells worded for the stub, nothing folded
+def course_notebook(nb, where: str = "notebook", hint_mode: str = "nudge"):
+    """One stored notebook → its nbgrader source notebook (a new notebook; ``nb`` is not changed), its
+    checks in ``hint_mode`` (``hints.py``: graded, the mistake named and never the fix)."""
+    nb = hints.with_hints(folding.fold(nb, edition="student"), hint_mode)  # task cells worded for the stub
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "code" and exercises.exercise_id(cell.source):
@@ -205,7 +212,7 @@ def points(nb) -> dict[str, int]:
     return total
 
 
-def build(notebooks: Path, out: Path, glob: str = NOTEBOOK_GLOB) -> list[Path]:
+def build(notebooks: Path, out: Path, glob: str = NOTEBOOK_GLOB, hint_mode: str = "nudge") -> list[Path]:
     """Write the course directory ``out`` (``nbgrader_config.py`` and ``source/``); returns the notebooks
     written. An assignment of a notebook since removed is deleted only if this module wrote it."""
     out.mkdir(parents=True, exist_ok=True)
@@ -220,7 +227,7 @@ def build(notebooks: Path, out: Path, glob: str = NOTEBOOK_GLOB) -> list[Path]:
                 old.parent.rmdir()
     written = []
     for path in sources:
-        nb = course_notebook(files.read_notebook(path), where=str(path))
+        nb = course_notebook(files.read_notebook(path), where=str(path), hint_mode=hint_mode)
         target = out / "source" / assignment_name(path) / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.validate(nb)

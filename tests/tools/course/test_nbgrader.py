@@ -36,17 +36,17 @@ nbgrader_api = pytest.importorskip("nbgrader.api")  # a test dependency (pyproje
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-# 02 has all four kinds of graded cell (simplified_params: a checked function with hidden tests;
+# 02 has all four kinds of graded cell (tower_params: a checked function with hidden tests;
 # build_simplified: a module built from torch.nn; nine written answers); 00 is the first a class hands in.
 GRADED = ("00_start_here", "02_inception_module")
-WRONG = ("02_inception_module", "02.simplified_params",
-         "return towers * (cin * cout + k * k * cout * cout)  # each tower as wide as the module")
+WRONG = ("02_inception_module", "02.tower_params", "return k * k * w * w  # the k x k conv only")
 
 
 def _nbgrader(*args, cwd):
-    """Start one nbgrader command (nbgrader calls ``alembic``: the venv's bin goes first on PATH, which
-    also makes the ``python3`` kernel the venv's, as nbval's --nbval-current-env does)."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    """Start one nbgrader command as from a virtual environment that is not activated (its bin not on
+    PATH): the course's config puts it first, for ``alembic`` and the ``python3`` kernel."""
+    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != Path(sys.executable).parent]
+    env = dict(os.environ, PATH=os.pathsep.join(path),
                OMP_NUM_THREADS=str(max(1, (os.cpu_count() or 2) // 2)))  # two graders share the cores
     return subprocess.Popen([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -159,6 +159,18 @@ def test_one_wrong_answer_loses_that_exercise_only(graded):
         if g["cell_type"] == "code":
             assert g["score"] == (0 if name == wrong_cell else g["max_score"]), (name, g)
     assert wrong_cell in graded["wrong", WRONG[0]]
+
+
+def test_the_autograded_feedback_names_the_mistake_and_never_the_fix(released, graded):
+    """The course's checks run in grading mode: the test cell of the wrong answer (its second miss, after
+    the student's own check) shows the nudge, no fix and no promise of one."""
+    path = released.parent / "b" / "autograded" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
+    gid = f"test-{course.grade_id(WRONG[1])}"
+    [cell] = [c for c in nbformat.read(path, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade_id") == gid]
+    said = " ".join(o.get("evalue", "") + o.get("text", "") for o in cell.outputs)
+    assert f"Not quite ({WRONG[1]})" in said, said
+    assert "The fix:" not in said and "names the exact fix" not in said, said
 
 
 def _lesson(stem):
