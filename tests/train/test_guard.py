@@ -9,7 +9,7 @@ import pytest
 import torch
 from helpers import cfg, tiny_data, tiny_model
 
-from xception_edu.train import TrainConfig, checkpoint, engine, guard
+from xception_edu.train import TrainConfig, checkpoint, cli, engine, guard
 
 pytestmark = pytest.mark.filterwarnings("ignore:Training on the CPU")
 
@@ -55,6 +55,24 @@ def test_the_command_line_refuses_before_building_anything(tmp_path):
     assert out.stderr.strip().splitlines()[-1] == (
         f"error: {tmp_path / checkpoint.LATEST} already holds a run: continue it with --resume "
         "(resume=True), or give another --checkpoint-dir; --overwrite (overwrite=True) replaces it")
+
+
+def test_the_command_line_holds_its_folder_while_it_builds_the_data(tmp_path, monkeypatch):
+    # Released between its first check and the trainer, a second command could pass that check and
+    # train in the folder meanwhile: the lock is held from the check to the end of the run.
+    build, tries = cli.build, []
+
+    def build_and_try(*args):
+        with pytest.raises(guard.FolderInUse, match=f"pid {os.getpid()}"):
+            guard.FolderLock(tmp_path).acquire()  # what a second command meets now
+        tries.append(1)
+        return build(*args)
+
+    monkeypatch.setattr(cli, "build", build_and_try)
+    args = [*TINY, "--synthetic-train", "16", "--steps", "1", "--checkpoint-dir", str(tmp_path)]
+    assert cli.main(args) == 0
+    assert tries == [1] and not (tmp_path / guard.LOCK).exists()  # released at the end
+    guard.FolderLock(tmp_path).acquire().release()
 
 
 def test_the_lock_names_its_holder_and_goes_with_it(tmp_path):

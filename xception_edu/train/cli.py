@@ -297,11 +297,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(a: argparse.Namespace, cfg: TrainConfig) -> engine.Trainer:
-    if cfg.checkpoint_dir and int(os.environ.get("RANK", "0")) == 0:  # before the data and model are built
-        guard.claim(cfg.checkpoint_dir, cfg.resume, cfg.overwrite).release()
-    model, train_set, val_set = build(a, cfg)
-    trainer = engine.Trainer(model, train_set, val_set, cfg)
-    trainer.fit()
+    lock = None
+    if cfg.checkpoint_dir and int(os.environ.get("RANK", "0")) == 0:  # held from before the data is built
+        lock = guard.claim(cfg.checkpoint_dir, cfg.resume, cfg.overwrite)
+    try:
+        model, train_set, val_set = build(a, cfg)
+        trainer = engine.Trainer(model, train_set, val_set, cfg, lock=lock)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    trainer.fit()  # releases the lock when it ends
     if a.save_every_rank and a.checkpoint_dir:
         trainer.refresh_ema_bn()  # what evaluation uses: the average with statistics of its own
         ema = trainer.ema.module.state_dict() if trainer.ema is not None else None

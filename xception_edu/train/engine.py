@@ -62,11 +62,13 @@ class Trainer:
 
     ``on_epoch_end(trainer)``, if given, is called on the main process after each history row is
     written (the end of an epoch, or of a run stopped by max_steps), e.g. to redraw live curves
-    (notebook 09's live curves); ``trainer.history[-1]`` is the row just added.
+    (notebook 09's live curves); ``trainer.history[-1]`` is the row just added. ``lock``: the checkpoint
+    folder's lock, already claimed (``guard.claim``) by a caller that held it while it built the data and
+    the model (the command line); released when ``fit`` ends.
     """
 
     def __init__(self, model: nn.Module, train_set: Dataset, val_set: Dataset | None, config: TrainConfig,
-                 on_epoch_end: Callable[[Trainer], None] | None = None):
+                 on_epoch_end: Callable[[Trainer], None] | None = None, lock: guard.FolderLock | None = None):
         self.cfg = cfg = config
         self.on_epoch_end = on_epoch_end
         self.ctx = distributed.setup(cfg.device)
@@ -108,7 +110,8 @@ class Trainer:
         self.dir = pathlib.Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
         self._good: pathlib.Path | None = None  # the checkpoint this run saved or resumed from (finite)
         # the folder held (locked) by this run until fit ends; a new run refused over another's last.pt
-        self._lock = guard.claim(self.dir, cfg.resume, cfg.overwrite, self.ctx.is_main) if self.dir else None
+        self._lock = lock or (guard.claim(self.dir, cfg.resume, cfg.overwrite, self.ctx.is_main)
+                              if self.dir else None)
         try:
             if cfg.resume:
                 self._resume()
