@@ -6,6 +6,7 @@ import statistics
 import torch
 import torch.nn.functional as F
 import wrong_weights  # a sibling module
+from silence_answers import silenced_copy  # a sibling module
 from wrong_modules import SeparableFunctional, SpatialFirstTower, Towers  # a sibling module
 
 import xception_edu as xe
@@ -39,6 +40,11 @@ RIGHT = {
         (lambda m: [torch.cat([t[0].weight for t in m.branches]).detach(),
                     torch.cat([t[2].weight for t in m.branches]).detach()], "a list, not a tuple"),
     ],
+    "07.channels_last_strides": [
+        (lambda n, c, h, w: torch.empty(n, c, h, w).to(memory_format=torch.channels_last).stride(),
+         "torch's own strides of a channels_last tensor"),
+    ],
+    "08.silence_body": [(silenced_copy, "a silenced copy, zeroed with nn.init")],
     "10.mean_std": [
         (lambda v: (statistics.mean(v), statistics.stdev(v)), "the statistics module the cell imports"),
         (lambda v: (float(torch.tensor(v).mean()), float(torch.tensor(v).std())), "torch's std() (n - 1), "

@@ -8,6 +8,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import wrong_weights  # a sibling module
+from silence_answers import (  # a sibling module
+    forgets_return,
+    zero_body_convs,
+    zero_everything,
+    zero_last_child,
+    zeroing,
+)
 from wrong_functions import (  # a sibling module
     cat,
     cosine,
@@ -137,14 +144,16 @@ WRONG = {
         (lambda m: cat(0)(m), "return a tuple"),
         (transplant(cat(2), cat(0)), "spatial weight first"),  # the two weights swapped
     ],
-    "04.spectrum_params": [
-        (lambda cin, c, k, g: k * k * c * c // g, "the 1x1 conv in front"),
-        (lambda cin, c, k, g: cin * c, "the 1x1 conv alone"),
-        (lambda cin, c, k, g: cin * c + k * k * c * c, "ignores the groups"),
-        (lambda cin, c, k, g: cin * c + k * k * c * c // (g * g), "divided by g twice"),
-        (lambda cin, c, k, g: cin * c + k * k * cin * c // g, "AFTER the 1x1"),
-        (lambda cin, c, k, g: cin * c + k * (c // g) * c, "not k"),
-        (lambda cin, c, k, g: cin * c + 9 * c * c // g, "what does one filter see"),  # right for 3x3 only
+    "04.macs_speedup": [
+        (lambda cin, c, k, g: g, "The 1x1 conv costs the same"),
+        (lambda cin, c, k, g: (cin * c + k * k * c * c / g) / (cin * c + k * k * c * c),
+         "how many times FEWER"),
+        (lambda cin, c, k, g: (cin * c + k * k * c * c) / (cin * c + k * k * c), "use the g you are given"),
+        (lambda cin, c, k, g: (cin * c + k * k * c * c) / (cin * c + k * k * c * c / g**2),
+         "divided by g twice"),
+        (lambda cin, c, k, g: (cin * c + k * c * c) / (cin * c + k * c * c / g), "not k"),
+        (lambda cin, c, k, g: (cin * c + k * k * cin * c) / (cin * c + k * k * cin * c / g), "AFTER the 1x1"),
+        (lambda cin, c, k, g: (cin * c + 9 * c * c) / (cin * c + 9 * c * c / g), "then divide"),  # 3x3 only
     ],
     "04.valid_groups": [
         (lambda c: [g for g in range(1, c) if c % g == 0], "c itself is missing"),
@@ -205,27 +214,47 @@ WRONG = {
         (lambda cout, k: 1 / (cout + k**2), "each term separately"),
         (lambda cout, k: 1 / cout + 1 / 9, "cancel Cin"),  # right for 3x3 only
     ],
-    "07.extreme_macs": [
-        (lambda cin, cout, k, h, w: (cin * cout + k * k * cin) * h * w, "AFTER the 1x1"),
-        (lambda cin, cout, k, h, w: cin * cout + k * k * cout, "number of weights"),
-        (lambda cin, cout, k, h, w: cin * cout * h * w, "the 1x1 step alone"),
-        (lambda cin, cout, k, h, w: k * k * cin * cout * h * w, "the regular k x k conv"),
-        (lambda cin, cout, k, h, w: (cin * cout + k * k * cout * cout) * h * w, "groups = Cout"),
+    "07.intensity": [
+        (lambda cin, cout, k, h, w: (k * k * cin * h * w / (2 * cin * h * w),
+                                     cin * cout * h * w / ((cin + cout) * h * w)), "Count the weights too"),
+        (lambda cin, cout, k, h, w: (k * k * cin * h * w / (cin * h * w + k * k * cin),
+                                     cin * cout * h * w / (cin * h * w + cin * cout)),
+         "Count the output map too"),
+        (lambda cin, cout, k, h, w: (k * k * cin * h * w / (4 * (2 * cin * h * w + k * k * cin)),
+                                     cin * cout * h * w / (4 * (cin * h * w + cin * cout + cout * h * w))),
+         "not per byte"),
+        (lambda cin, cout, k, h, w: (cin * cout * h * w / (cin * h * w + cin * cout + cout * h * w),
+                                     k * k * cin * h * w / (2 * cin * h * w + k * k * cin)),
+         "depthwise step first"),
+        (lambda cin, cout, k, h, w: (k * k * cin / (2 * cin * h * w + k * k * cin),
+                                     cin * cout / (cin * h * w + cin * cout + cout * h * w)), "not weights"),
+        (lambda cin, cout, k, h, w: (k * k * cin * cin * h * w / (2 * cin * h * w + k * k * cin),
+                                     cin * cout * h * w / (cin * h * w + cin * cout + cout * h * w)),
+         "ONE k x k filter per channel"),
     ],
-    "07.regular_in_place": [
-        (lambda sep, hw: (sep.kernel_size ** 2 * sep.in_channels + sep.in_channels * sep.out_channels)
-         * hw[0] * hw[1],
-         "what the separable conv itself costs"),
-        (lambda sep, hw: sep.kernel_size ** 2 * sep.in_channels * sep.out_channels, "weights"),
-        (lambda sep, hw: sep.kernel_size ** 2 * sep.in_channels ** 2 * hw[0] * hw[1], "out_channels"),
-        (lambda sep, hw: 9 * sep.in_channels * sep.out_channels * hw[0] * hw[1], "kernel_size"),
+    "07.channels_last_strides": [
+        (lambda n, c, h, w: (c * h * w, h * w, w, 1), "NCHW"),
+        (lambda n, c, h, w: torch.empty(n, c, h, w).stride(), "NCHW"),  # torch's default layout
+        (lambda n, c, h, w: (4 * h * w * c, 4, 4 * w * c, 4 * c), "not bytes"),
+        (lambda n, c, h, w: (h * w * c, w * c, c, 1), "order of the dimensions"),
+        (lambda n, c, h, w: (h * w * c, 1, h * c, c), "skips a whole row"),
+        (lambda n, c, h, w: (h * w * c, 1, w, c), "A row holds w pixels"),
     ],
-    "10.group_params": [
-        (lambda c, g, k: k * k * c * c, "ignores the groups"),
-        (lambda c, g, k: k * k * c * g, "count one group's weights"),
-        (lambda c, g, k: k * k * (c // g) ** 2, "ONE group"),
-        (lambda c, g, k: k * k * c * c // g ** 3, "once too often"),
-        (lambda c, g, k: k * c * c // g, "not k"),
+    "10.supported": [
+        (lambda a, b: {"first ahead", "imagenet"} if min(a) > max(b) else set(),
+         "says nothing about the full"),
+        (lambda a, b: ({"first ahead", "why"} if min(a) > max(b) else
+                       {"second ahead"} if min(b) > max(a) else set()), "not why"),
+        (lambda a, b: ({"first ahead", "any budget"} if min(a) > max(b) else
+                       {"second ahead"} if min(b) > max(a) else set()), "nothing in this grid varies them"),
+        (lambda a, b: ({"first ahead"} if statistics.mean(a) > statistics.mean(b) else {"second ahead"}
+                       if statistics.mean(b) > statistics.mean(a) else set()), "not the means"),
+        (lambda a, b: ({"first ahead"} if min(a) > max(b) else {"second ahead"} if min(b) > max(a)
+                       else {"equal"}), "do not show that the two are equal"),
+        (lambda a, b: ({"first ahead"} if min(a) >= max(b) else {"second ahead"} if min(b) >= max(a)
+                       else set()), "touching ends are no verdict"),
+        (lambda a, b: {"first ahead"} if min(a) > max(b) else set(), "that ordering IS supported"),
+        (lambda a, b: "first ahead" if min(a) > max(b) else "", "return a set of keys"),
     ],
     "10.mean_std": [
         (mean_std_pop, "population std"),
@@ -261,14 +290,15 @@ WRONG = {
         (lambda ch, sp: ch[:, :, None, None] * sp.transpose(1, 2)[:, None],
          "which axis of each factor lines up"),
     ],
-    "08.middle_block_params": [
-        (lambda c: 3 * (9 * c + c * c), "a BN has parameters of its own"),
-        (lambda c: 3 * (9 * c * c + c * c + 2 * c), "ONE 3x3 filter per channel"),
-        (lambda c: 3 * (c * c + 2 * c), "left out the depthwise 3x3 step"),
-        (lambda c: 9 * c + c * c + 2 * c, "That is ONE unit"),
-        (lambda c: 3 * (9 * c + c * c) + 2 * c, "count one unit, then the block"),  # one BN for the block
-        (lambda c: 3 * (9 * c + c * c + 2 * c) + 2 * c, "count one unit, then the block"),  # one BN too many
-        (lambda c: 3 * (9 * c + c * c + 2 * c) - 2 * c, "count one unit, then the block"),  # one BN short
+    "08.silence_body": [
+        (zeroing("weight"), "shift (its bias) is still added"),
+        (zeroing("bias"), "scale (its weight) still multiplies"),
+        (zeroing("weight", "bias", pick=lambda bns: bns[0]), "Silence the LAST layer"),
+        (zero_body_convs, "Silence the LAST layer"),
+        (zero_everything, "changed the shortcut too"),
+        (zero_last_child, "raised AttributeError"),
+        (forgets_return, "returned NoneType"),
+        (lambda block: block, "changed nothing"),
     ],
     "08.exit_map_size": [
         (lambda n: exit_side(n, round_up=False), "rounding UP"),

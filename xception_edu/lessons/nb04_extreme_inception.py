@@ -167,28 +167,34 @@ def spectrum(groups: int = 1) -> App:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("04.spectrum_params", kind="formula")
-def _spectrum_params(fn):
+def _speedup(cin: int, c: int, k: int, g: int) -> float:
+    """How many times fewer multiply-adds a spectrum point (a 1x1 conv cin -> c, then a k x k conv in g
+    groups; Sec. 1.2) does than the same module at g = 1: the map size cancels, the 1x1 conv does not."""
+    return counting.spectrum(cin, c, k, 1, (1, 1)).macs / counting.spectrum(cin, c, k, g, (1, 1)).macs
+
+
+@register("04.macs_speedup", kind="predict")
+def _macs_speedup(fn):
     closed_form(
-        "spectrum_params", fn,
-        [(48, 48, 3, 1), (48, 48, 3, 3), (48, 48, 3, 48), (32, 64, 5, 8), (16, 32, 3, 4), (64, 24, 7, 2),
-         (3, 12, 1, 6)],
-        lambda cin, c, k, g: counting.spectrum(cin, c, k, g, (1, 1)).params, [
-            Mistake(lambda cin, c, k, g: k * k * c * c // g,
-                    "Don't forget the 1x1 conv in front (cin -> c)."),
-            Mistake(lambda cin, c, k, g: cin * c, "That is the 1x1 conv alone: add the grouped k x k conv."),
-            Mistake(lambda cin, c, k, g: cin * c + k * k * c * c,
-                    "That ignores the groups: each k x k filter "
-                    "sees only the c/g channels of its segment."),
-            Mistake(lambda cin, c, k, g: cin * c + k * k * c * c // (g * g), "You divided by g twice: the g "
-                    "segments together still give all c output channels."),
-            Mistake(lambda cin, c, k, g: cin * c + k * k * cin * c // g,
-                    "The k x k conv comes AFTER the 1x1: "
-                    "it works on the c channels, not on the cin inputs."),
-            Mistake(lambda cin, c, k, g: cin * c + k * (c // g) * c,
+        "macs_speedup", fn,
+        [(48, 48, 3, 48), (48, 48, 3, 3), (48, 48, 3, 1), (32, 64, 5, 8), (16, 32, 3, 4), (64, 24, 1, 2),
+         (3, 12, 7, 6)],
+        _speedup, [
+            Mistake(lambda cin, c, k, g: g, "The 1x1 conv costs the same at every g: only the k x k step "
+                    "gets cheaper, so the whole module gets cheaper by less than g."),
+            Mistake(lambda cin, c, k, g: 1 / _speedup(cin, c, k, g), "That is the cost at g over the cost at "
+                    "g = 1 (at most 1): the task asks how many times FEWER."),
+            Mistake(lambda cin, c, k, g: _speedup(cin, c, k, c), "That is the saving at g = c (Fig. 4), "
+                    "whatever g: use the g you are given."),
+            Mistake(lambda cin, c, k, g: (cin * c + k * k * c * c) / (cin * c + k * k * c * c / g**2),
+                    "You divided by g twice: the g segments together still give all c output channels."),
+            Mistake(lambda cin, c, k, g: (cin * c + k * c * c) / (cin * c + k * c * c / g),
                     "A k x k filter has k*k weights, not k."),
-        ], nudge="Add the 1x1 conv (cin -> c) and the k x k conv in g groups: what does one filter see?",
-        fix="spectrum_params = cin * c + k * k * (c // g) * c.")
+            Mistake(lambda cin, c, k, g: (k * k * cin * c + cin * c) / (k * k * cin * c / g + cin * c),
+                    "The k x k conv comes AFTER the 1x1: it works on the c channels, not on the cin inputs."),
+        ], nudge="Write the multiply-adds per pixel at g = 1 and at g (the 1x1 conv, then the grouped k x k "
+                 "conv), then divide.",
+        fix="macs_speedup = (cin * c + k * k * c * c) / (cin * c + k * k * c * c / g).")
 
 
 @register("04.valid_groups", kind="formula")

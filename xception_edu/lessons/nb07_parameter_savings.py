@@ -24,7 +24,6 @@ from ..experiments.timing import (
     variant_counts,
 )
 from ..model.anatomy import regular_equivalent, separable_layers
-from ..ops import SeparableConv2d
 from .app import KERNEL_CHOICES, App, check_choices
 from .checking import Mistake, closed_form
 from .svg import html_bar, svg_plot
@@ -33,8 +32,8 @@ from .svg import html_bar, svg_plot
 __all__ = [
     "all_counts", "build_variant", "check", "measure_variants", "PARTS", "regular_equivalent",
     "savings_curves_figure", "savings_explorer", "savings_numbers", "savings_table_view",
-    "separable_layers", "time_vs_macs_figure", "timing_table", "valid_groups", "variant_counts",
-    "VARIANT_NAMES", "VARIANTS",
+    "separable_layers", "step_intensity", "time_vs_macs_figure", "timing_table", "valid_groups",
+    "variant_counts", "VARIANT_NAMES", "VARIANTS",
 ]
 
 
@@ -258,49 +257,74 @@ def _separable_ratio(fn):
         fix="separable_ratio = 1 / cout + 1 / k**2 (= (k²·Cin + Cin·Cout) / (k²·Cin·Cout)).")
 
 
-@register("07.extreme_macs", kind="formula")
-def _extreme_macs(fn):
-    def counts(variant, cin, cout, k, h, w):
-        return savings.variant_counts(variant, cin, cout, k, hw=(h, w))
+def step_intensity(cin: int, cout: int, k: int, hw=(1, 1)) -> tuple[float, float]:
+    """Arithmetic intensity of the two steps of a k x k separable conv (Sec. 1.2), batch 1, stride 1,
+    'same' padding: multiply-adds per element read or written (input map, weights, output map, each once),
+    as (depthwise, pointwise). Few multiply-adds per element moved: the step waits on memory."""
+    pixels = hw[0] * hw[1]
+    depthwise = k * k * cin * pixels / (cin * pixels + k * k * cin + cin * pixels)
+    pointwise = cin * cout * pixels / (cin * pixels + cin * cout + cout * pixels)
+    return depthwise, pointwise
+
+
+def _nhwc_strides(n: int, c: int, h: int, w: int) -> tuple[int, int, int, int]:
+    """The strides, in elements, of an (n, c, h, w) tensor stored channels_last (NHWC in memory), in the
+    order (n, c, h, w) of ``Tensor.stride()``: the c values of one pixel sit next to each other."""
+    return h * w * c, 1, w * c, c
+
+
+@register("07.intensity", kind="predict")
+def _intensity(fn):
+    def moved(cin, cout, k, h, w, weights=True, output=True):
+        """Elements read or written by each step: input map, weights (if counted), output map (if counted)."""
+        px = h * w
+        return (cin * px + (k * k * cin if weights else 0) + (cin * px if output else 0),
+                cin * px + (cin * cout if weights else 0) + (cout * px if output else 0))
+
+    def per(macs, elements):
+        return macs[0] / elements[0], macs[1] / elements[1]
+
+    def macs(cin, cout, k, h, w):
+        return k * k * cin * h * w, cin * cout * h * w
 
     closed_form(
-        "extreme_macs", fn,
-        [(64, 64, 3, 56, 56), (32, 128, 5, 7, 9), (728, 728, 3, 19, 19), (3, 8, 1, 1, 1), (16, 8, 3, 5, 2)],
-        lambda cin, cout, k, h, w: counts("extreme", cin, cout, k, h, w).macs, [
-            Mistake(lambda cin, cout, k, h, w: counts("separable", cin, cout, k, h, w).macs, "That is the "
-                    "separable conv: Fig. 4 filters the Cout channels AFTER the 1x1, so k²·Cout."),
-            Mistake(lambda cin, cout, k, h, w: counts("extreme", cin, cout, k, h, w).params, "That is the "
-                    "number of weights: each is used at every one of the h·w output pixels."),
-            Mistake(lambda cin, cout, k, h, w: cin * cout * h * w,
-                    "That is the 1x1 step alone: add the k x k "
-                    "step, one filter per channel."),
-            Mistake(lambda cin, cout, k, h, w: counts("standard", cin, cout, k, h, w).macs, "That is the "
-                    "regular k x k conv: Fig. 4 has a 1x1 step and ONE k x k filter per channel."),
-            Mistake(lambda cin, cout, k, h, w: (cin * cout + k * k * cout * cout) * h * w, "Fig. 4's k x k "
-                    "step has ONE filter per channel (groups = Cout), not a regular conv."),
-        ], nudge="Count the weights of the 1x1 step and of the k x k step, then how often each is used.",
-        fix="extreme_macs = (cin * cout + k * k * cout) * h * w.")
+        "intensity", fn,
+        [(64, 64, 3, 56, 56), (32, 128, 5, 7, 9), (728, 728, 3, 19, 19), (16, 8, 3, 5, 2), (3, 8, 1, 1, 1)],
+        lambda cin, cout, k, h, w: step_intensity(cin, cout, k, (h, w)), [
+            Mistake(lambda *a: per(macs(*a), moved(*a, weights=False)), "Count the weights too: each step "
+                    "reads its weights from memory once."),
+            Mistake(lambda *a: per(macs(*a), moved(*a, output=False)), "Count the output map too: each step "
+                    "writes every element of its output once."),
+            Mistake(lambda *a: tuple(v / 4 for v in step_intensity(*a[:3], a[3:])), "Per element, not per "
+                    "byte: the task counts elements (a float32 element is 4 bytes)."),
+            Mistake(lambda *a: step_intensity(*a[:3], a[3:])[::-1], "Give the depthwise step first, then "
+                    "the pointwise step: (depthwise, pointwise)."),
+            Mistake(lambda cin, cout, k, h, w: per((k * k * cin, cin * cout), moved(cin, cout, k, h, w)),
+                    "Count multiply-adds, not weights: each weight is used at every one of the h·w pixels."),
+            Mistake(lambda cin, cout, k, h, w: per((k * k * cin * cin * h * w, cin * cout * h * w),
+                                                   moved(cin, cout, k, h, w)),
+                    "The depthwise step has ONE k x k filter per channel: it does not mix channels."),
+        ], nudge="For each step: its multiply-adds, over the elements it reads (input map, weights) and "
+                 "writes (output map).",
+        fix="depthwise = k·k·cin·h·w / (2·cin·h·w + k·k·cin); "
+            "pointwise = cin·cout·h·w / (cin·h·w + cin·cout + cout·h·w).")
 
 
-@register("07.regular_in_place", kind="formula")
-def _regular_in_place(fn):
-    grid = [(728, 728, 3, (19, 19)), (64, 128, 3, (147, 147)), (16, 32, 5, (7, 9)), (8, 4, 1, (3, 2))]
+@register("07.channels_last_strides", kind="predict")
+def _channels_last_strides(fn):
     closed_form(
-        "regular_in_place", lambda sep_args, hw: fn(SeparableConv2d(*sep_args), hw),
-        [((cin, cout, k), hw) for cin, cout, k, hw in grid],
-        lambda sep_args, hw: counting.standard(*sep_args, hw).macs, [
-            Mistake(lambda sep_args, hw: counting.separable(*sep_args, hw).macs, "That is what the separable "
-                    "conv itself costs: replace it by ONE k x k conv from Cin to Cout."),
-            Mistake(lambda sep_args, hw: counting.standard(*sep_args, hw).params,
-                    "That is the regular conv's "
-                    "weights: each is used at every output pixel."),
-            Mistake(lambda sep_args, hw: counting.standard(sep_args[0], sep_args[0], sep_args[2], hw).macs,
-                    "Read out_channels off the module too: the regular conv maps Cin to Cout."),
-            Mistake(lambda sep_args, hw: counting.standard(*sep_args[:2], 3, hw).macs, "Read kernel_size off "
-                    "the module: not every separable conv is 3x3."),
-        ], describe=lambda sep_args, hw: f"for SeparableConv2d{sep_args} on a {hw[0]}x{hw[1]} map, "
-                                         "your function",
-        nudge="Read in_channels, out_channels and kernel_size off the module; a regular conv uses each of "
-                 "its weights at every output pixel.",
-        fix="regular_in_place = k * k * sep.in_channels * sep.out_channels * out_hw[0] * out_hw[1], "
-            "k = sep.kernel_size.")
+        "channels_last_strides", fn, [(2, 3, 4, 5), (1, 64, 7, 9), (8, 16, 28, 28), (3, 5, 2, 11)],
+        _nhwc_strides, [
+            Mistake(lambda n, c, h, w: (c * h * w, h * w, w, 1), "Those are the strides of the default "
+                    "layout, NCHW: in channels_last the channels of one pixel are next to each other."),
+            Mistake(lambda n, c, h, w: tuple(4 * s for s in _nhwc_strides(n, c, h, w)), "In "
+                    "elements, not bytes (a float32 element is 4 bytes)."),
+            Mistake(lambda n, c, h, w: (h * w * c, w * c, c, 1), "Give the strides in the order of the "
+                    "dimensions (n, c, h, w), as Tensor.stride() does, not in the order of memory."),
+            Mistake(lambda n, c, h, w: (h * w * c, 1, h * c, c), "One step down (h) skips a whole row: "
+                    "w pixels of c values each."),
+            Mistake(lambda n, c, h, w: (h * w * c, 1, w, c), "A row holds w pixels of c values each: "
+                    "one step down skips all of them."),
+        ], nudge="Memory holds n, then h, then w, then c (c fastest): how many elements lie between two "
+                 "neighbours along each dimension?",
+        fix="channels_last_strides = (h * w * c, 1, w * c, c).")

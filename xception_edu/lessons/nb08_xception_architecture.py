@@ -3,19 +3,20 @@ the depth-and-width widget; the exercise checks. The counting lives in ``model/a
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import ipywidgets as W
 import torch
+import torch.nn as nn
 
-from .. import counting
 from ..exercises import Mismatch, attempt, check, register
 from ..experiments.timing import time_training_steps
-from ..model import Xception, breakdown, xception_counts
+from ..model import Block, Xception, breakdown, fig5_blocks, xception_counts
 from ..ops import SeparableConv2d
 from . import build_blocks  # noqa: F401  (registers the 08 build exercises)
 from .app import App, check_choices
-from .checking import Mistake, closed_form, separating
+from .checking import Mistake, close, closed_form, separating
 from .fig5 import (
     ARCH_IMAGE_SIZES,
     MIDDLE_REPEAT_CHOICES,
@@ -143,24 +144,72 @@ def architecture(middle_repeats: int = 8, width: float = 1.0, image_size: int = 
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("08.middle_block_params", kind="formula")
-def _middle_block_params(fn):
-    def unit(c):  # one unit of Fig. 5's middle flow: a separable conv C -> C, then its BN
-        return counting.separable(c, c, 3, (1, 1)).params + counting.batchnorm(c).params
+_SILENCE_FIX = ("take the last nn.BatchNorm2d of block.body and zero both its weight and its bias (under "
+                "torch.no_grad()), then return the block")
+_SILENCE_NUDGE = ("The body ends with a BN (in an entry block, then a max-pool): what makes a BN output "
+                  "zeros whatever its input, in training and in eval mode?")
 
-    closed_form("middle_block_params", fn, [(728,), (182,), (64,), (8,)], lambda c: 3 * unit(c), [
-        Mistake(lambda c: 3 * counting.separable(c, c, 3, (1, 1)).params,
-                "Each separable conv is followed by a BN, and a BN has parameters of its own (a scale and a "
-                "shift per channel)."),
-        Mistake(lambda c: 3 * (9 * c * c + c * c + 2 * c),
-                "The 3x3 step of a separable conv is depthwise: ONE 3x3 filter per channel, not a regular "
-                "3x3 conv across all of them."),
-        Mistake(lambda c: 3 * (c * c + 2 * c), "You left out the depthwise 3x3 step of each separable conv."),
-        Mistake(unit, "That is ONE unit: a middle-flow block repeats it three times."),
-    ], nudge="A middle-flow block is three units, each a separable conv C -> C (a depthwise 3x3 step, then "
-             "a 1x1) followed by a BN: count one unit, then the block.",
-        fix="middle_block_params = 3 * (9 * c + c * c + 2 * c) (per unit: 9·C depthwise weights, C·C "
-            "pointwise, 2·C for the BN).")
+
+def _scrambled_block(name: str, seed: int) -> Block:
+    """Fig. 5's block ``name`` at width 1/8, every weight and BN statistic drawn from ``seed``: the BNs'
+    shifts are not 0 and their scales not 1, so a half-silenced BN shows."""
+    spec = next(b for b in fig5_blocks(1 / 8) if b.name == name)
+    block, g = Block(spec), torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for t in block.parameters():
+            t.copy_(torch.randn(t.shape, generator=g))
+        for m in block.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g))
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return block
+
+
+def _silence_hint(block: nn.Module, ref: Block) -> str:
+    """What a block whose body still adds something shows: which weights were changed, which not."""
+    def changed(a, b):  # parameters only: a forward pass in training mode moves the BNs' statistics
+        return [n for (n, t), (_, u) in zip(a.named_parameters(), b.named_parameters())
+                if not torch.equal(t, u)]
+
+    if ref.shortcut is not None and changed(block.shortcut, ref.shortcut):
+        return "You changed the shortcut too: keep it as it is, so that the block computes its shortcut only."
+    bns = [m for m in block.body.modules() if isinstance(m, nn.BatchNorm2d)]
+    scale, shift = (not bool(t.count_nonzero()) for t in (bns[-1].weight, bns[-1].bias))
+    if scale and not shift:
+        return "The last BN's shift (its bias) is still added, whatever the BN is fed."
+    if shift and not scale:
+        return ("The last BN's scale (its weight) still multiplies the normalized map, and in eval mode the "
+                "running statistics keep that map away from 0.")
+    if changed(block.body, ref.body):
+        return ("The layers after the ones you changed still add something: a BN adds its shift whatever it "
+                "is fed. Silence the LAST layer with a shift.")
+    return "Your function changed nothing in the block's body."
+
+
+@register("08.silence_body", kind="prove")
+def _silence_body(fn):
+    for name, size, what in [("block7", (5, 6), "a middle-flow block"),
+                             ("block3", (8, 7), "an entry-flow block")]:
+        block = _scrambled_block(name, seed=len(name) + size[0])
+        ref = copy.deepcopy(block)
+        x = torch.randn(2, block.in_channels, *size, generator=torch.Generator().manual_seed(size[1]))
+        call = f"silence_body(Fig. 5's {name}, {what})"
+        got = attempt(fn, (block,), call, _SILENCE_NUDGE, fix=_SILENCE_FIX)
+        if not isinstance(got, nn.Module):
+            raise Mismatch(f"{call} returned {type(got).__name__}: return the block, its body silenced.",
+                           fix=_SILENCE_FIX)
+        for train in (True, False):  # batch statistics, then the running ones; on copies, which they move
+            with torch.no_grad():
+                out = attempt(copy.deepcopy(got).train(train), (x,),
+                              f"{call} run on an input of shape {tuple(x.shape)}", _SILENCE_NUDGE,
+                              fix=_SILENCE_FIX)
+                want = copy.deepcopy(ref.shortcut).train(train)(x)
+                off = (out - want).abs().max() if out.shape == want.shape else float("nan")
+            if not close(off, 0.0, 1e-5):
+                mode = "training" if train else "eval"
+                raise Mismatch(f"{call}: in {mode} mode the block does not compute its shortcut alone "
+                               f"(largest difference {float(off):.3g}). {_silence_hint(got, ref)}",
+                               fix=_SILENCE_FIX)
 
 
 def _pooled(n, stem=lambda n: (n - 3) // 2 + 1 - 2, halve=lambda s: -(-s // 2), pools=4):

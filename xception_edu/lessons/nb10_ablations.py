@@ -15,10 +15,8 @@ import statistics
 from dataclasses import dataclass
 
 import ipywidgets as W
-import torch.nn as nn
 
-from .. import counting
-from ..exercises import check, register
+from ..exercises import Mismatch, attempt, check, register
 from ..experiments import ablations
 from ..experiments.ablations import summarize
 from ..experiments.summary import band_verdict
@@ -27,8 +25,9 @@ from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "COMPARISONS", "Verdict", "check", "epoch_summary", "format_verdicts", "plot_curves", "plot_spectrum",
-    "printed_verdicts", "results_explorer", "results_view", "stated_verdicts", "verdict_sentence", "verdicts",
+    "CLAIMS", "COMPARISONS", "Verdict", "check", "epoch_summary", "format_verdicts", "plot_curves",
+    "plot_spectrum", "printed_verdicts", "results_explorer", "results_view", "stated_verdicts",
+    "verdict_sentence", "verdicts",
 ]
 
 
@@ -285,22 +284,75 @@ def printed_verdicts(text: str) -> dict[str, str]:
 # --- exercise checks --------------------------------------------------------------------------------------
 
 
-@register("10.group_params", kind="formula")
-def _group_params(fn):
-    closed_form(
-        "group_params", fn, [(8, 8, 3), (8, 1, 3), (32, 4, 3), (184, 8, 3), (16, 2, 5), (12, 3, 1)],
-        lambda c, g, k: counting.count_params(nn.Conv2d(c, c, k, groups=g, bias=False)), [
-            Mistake(lambda c, g, k: k * k * c * c, "That ignores the groups: each group's filters see only "
-                    "the c/g channels of their own group."),
-            Mistake(lambda c, g, k: k * k * c * g, "Each of the g groups maps c/g channels to c/g channels: "
-                    "count one group's weights first."),
-            Mistake(lambda c, g, k: k * k * c * c // (g * g), "That is ONE group: multiply by the g groups."),
-            Mistake(lambda c, g, k: k * k * c * c // (g * g * g),
-                    "You divided by g once too often: g groups, "
-                    "each mapping c/g channels to c/g."),
-            Mistake(lambda c, g, k: k * c * c // g, "A k x k filter has k*k weights, not k."),
-        ], nudge="Count one group first (c/g channels in, c/g out, k x k filters), then multiply by g.",
-        fix="group_params = g * (c // g) * (c // g) * k * k.")
+CLAIMS = {
+    "first ahead": "on this problem and budget, every seed of the first configuration ends above every seed "
+                   "of the second",
+    "second ahead": "on this problem and budget, every seed of the second configuration ends above every "
+                    "seed of the first",
+    "equal": "the two configurations are equally good",
+    "imagenet": "the same ordering holds for the full Xception on ImageNet (Figs 9 and 10)",
+    "why": "the difference comes from the mechanism the paper proposes (e.g. information lost by a ReLU in "
+           "1-channel-deep feature spaces)",
+    "any budget": "the ordering holds at every width, depth and training length",
+}
+"""What a table of seeds of this notebook's CPU grid might be taken to show: key -> claim (10.supported)."""
+
+_NEVER = {
+    "imagenet": "No run here can support 'imagenet': a 0.16 M-parameter model trained for 3 epochs on 160 "
+                "synthetic images says nothing about the full model on ImageNet.",
+    "why": "Accuracies say which model ends higher, not why: 'why' needs a measurement of the mechanism "
+           "itself (the information lost), and no accuracy is one.",
+    "any budget": "One width, one depth, one training length: nothing in this grid varies them, so "
+                  "'any budget' is not tested.",
+}
+_SUPPORTED_CASES = [  # separated, reversed, overlapping with a higher mean, touching ends, level
+    ((0.46, 0.50, 0.54), (0.29, 0.33, 0.38)), ((0.30, 0.35, 0.32), (0.40, 0.45, 0.41)),
+    ((0.40, 0.52, 0.60), (0.35, 0.42, 0.45)), ((0.45, 0.55, 0.50), (0.40, 0.45, 0.42)),
+    ((0.50, 0.50, 0.50), (0.50, 0.50, 0.50)),
+]
+_SUPPORTED_FIX = ("return {'first ahead'} when every seed of the first is above every seed of the second, "
+                  "{'second ahead'} the other way round, and an empty set otherwise (ranges that overlap or "
+                  "touch); 'equal', 'imagenet', 'why' and 'any budget' are never supported")
+
+
+def _supported_hint(first, second, got: set, want: set) -> str:
+    """The mistake an answer of ``supported(first, second)`` makes, in words: a claim no such run
+    supports, an equality read into an overlap, means instead of seeds, touching ends, a missed side."""
+    for key in sorted(got & set(_NEVER)):
+        return _NEVER[key]
+    if "equal" in got:
+        return ("Overlapping seed ranges do not show that the two are equal, only that these seeds cannot "
+                "rank them.")
+    touching = min(first) == max(second) or min(second) == max(first)
+    if got - want and touching:
+        return "The ranges touch: a re-run with other seeds could swap them, so touching ends are no verdict."
+    if got - want and not want:
+        return "Compare every seed, not the means: the seed ranges overlap, so no ordering is supported."
+    side = "first" if "first ahead" in want else "second"
+    return (f"Every seed of the {side} configuration ends above every seed of the other: that ordering IS "
+            "supported, on this problem and budget.")
+
+
+@register("10.supported", kind="interpret")
+def _supported(fn):
+    for first, second in _SUPPORTED_CASES:
+        call = f"supported({list(first)}, {list(second)})"
+        got = attempt(fn, (list(first), list(second)), call, "Return a set of keys of lesson.CLAIMS.",
+                      fix=_SUPPORTED_FIX)
+        if got is None:
+            raise Mismatch(f"{call} returned None: did you forget `return`?", fix=_SUPPORTED_FIX)
+        if isinstance(got, str) or not all(isinstance(k, str) for k in got):
+            raise Mismatch(f"{call} returned {got!r}: return a set of keys of lesson.CLAIMS, e.g. "
+                           "{'first ahead'} or set().", fix=_SUPPORTED_FIX)
+        unknown = sorted(set(got) - set(CLAIMS))
+        if unknown:
+            raise Mismatch(f"{call} returned the unknown key(s) {unknown}: the keys are {sorted(CLAIMS)}.",
+                           fix=_SUPPORTED_FIX)
+        verdict = band_verdict(first, second)
+        want = {"agrees": {"first ahead"}, "disagrees": {"second ahead"}}.get(verdict, set())
+        if set(got) != want:
+            raise Mismatch(f"{call} returned {sorted(got)}, expected {sorted(want)}. "
+                           f"{_supported_hint(first, second, set(got), want)}", fix=_SUPPORTED_FIX)
 
 
 @register("10.mean_std", kind="formula")
