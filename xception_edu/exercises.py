@@ -146,7 +146,7 @@ def check(exercise_id: str, answer, quiet: bool = False) -> Result:
     except Mismatch as e:
         _FAILURES[exercise_id] = tries = _FAILURES.get(exercise_id, 0) + 1
         if hints() == "nudge":  # grading: the nudge alone, and no fix promised
-            more = " (Still stuck? Reread the task and the figure it cites.)" if tries > 1 else ""
+            more = " (Still stuck? Reread the task and the section above it.)" if tries > 1 else ""
         else:
             more = "" if e.fix is None else f" The fix: {e.fix}" if tries > 1 else \
                 " (Still stuck? Run the check again: a second miss names the exact fix.)"
