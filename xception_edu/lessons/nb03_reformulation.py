@@ -120,14 +120,15 @@ _DENSE_FIX = ("dense = torch.zeros(cout, cin, k, k); for group i, "
               "dense[i * step:(i + 1) * step, i * cin_g:(i + 1) * cin_g] = weight[i * step:(i + 1) * step], "
               "with step = cout // groups and cin_g = weight.shape[1]")
 
+_RUN_WIDTHS = ("Here cin is not cout: an input run is cin // groups channels wide (weight.shape[1]), an "
+               "output run cout // groups.")
+
 # (cin, cout, groups, k, why a crash here is likely)
 _DENSE_CASES = [
     (6, 6, 3, 3, "Cut the cout filters into `groups` runs; run i goes to the rows of run i and the columns "
      "of input run i."),
-    (4, 8, 2, 3, "Here cin is not cout: an input run is cin // groups channels wide (weight.shape[1]), an "
-     "output run cout // groups."),
-    (6, 3, 3, 1, "Here cin is not cout: an input run is cin // groups channels wide (weight.shape[1]), an "
-     "output run cout // groups."),
+    (4, 8, 2, 3, _RUN_WIDTHS),
+    (6, 3, 3, 1, _RUN_WIDTHS),
     (4, 4, 1, 3, "One group: the dense weight is the weight itself."),
     (5, 5, 5, 3, "Five groups of one channel: a depthwise conv."),
 ]

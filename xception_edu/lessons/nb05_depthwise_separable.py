@@ -213,14 +213,12 @@ def miniature_figure(runs: dict, smooth: int = 5):
 _AS_REGULAR_FIX = ("W = pointwise * depthwise.transpose(0, 1): (cout, cin, 1, 1) times (1, cin, k, k) "
                    "broadcasts to W[o, c] = p[o, c] * d_c")
 
+_INPUT_FILTER = ("Here cout is not cin: W[o, c] pairs the pointwise weight p[o, c] with d_c, the depthwise "
+                 "filter of the INPUT channel c.")
+
 # (cin, cout, k, why a crash here is likely)
-_AS_REGULAR_CASES = [
-    (4, 4, 3, "W has a k x k filter for every (output o, input c) pair."),
-    (3, 5, 3, "Here cout is not cin: W[o, c] pairs the pointwise weight p[o, c] with d_c, the depthwise "
-     "filter of the INPUT channel c."),
-    (6, 2, 5, "Here cout is not cin: W[o, c] pairs the pointwise weight p[o, c] with d_c, the depthwise "
-     "filter of the INPUT channel c."),
-]
+_AS_REGULAR_CASES = [(4, 4, 3, "W has a k x k filter for every (output o, input c) pair."),
+                     (3, 5, 3, _INPUT_FILTER), (6, 2, 5, _INPUT_FILTER)]
 
 
 def _as_regular_slips(depthwise, pointwise) -> dict[str, torch.Tensor]:
