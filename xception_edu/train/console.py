@@ -1,7 +1,7 @@
 """What a run prints, and how. Printing must not stop a run: a reader that went away (``... | head -1``, a
 closed terminal) or a console that cannot show a character of a path (an ASCII console, a non-ASCII
-checkpoint folder) costs the printing, never the training. The checkpoints and ``history.json`` keep
-everything the lines said. And an error is one line, saying which process of a torchrun it comes from.
+checkpoint folder) costs the printing, never the training (a checkpoint folder's ``history.json`` keeps
+the numbers the lines showed). And an error is one line, saying which process of a torchrun it comes from.
 """
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ class Tolerant(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
+
+    def fileno(self) -> int:  # for a library that writes to the descriptor itself
+        if self.stream is None:
+            raise io.UnsupportedOperation("the output was closed")
+        return self.stream.fileno()
 
     def write(self, text: str) -> int:
         if self.stream is None:
