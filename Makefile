@@ -37,13 +37,15 @@ lab: $(VENV)/.installed-lab
 	  --LabApp.app_settings_dir=$(CURDIR)/lab-settings $(ROOT_FLAG) $(LAB_ARGS)
 
 # ruff (configured in pyproject.toml) first, then pytest over the package tests and nbval (strict: stored
-# outputs must match) over every notebook.
+# outputs must match) over every notebook, one process per core (pytest-xdist); --dist loadfile keeps a
+# file's tests together: a notebook's cells run in order in one kernel, a module's fixture is built once.
+XDIST ?= -n auto --dist loadfile
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check xception_edu tests tools
-	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(XDIST) $(PYTEST_ARGS)
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
-# storing outputs and widget state (nbconvert keeps the folding metadata).
+# storing outputs and widget state (each exercise: its task, its stub, its worked solution hidden).
 notebooks: $(VENV)/.installed-test
 	$(BIN)/python -m tools.course.folding notebooks/[0-9]*.ipynb
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \

@@ -108,8 +108,8 @@ def solution_markdown(source: str) -> str:
     exercise_id, _ = task_of(source)
     if "```" in source:
         raise ValueError(f"exercise {exercise_id}: its cell holds ``` and would break the solution's fence")
-    return (f"<details><summary>{SOLUTION_SUMMARY} of {exercise_id} (open it once you have tried)</summary>\n\n```python\n{source.strip()}\n"
-            "```\n\n</details>")
+    summary = f"{SOLUTION_SUMMARY} of {exercise_id} (open it once you have tried)"
+    return f"<details><summary>{summary}</summary>\n\n```python\n{source.strip()}\n```\n\n</details>"
 
 
 def solution_of(cell) -> str | None:
