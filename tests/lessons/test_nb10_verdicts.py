@@ -14,6 +14,32 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "10_ablations_and_spectrum.ipynb"
 
 
+_STATED = re.compile(r"Verdict on (?P<comparison>[^:*\n]+? > [^:*\n]+?): \*\*(?P<verdict>agrees|disagrees|"
+                     r"cannot say)\*\*")
+_PRINTED = re.compile(r"^(?P<comparison>[^:\n]+? > [^:\n]+?): (?P<verdict>agrees|disagrees|cannot say) \(",
+                      re.M)
+
+
+def stated_verdicts(notebook) -> dict[str, str]:
+    """What a notebook's text says: every "Verdict on <better> > <worse>: **<verdict>**" of its markdown
+    cells (line breaks read as spaces), as {comparison: verdict}; a comparison stated twice must be stated
+    the same way."""
+    cells = json.loads(pathlib.Path(notebook).read_text())["cells"]
+    stated: dict[str, str] = {}
+    for c in cells:
+        if c["cell_type"] == "markdown":
+            for m in _STATED.finditer(" ".join("".join(c["source"]).split())):  # a marker may wrap
+                if stated.setdefault(m["comparison"], m["verdict"]) != m["verdict"]:
+                    raise ValueError(f"{notebook}: the text states {m['comparison']!r} as both "
+                                     f"{stated[m['comparison']]!r} and {m['verdict']!r}")
+    return stated
+
+
+def printed_verdicts(text: str) -> dict[str, str]:
+    """The verdict table that ``format_verdicts`` printed, read back from a cell's output."""
+    return {m["comparison"]: m["verdict"] for m in _PRINTED.finditer(text)}
+
+
 def runs(config, *accuracies):
     return [{"config": config, "seed": s, "final_val_acc": a} for s, a in enumerate(accuracies)]
 
@@ -53,7 +79,7 @@ def test_sentences_give_the_ranges_and_read_back():
     assert lines[1].startswith("no activation > ELU: disagrees (every seed of ELU (0.400-0.500) above every "
                                "seed of no activation (0.200-0.300)")
     assert "the seed ranges 0.400-0.500 and 0.500-0.500 overlap or touch" in lines[2]  # touching
-    assert nb10.printed_verdicts("some log line\n" + "\n".join(lines)) == {
+    assert printed_verdicts("some log line\n" + "\n".join(lines)) == {
         v.comparison: v.verdict for v in found}
 
 
@@ -76,14 +102,14 @@ def test_stated_verdicts_are_read_from_the_markdown(tmp_path):
     path = _notebook(tmp_path, "So: Verdict on residual > no residual: **agrees**. And more.",
                      "Verdict on depthwise (g=C) > g=8: **cannot say**, and again: Verdict on\n"
                      "residual > no residual:\n**agrees**.")  # a marker may wrap across lines
-    assert nb10.stated_verdicts(path) == {"residual > no residual": "agrees",
+    assert stated_verdicts(path) == {"residual > no residual": "agrees",
                                           "depthwise (g=C) > g=8": "cannot say"}
 
 
 def test_a_comparison_stated_two_ways_is_refused(tmp_path):
     path = _notebook(tmp_path, "Verdict on ELU > ReLU: **agrees**.", "Verdict on ELU > ReLU: **cannot say**.")
     with pytest.raises(ValueError, match="'ELU > ReLU' as both 'agrees' and 'cannot say'"):
-        nb10.stated_verdicts(path)
+        stated_verdicts(path)
 
 
 # --- the stored notebook: its text says what its stored run printed ----------------------------------------
@@ -100,8 +126,8 @@ _SUMMARY = re.compile(r"^\s*(?P<config>\S.*?)\s+[\d,]+\s+\d+\s+\d\.\d{3} ± \d\.
 def test_the_text_states_the_stored_runs_verdicts():
     nb = json.loads(NOTEBOOK.read_text())
     out = _outputs(nb)
-    printed = nb10.printed_verdicts(out)
-    stated = nb10.stated_verdicts(NOTEBOOK)
+    printed = printed_verdicts(out)
+    stated = stated_verdicts(NOTEBOOK)
     assert set(printed) == {f"{b} > {w}" for b, w, _ in nb10.COMPARISONS}
     assert stated == printed
     # ... and the printed verdicts are the bands rule on the stored summary tables (min and max per config).

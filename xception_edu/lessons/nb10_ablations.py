@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import functools
 import html
-import json
-import pathlib
-import re
 import statistics
 from dataclasses import dataclass
 
@@ -26,8 +23,7 @@ from .checking import Mistake, closed_form
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "CLAIMS", "COMPARISONS", "Verdict", "check", "epoch_summary", "format_verdicts", "plot_curves",
-    "plot_spectrum", "printed_verdicts", "results_explorer", "results_view", "stated_verdicts",
-    "verdict_sentence", "verdicts",
+    "plot_spectrum", "results_explorer", "results_view", "verdict_sentence", "verdicts",
 ]
 
 
@@ -255,30 +251,6 @@ def format_verdicts(found: list[Verdict]) -> str:
     return "\n".join(verdict_sentence(v) for v in found)
 
 
-_STATED = re.compile(r"Verdict on (?P<comparison>[^:*\n]+? > [^:*\n]+?): \*\*(?P<verdict>agrees|disagrees|"
-                     r"cannot say)\*\*")
-_PRINTED = re.compile(r"^(?P<comparison>[^:\n]+? > [^:\n]+?): (?P<verdict>agrees|disagrees|cannot say) \(",
-                      re.M)
-
-
-def stated_verdicts(notebook) -> dict[str, str]:
-    """What the notebook's text says: every "Verdict on <better> > <worse>: **<verdict>**" of its markdown
-    cells (line breaks read as spaces), as {comparison: verdict}; a comparison stated twice must be stated
-    the same way."""
-    cells = json.loads(pathlib.Path(notebook).read_text())["cells"]
-    stated: dict[str, str] = {}
-    for c in cells:
-        if c["cell_type"] == "markdown":
-            for m in _STATED.finditer(" ".join("".join(c["source"]).split())):  # a marker may wrap
-                if stated.setdefault(m["comparison"], m["verdict"]) != m["verdict"]:
-                    raise ValueError(f"{notebook}: the text states {m['comparison']!r} as both "
-                                     f"{stated[m['comparison']]!r} and {m['verdict']!r}")
-    return stated
-
-
-def printed_verdicts(text: str) -> dict[str, str]:
-    """The verdict table that ``format_verdicts`` printed, read back from a cell's output."""
-    return {m["comparison"]: m["verdict"] for m in _PRINTED.finditer(text)}
 
 
 # --- exercise checks --------------------------------------------------------------------------------------
