@@ -40,11 +40,20 @@ RIGHT = {
         (lambda m: [torch.cat([t[0].weight for t in m.branches]).detach(),
                     torch.cat([t[2].weight for t in m.branches]).detach()], "a list, not a tuple"),
     ],
+    "04.macs_speedup": [
+        (lambda cin, c, k, g: xe.SpectrumConv(cin, c, k, groups=1).counts(1, 1).macs /
+         xe.SpectrumConv(cin, c, k, groups=g).counts(1, 1).macs, "counted on the package's modules"),
+    ],
     "07.channels_last_strides": [
         (lambda n, c, h, w: torch.empty(n, c, h, w).to(memory_format=torch.channels_last).stride(),
          "torch's own strides of a channels_last tensor"),
     ],
     "08.silence_body": [(silenced_copy, "a silenced copy, zeroed with nn.init")],
+    "10.supported": [
+        (lambda a, b: [{"agrees": "first ahead", "disagrees": "second ahead"}[v]] if (
+            v := xe.experiments.summary.band_verdict(a, b)) != "cannot say" else [],
+         "a list, from the package's band_verdict"),
+    ],
     "10.mean_std": [
         (lambda v: (statistics.mean(v), statistics.stdev(v)), "the statistics module the cell imports"),
         (lambda v: (float(torch.tensor(v).mean()), float(torch.tensor(v).std())), "torch's std() (n - 1), "
