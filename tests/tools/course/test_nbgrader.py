@@ -36,10 +36,11 @@ nbgrader_api = pytest.importorskip("nbgrader.api")  # a test dependency (pyproje
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
-# 02 has all four kinds of graded cell (tower_params: a checked function with hidden tests;
+# 02 has all four kinds of graded cell (simplified_params: a checked function with hidden tests;
 # build_simplified: a module built from torch.nn; nine written answers); 00 is the first a class hands in.
 GRADED = ("00_start_here", "02_inception_module")
-WRONG = ("02_inception_module", "02.tower_params", "return k * k * w * w  # the k x k conv only")
+WRONG = ("02_inception_module", "02.simplified_params",
+         "return towers * (cin * cout + k * k * cout * cout)  # each tower as wide as the module")
 
 
 def _nbgrader(*args, cwd):
