@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import ipywidgets as W
 import torch
+import torch.nn as nn
 
 from .. import counting
 from .._validate import positive_int
@@ -50,8 +51,9 @@ class Step:
 
 def argument_steps(channels: int = 192) -> list[Step]:
     """Sec. 1.1 -> Sec. 3 step by step, every operator from ``channels`` to ``channels`` channels with 3x3
-    kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), counted by ``counting``; the last step
-    is the whole network of Fig. 5 (1000 classes), counted on the meta device."""
+    kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), all five counted alike: their conv
+    weights only (Fig. 1's module also carries BN, which Figs 2-4 and the separable conv do not); the last
+    step is the whole network of Fig. 5 (1000 classes, every parameter), counted on the meta device."""
     c = channels
     with torch.device("meta"):
         ops = [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
@@ -65,7 +67,8 @@ def argument_steps(channels: int = 192) -> list[Step]:
         ("Sec. 1.2", "depthwise separable: 3x3 per channel, THEN 1x1, no ReLU between"),
         ("Fig. 5", "Xception: separable convs with residuals, entry / middle (x8) / exit flow"),
     ]
-    params = [counting.count_params(m) for m in ops] + [network]
+    params = [sum(counting.count_params(conv) for conv in m.modules() if isinstance(conv, nn.Conv2d))
+              for m in ops] + [network]
     return [Step(f, claim, p) for (f, claim), p in zip(claims, params)]
 
 
