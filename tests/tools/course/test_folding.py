@@ -99,7 +99,7 @@ def test_a_hand_written_answers_block_gets_the_one_summary_and_leaves_the_studen
     folded = folding.fold(nb)
     summary = f"<details><summary>{folding.SUMMARY}</summary>"
     assert folded.cells[0].source == f"Q?\n\n{summary}\n\nYes.\n\n</details>"
-    assert editions.student(folded).cells[0].source == "Q?"
+    assert editions.student(folded, hint_mode="fix").cells[0].source == "Q?"
 
 
 def test_a_stale_task_cell_is_rewritten_from_the_exercise_header():
@@ -110,7 +110,7 @@ def test_a_stale_task_cell_is_rewritten_from_the_exercise_header():
 
 
 def test_the_student_edition_has_the_stub_and_no_solution_nor_answers():
-    student = editions.student(folding.fold(_toy()))
+    student = editions.student(folding.fold(_toy()), hint_mode="fix")
     md, _, task, exercise = student.cells
     assert "jupyter" not in exercise.metadata and exercises.BEGIN not in exercise.source
     assert exercise.source == exercises.strip_solution(EXERCISE)
