@@ -97,3 +97,20 @@ def test_the_figure_titles_carry_the_error_and_every_font_is_at_least_10_pt():
              [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
              if t.get_text()]
     assert sizes and min(sizes) >= 10
+
+
+def test_the_figure_draws_the_weight_its_best_approximation_and_their_singular_values():
+    import matplotlib
+    matplotlib.use("Agg")
+    weight = torch.stack(list(demo_kernels().values()))
+    d, p, _ = sl.best_separable(weight)
+    fig = sl.limits_figure(weight)
+    for ax, w in ((fig.axes[0], weight), (fig.axes[1], sl.separable_weight(d, p))):
+        drawn = torch.as_tensor(ax.images[0].get_array().filled(float("nan")), dtype=torch.float32)
+        for o in range(4):
+            for c in range(3):  # kernel (o, c) sits at row block o, column block c, one-pixel gaps
+                torch.testing.assert_close(drawn[o * 4:o * 4 + 3, c * 4:c * 4 + 3], w[o, c].float())
+    heights = sorted(round(b.get_height(), 6) for b in fig.axes[2].patches)
+    m = weight.double().transpose(0, 1).reshape(3, 4, 9)
+    want = sorted(round(v, 6) for v in torch.linalg.svdvals(m).flatten().tolist())
+    assert heights == want
