@@ -60,3 +60,18 @@ def test_shift_correlation_check_accepts_numpy_and_names_each_mistake():
     assert "along the HEIGHT" in exercises.check("06.shift_correlation", vertical, quiet=True).message
     many = exercises.check("06.shift_correlation", lambda image, c, d: image[c], quiet=True)
     assert not many.passed and "return ONE number" in many.message
+
+
+def test_the_notebooks_correlation_length_line_never_prints_inf(capsys):
+    # The notebook's loop, run on a curve that stays above 0.5 and on one that falls within the curve.
+    import json
+    import pathlib
+
+    nb = json.loads((pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "06_correlations.ipynb")
+                    .read_text())
+    source = "".join(next(c for c in nb["cells"] if c.get("id") == "d05a3c92")["source"])
+    loop = source[source.index("for name, (d, curve)"):]
+    curves = {"flat": (range(17), torch.full((17,), 0.9)), "falls": (range(17), torch.linspace(1, 0, 17))}
+    exec(loop, {"curves": curves, "lesson": nb06})
+    out = capsys.readouterr().out
+    assert "inf" not in out and "not within 16 px" in out and "falls to 0.5 at: 8.0 px" in out

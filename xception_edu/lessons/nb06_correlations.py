@@ -27,14 +27,15 @@ from ..experiments.operators import TASKS, which_learns_what
 from ..experiments.pool import default_processes
 from .app import App
 from .checking import NOT_FINITE, close
+from .joint_task_depth import depth_table
 from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "autocorrelation", "channel_correlation", "CHANNEL_CORRELATIONS", "channel_factor_correlations", "check",
     "collect_maps", "correlation_explorer", "correlation_length", "correlation_numbers", "correlation_view",
-    "curves_figure", "default_processes", "KIND_NAMES", "KINDS", "photo_correlation_figure", "photo_regions",
-    "small_net", "synthetic_factors_figure", "TASKS", "which_learns_what",
+    "curves_figure", "default_processes", "depth_table", "KIND_NAMES", "KINDS", "photo_correlation_figure",
+    "photo_regions", "small_net", "synthetic_factors_figure", "TASKS", "which_learns_what",
 ]
 
 
