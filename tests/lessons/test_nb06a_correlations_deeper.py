@@ -145,3 +145,18 @@ def test_the_exercise_checks_name_the_mistake():
     assert right.passed
     flat = exercises.check("06a.rank1_kernel", lambda c, s: c[:, :, None] * s.flatten(1)[:, None], quiet=True)
     assert not flat.passed and "shape (C_out, C_in, k, k)" in flat.message
+
+
+def test_the_notebook_names_the_colour_the_explorer_draws_random_kernels_in():
+    import json
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "06a_correlations_deeper.ipynb"
+    text = "".join(next(c for c in json.loads(path.read_text())["cells"]
+                        if c.get("id") == "kernel-explorer")["source"])
+    net, initial = _trained_pair()
+    html = nb06a.kernel_spectrum_view({"trained": net}, {"trained": initial}, "trained", "features.stage2.op")
+    drawn = re.search(r'fill="(#[0-9a-f]{6})">random kernels</text>', html)[1]  # its legend entry's colour
+    names = {"#5b3f8c": "purple", "#e66101": "orange", "#1b7837": "green", "#999999": "grey"}
+    said = re.search(r"The (\w+) curve", text)[1]
+    assert said == names[drawn]
