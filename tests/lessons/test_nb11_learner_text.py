@@ -52,3 +52,9 @@ def test_fig1_towers_without_a_3x3_are_as_many_as_the_text_says():
                   for t in towers)
     words = {1: "one of them", 2: "two of them"}
     assert f"{words[without]}, the 1x1 tower and the pooling tower, with no 3x3 at all" in _markdown()
+
+
+def test_elu_is_defined_where_the_learner_first_meets_it():
+    text = _markdown()
+    first = text.index("ELU")
+    assert "exponential linear unit" in text[first:first + 200]
