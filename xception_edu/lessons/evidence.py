@@ -155,7 +155,7 @@ CAVEATS = (
     ('Sec. 4.2: the optimization configuration, for both datasets, was "tuned for best performance with '
      'Inception V3"; no optimization hyperparameters were tuned for Xception',
      "so any advantage of tuning went to Inception V3; notebook 10 likewise trains every variant with one "
-     "recipe, tuned for none"),
+     "recipe"),
     ('Abstract and Sec. 4.5: ImageNet is the dataset "which Inception V3 was designed for"; the gain there '
      "is small, the gain on JFT large",
      f"Table 1: top-1 {TABLE1['Xception'][0]:.3f} against {TABLE1['Inception V3'][0]:.3f}; Table 2: MAP@100 "
