@@ -269,7 +269,8 @@ def test_on_epoch_end_is_called_after_each_history_row(tmp_path):
 
 def _curve(history):
     """What a run computes, per epoch (not how fast)."""
-    return [{k: r[k] for k in ("epoch", "step", "lr", "train_loss", "train_acc", "val_loss", "val_acc")}
+    return [{k: r[k] for k in ("epoch", "step", "lr", "train_loss", "train_acc", "val_loss", "val_acc",
+                               "val_top5")}
             for r in history]
 
 

@@ -43,13 +43,26 @@ def test_non_finite_names_each_bad_tensor_with_its_prefix():
 
 def test_history_row_divides_the_sums_and_the_line_shows_them():
     progress = {"sums": [6.0, 3.0, 4.0], "images": 40, "seconds": 8.0}
-    row = history.row(1.5, 12, 0.01, progress, 0.25, 0.75)
+    row = history.row(1.5, 12, 0.01, progress, 0.25, 0.75, 0.875)
     assert row == {"epoch": 1.5, "step": 12, "lr": 0.01, "train_loss": 1.5, "train_acc": 0.75,
-                   "val_loss": 0.25, "val_acc": 0.75, "images_per_s": 5.0, "seconds": 8.0}
+                   "val_loss": 0.25, "val_acc": 0.75, "val_top5": 0.875, "images_per_s": 5.0, "seconds": 8.0}
     assert tuple(row) == history.FIELDS
-    assert history.line(row) == "epoch 1.5: train loss 1.500 acc 0.750 | val loss 0.250 acc 0.750 | 5 img/s"
+    assert history.line(row) == ("epoch 1.5: train loss 1.500 acc 0.750 | val loss 0.250 acc 0.750 "
+                                 "top-5 0.875 | 5 img/s")
+    no_top5 = history.row(1.5, 12, 0.01, progress, 0.25, 0.75)  # 5 classes or fewer
+    assert history.line(no_top5).endswith("| val loss 0.250 acc 0.750 | 5 img/s")
     no_val = history.row(2, 16, 0.01, progress, None, None)
     assert history.line(no_val) == "epoch 2: train loss 1.500 acc 0.750 | 5 img/s"
+
+
+def test_a_row_of_an_older_run_without_top5_is_still_printed_and_saved(tmp_path):
+    progress = {"sums": [6.0, 3.0, 4.0], "images": 40, "seconds": 8.0}
+    old = {k: v for k, v in history.row(1, 12, 0.01, progress, 0.25, 0.75).items() if k != "val_top5"}
+    assert history.line(old).endswith("acc 0.750 | 5 img/s")
+    history.save([old], tmp_path)
+    header, values = (tmp_path / "history.csv").read_text().splitlines()
+    assert header.split(",") == list(history.FIELDS)
+    assert values.split(",")[history.FIELDS.index("val_top5")] == ""
 
 
 @pytest.mark.parametrize("steps", [1, 100, 200, 400, 4000, 200_000, 10**7])

@@ -32,6 +32,7 @@ from . import checkpoint, distributed, guard, resume, stop
 from . import history as history_io
 from .config import TrainConfig, recipe
 from .device_data import device_batches, on_device
+from .evaluate import topk_correct
 from .sampler import EpochSampler, SeededSamples
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
@@ -263,10 +264,10 @@ class Trainer:
             self.scheduler.step()
             self.epoch, self.step_in_epoch = self.epoch + 1, 0
         # evaluate with the weight average, and add the history row
-        val_loss, val_acc = self.evaluate() if self.val_set is not None else (None, None)
+        val = self.scores() if self.val_set is not None else {"loss": None, "top1": None, "top5": None}
         epoch = self.epoch if epoch_done else self.epoch + self.step_in_epoch / steps_per_epoch
         self.history.append(history_io.row(epoch, self.global_step, self.optimizer.param_groups[0]["lr"],
-                                           progress, val_loss, val_acc))
+                                           progress, val["loss"], val["top1"], val["top5"]))
         if ctx.is_main:
             (tqdm.write if self.cfg.progress else print)(history_io.line(self.history[-1]))
             if self.dir is not None:
@@ -341,10 +342,16 @@ class Trainer:
         distributed.average_bn_statistics(self.ema.module, self.ctx)
         self._ema_bn_fresh = True
 
-    @torch.no_grad()
     def evaluate(self, dataset: Dataset | None = None, use_ema: bool = True) -> tuple[float, float]:
-        """Loss and accuracy on ``dataset`` (default: the validation set), with the weight average
-        when there is one, as the paper evaluates. Sharded over ranks, then summed."""
+        """Loss and (top-1) accuracy on ``dataset``: ``scores`` without top-5."""
+        s = self.scores(dataset, use_ema)
+        return s["loss"], s["top1"]
+
+    @torch.no_grad()
+    def scores(self, dataset: Dataset | None = None, use_ema: bool = True) -> dict:
+        """Loss, top-1 and top-5 accuracy on ``dataset`` (default: the validation set), with the weight
+        average when there is one, as the paper evaluates (Table 1 reports both accuracies). Top-5 is None
+        with 5 classes or fewer (every answer would count). Sharded over ranks, then summed."""
         dataset = self.val_set if dataset is None else dataset
         if use_ema and self.ema is not None:
             self.refresh_ema_bn()
@@ -359,23 +366,26 @@ class Trainer:
             dataset = on_device(dataset, ctx.device)
         loader = self._loader(dataset, indices=idx)
         dtype = autocast_dtype(self.precision)
-        sums = _sums(0.0, 0.0, 0.0, device=ctx.device)
+        sums, classes = _sums(0.0, 0.0, 0.0, 0.0, device=ctx.device), 0
         for x, y in loader:
             x = x.to(ctx.device, memory_format=self.memory_format)
             y = y.to(ctx.device)
             with torch.autocast(ctx.device.type, dtype=dtype, enabled=dtype is not None):
                 logits = model(x)
-            sums += _sums(F.cross_entropy(logits.float(), y, reduction="sum"), (logits.argmax(1) == y).sum(),
-                          y.numel(), device=ctx.device)
+            top1, top5 = topk_correct(logits, y).sum(dim=1)
+            sums += _sums(F.cross_entropy(logits.float(), y, reduction="sum"), top1, top5, y.numel(),
+                          device=ctx.device)
+            classes = logits.shape[1]
         model.train(was_training)
-        loss_sum, correct, n = distributed.all_sum(sums.tolist(), ctx)
-        return loss_sum / max(n, 1), correct / max(n, 1)
+        loss_sum, top1, top5, n = distributed.all_sum(sums.tolist(), ctx)
+        return {"loss": loss_sum / max(n, 1), "top1": top1 / max(n, 1),
+                "top5": top5 / max(n, 1) if classes > 5 else None}
 
 
-def _sums(loss_sum, correct, n, device: torch.device) -> torch.Tensor:
-    """(loss x n, correct, n) as one float64 tensor on ``device``: added up there, read once per update."""
-    return torch.stack([torch.as_tensor(v, dtype=torch.float64, device=device)
-                        for v in (loss_sum, correct, n)])
+def _sums(*values, device: torch.device) -> torch.Tensor:
+    """Sums such as (loss x n, correct, n) as one float64 tensor on ``device``: added up there, read once
+    per update."""
+    return torch.stack([torch.as_tensor(v, dtype=torch.float64, device=device) for v in values])
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None,
