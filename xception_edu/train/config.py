@@ -6,6 +6,11 @@ The paper's: SGD with momentum 0.9, initial learning rate 0.045 decayed by 0.94 
 says nothing: its batch size is not stated, so 0.045 is taken as the rate for a global batch of 256 and
 scaled linearly with the global batch (lr = 0.045 x B/256, Goyal et al. 2017), which is what
 ``TrainConfig.learning_rate`` computes; nor is the decay of the average, so ``ema_decay`` = 0.9999 is ours.
+
+Weight decay falls on the convolution and classifier weights only, not on BN's scale and shift nor on
+biases (``TrainConfig.param_groups``). The paper gives the rate (1e-5), not which parameters it acts on;
+its training ran on TensorFlow with Inception V3's recipe, whose TF-slim code puts the L2 regularizer on
+conv and fully-connected kernels only; timm and nanoGPT leave every 1-D parameter undecayed too.
 """
 from __future__ import annotations
 
@@ -89,6 +94,14 @@ class TrainConfig:
         if self.resume and self.overwrite:
             raise ValueError("resume=True and overwrite=True contradict each other: continue the run in "
                              "checkpoint_dir, or replace it")
+
+    def param_groups(self, model) -> list[dict]:
+        """The optimizer's groups: conv and linear weights (2-D and up) at ``weight_decay``, BN's scale and
+        shift and every bias (1-D) at none (see the module docstring)."""
+        params = list(model.parameters())
+        groups = [{"params": [p for p in params if p.ndim > 1], "weight_decay": self.weight_decay},
+                  {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
+        return [g for g in groups if g["params"]]
 
     def learning_rate(self, world_size: int = 1) -> float:
         """The paper's 0.045 at a global batch of 256, scaled linearly with the global batch."""

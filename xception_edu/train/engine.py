@@ -94,8 +94,8 @@ class Trainer:
             net = DistributedDataParallel(net, device_ids=[dev.index] if dev.type == "cuda" else None)
         self.net = torch.compile(net) if cfg.compile else net
         self.lr = cfg.learning_rate(self.ctx.world_size)
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=self.lr, momentum=cfg.momentum,
-                                         weight_decay=cfg.weight_decay)
+        # weight decay on conv and linear weights only, not on BN or biases (config.py says why)
+        self.optimizer = torch.optim.SGD(cfg.param_groups(self.model), lr=self.lr, momentum=cfg.momentum)
         self.scheduler = StepLR(self.optimizer, step_size=cfg.decay_every, gamma=cfg.lr_decay)
         self.scaler = torch.amp.GradScaler(dev.type, enabled=self.precision == "fp16")
         if cfg.data_on_device:  # no loader at all: what a throughput measurement wants
