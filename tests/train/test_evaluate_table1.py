@@ -15,6 +15,7 @@ from xception_edu.data import real
 from xception_edu.model import Xception, pretrained
 from xception_edu.train import engine
 from xception_edu.train import evaluate as ev
+from xception_edu.train.topk import topk_correct
 
 pytestmark = pytest.mark.filterwarnings("ignore:Training on the CPU")
 
@@ -31,7 +32,7 @@ def hand_topk(logits, targets, k):
 def test_topk_on_fixed_logits_matches_the_hand_count():
     logits = torch.tensor([[6.0, 5, 4, 3, 2, 1]] * 3 + [[1.0, 2, 3, 4, 5, 6]])
     targets = torch.tensor([0, 4, 5, 5])  # ranks 1, 5, 6, 1
-    top1, top5 = ev.topk_correct(logits, targets).tolist()
+    top1, top5 = topk_correct(logits, targets).tolist()
     assert top1 == [True, False, False, True]
     assert top5 == [True, True, False, True]
 
@@ -39,7 +40,7 @@ def test_topk_on_fixed_logits_matches_the_hand_count():
 def test_topk_on_random_logits_matches_sorting_by_hand():
     g = torch.Generator().manual_seed(0)
     logits, targets = torch.randn(200, 12, generator=g), torch.randint(0, 12, (200,), generator=g)
-    hits = ev.topk_correct(logits, targets, ks=(1, 3, 5))
+    hits = topk_correct(logits, targets, ks=(1, 3, 5))
     for row, k in zip(hits.tolist(), (1, 3, 5)):
         assert row == hand_topk(logits, targets, k)
 

@@ -32,8 +32,8 @@ from . import checkpoint, distributed, guard, resume, stop
 from . import history as history_io
 from .config import TrainConfig, recipe
 from .device_data import device_batches, on_device
-from .evaluate import topk_correct
 from .sampler import EpochSampler, SeededSamples
+from .topk import topk_correct
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
 # the bars are widgets, and a cleared one leaves an empty reference in the saved notebook, so they stay.

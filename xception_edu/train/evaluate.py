@@ -27,17 +27,9 @@ from ..data import real
 from ..model import XceptionConfig, pretrained
 from ..model.xception import Xception
 from . import checkpoint
+from .topk import TOP_K, topk_correct
 
 CROPS = ("keras", "timm")
-TOP_K = (1, 5)
-
-
-def topk_correct(logits: torch.Tensor, targets: torch.Tensor, ks=TOP_K) -> torch.Tensor:
-    """Per sample, whether its class is among the k highest logits, for each k: a (len(ks), N) bool
-    tensor. A k at or above the number of classes counts every sample right."""
-    top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices  # (N, max k), best first
-    hit = top == targets[:, None]
-    return torch.stack([hit[:, :k].any(dim=1) for k in ks])
 
 
 def eval_transform(image_size: int, crop: str = "keras"):
