@@ -110,7 +110,8 @@ def test_evaluate_command_on_a_generated_folder_matches_image_by_image(trained, 
     with torch.no_grad():
         logits = model(x)
     top1, top5 = hand_topk(logits, y, 1), hand_topk(logits, y, 5)
-    assert printed[0].endswith(f"{len(files)} images, 7 classes, single 71 px crop (keras)")
+    assert printed[0].endswith(f"{len(files)} images, 7 classes, single crop (keras: short side to 81 px "
+                               "(bilinear), centre 71 px crop, pixels to [-1, 1])")  # 71 / 0.875 = 81.1
     assert printed[1] == f"top-1 {sum(top1) / len(y):.4f}  top-5 {sum(top5) / len(y):.4f}"
     rows = list(csv.DictReader(out_csv.open()))
     assert [r["class"] for r in rows] == names
@@ -133,5 +134,7 @@ def test_the_timm_crop_is_the_pretrained_weights_preprocessing(tmp_path):
     image = real.load_rgb(str(next(tmp_path.glob("*/*.png"))))
     ours = ev.eval_transform(pretrained.INPUT_SIZE, "timm")(image)
     assert torch.equal(ours, pretrained.preprocess(image)[0])
+    assert ev.describe(299, "timm").startswith("timm: short side to 333 px (bicubic), centre 299 px crop")
+    assert ev.describe(299, "keras").startswith("keras: short side to 341 px (bilinear)")
     with pytest.raises(ValueError, match="crop='tf' is not one of"):
         ev.eval_transform(299, "tf")

@@ -383,8 +383,7 @@ class Trainer:
 
 
 def _sums(*values, device: torch.device) -> torch.Tensor:
-    """Sums such as (loss x n, correct, n) as one float64 tensor on ``device``: added up there, read once
-    per update."""
+    """Sums (loss x n, correct, ..., n) as one float64 tensor on ``device``: added there, read once."""
     return torch.stack([torch.as_tensor(v, dtype=torch.float64, device=device) for v in values])
 
 

@@ -32,6 +32,13 @@ from .topk import TOP_K, topk_correct
 CROPS = ("keras", "timm")
 
 
+def describe(image_size: int, crop: str) -> str:
+    """The preprocessing in words, e.g. 'keras: short side to 341 px (bilinear), centre 299 px crop, ...'."""
+    resize, how = ((int(image_size / real.EVAL_CROP), "bilinear") if crop == "keras"
+                   else (math.floor(image_size / pretrained.CROP_PCT), pretrained.INTERPOLATION))
+    return f"{crop}: short side to {resize} px ({how}), centre {image_size} px crop, pixels to [-1, 1]"
+
+
 def eval_transform(image_size: int, crop: str = "keras"):
     """The single-crop preprocessing named ``crop`` (see the module docstring)."""
     if crop not in CROPS:
@@ -146,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"{what} on {a.val_dir}: {result['images']} images, {len(dataset.classes)} classes, "
-          f"single {size} px crop ({a.crop})")
+          f"single crop ({describe(size, a.crop)})")
     print(f"top-1 {result['top1']:.4f}  top-5 {result['top5']:.4f}")
     if a.per_class_csv:
         write_per_class(result, dataset.classes, a.per_class_csv)
