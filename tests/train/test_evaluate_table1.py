@@ -85,13 +85,13 @@ def write_folder(root, classes=7, per_class=2):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A trainer's checkpoint of a tiny Xception for 7 classes at 71 px (one step), and its folder."""
+    """A trainer's checkpoint of a tiny Xception for 7 classes at 71 px (two steps)."""
     tmp = tmp_path_factory.mktemp("run")
     torch.manual_seed(0)
     model = Xception(num_classes=7, width=0.125, middle_repeats=0)
     data = TensorDataset(torch.randn(8, 3, 71, 71), torch.arange(8) % 7)
     data.identity = {"source": "folder", "image_size": 71}
-    engine.fit(model, data, None, cfg(tmp, epochs=1, batch_size=4, max_steps=1))
+    engine.fit(model, data, None, cfg(tmp, epochs=1, batch_size=4))  # 2 steps: the average differs
     return tmp / "last.pt"
 
 
@@ -138,3 +138,21 @@ def test_the_timm_crop_is_the_pretrained_weights_preprocessing(tmp_path):
     assert ev.describe(299, "keras").startswith("keras: short side to 341 px (bilinear)")
     with pytest.raises(ValueError, match="crop='tf' is not one of"):
         ev.eval_transform(299, "tf")
+
+
+def test_a_checkpoint_gives_its_weight_average_or_with_no_ema_its_weights(trained):
+    state = torch.load(trained, weights_only=True)
+    average, _ = ev.from_checkpoint(trained)
+    raw, _ = ev.from_checkpoint(trained, ema=False)
+    name = "head.fc.weight"
+    assert torch.equal(raw.state_dict()[name], state["model"][name])
+    assert torch.equal(average.state_dict()[name], state["ema"]["module." + name])
+    assert not torch.equal(state["ema"]["module." + name], state["model"][name])
+
+
+def test_imagenet_weights_missing_is_an_error_that_says_how_to_get_them(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    write_folder(tmp_path / "val", classes=2, per_class=1)
+    assert ev.main(["--weights", "imagenet", "--val-dir", str(tmp_path / "val"), "--no-progress"]) == 2
+    assert "To get them" in capsys.readouterr().err
