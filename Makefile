@@ -41,7 +41,7 @@ lab: $(VENV)/.installed-lab
 # file's tests together: a notebook's cells run in order in one kernel, a module's fixture is built once.
 XDIST ?= -n auto --dist loadfile
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check xception_edu tests tools
+	$(BIN)/ruff check xception_edu tests tools hubconf.py
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(XDIST) $(PYTEST_ARGS)
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
