@@ -197,7 +197,7 @@ def test_argument_figure_states_each_steps_parameters_by_the_closed_forms():
     ax = nb11.argument_figure(c).axes[0]
     counts = [int(m.group(1).replace(",", "")) for t in ax.texts
               if (m := re.match(r"([\d,]+)\n", t.get_text()))]
-    one, three = c * 48 + 2 * 48, 9 * 48 * 48 + 2 * 48  # Fig. 1: four towers of 48, BN after every conv
+    one, three = c * 48, 9 * 48 * 48  # Fig. 1: four towers of 48, conv weights only, as Figs 2-4 are counted
     fig1 = one + (one + three) + (one + 2 * three) + one
     fig2 = 3 * (c * 64 + 9 * 64 * 64)  # three towers of 1x1 -> 3x3, width 64, no BN
     assert counts == [fig1, fig2, fig2,  # Fig. 3 is Fig. 2 rewritten: the same parameters
