@@ -214,10 +214,9 @@ CASES = [
      str(nb03.REFORM_CHANNELS)),
     ("05_depthwise_separable.ipynb", "Order of the two steps: the same stack, bracketed two ways", "blocks",
      ("ArrowLeft",), lambda: nb05.regroup_view(3), lambda: nb05.regroup_view(2), "2"),
-    ("08_xception_architecture.ipynb", "Xception's size: depth, width and input", "middle blocks",
-     ("ArrowLeft",), lambda: nb08.architecture_view(8, 1.0, 299),
-     lambda: nb08.architecture_view(7, 1.0, 299), "7"),
 ]
+# Notebook 08 has two widgets: both are checked in one page (test_notebook_08s_widgets_in_the_browser), so its
+# "Run all" (a training step of Xception and Inception V3 at 299 px) runs once.
 
 # Notebooks with widgets that this test does not open, and why (each is tested without a browser).
 NOT_IN_BROWSER = {
@@ -290,9 +289,10 @@ def test_equal_budget_widget_in_the_browser(browser, lab):
             assert lp.readout(app, "budget") == f"{budget:,}"
 
 
-def test_fig5_widget_in_the_browser(browser, lab):
-    """Notebook 08's Fig. 5 widget: move the block selector, then the middle-repeats slider (which takes
-    block12 away); the view must be the package's, with the block's counts traced on the real block."""
+def test_notebook_08s_widgets_in_the_browser(browser, lab):
+    """Notebook 08, one "Run all" for its two widgets. The size widget: one fewer middle block. The Fig. 5
+    widget: move the block selector, then the middle-repeats slider (which takes block12 away); the view
+    must be the package's, with the block's counts traced on the real block."""
     from playwright.sync_api import expect
 
     from xception_edu.model import Xception
@@ -301,6 +301,11 @@ def test_fig5_widget_in_the_browser(browser, lab):
     with notebook_page(browser, lab, name) as lp:
         lp.open(name)
         lp.run_all()
+        size = lp.widget("Xception's size: depth, width and input")
+        _expect_view(lp, size, nb08.architecture_view(8, 1.0, 299))
+        lp.move(size, "middle blocks", "ArrowLeft")
+        _expect_view(lp, size, nb08.architecture_view(7, 1.0, 299))
+        assert lp.readout(size, "middle blocks") == "7"
         app = lp.widget("Fig. 5, drawn from the model")
         for slider, keys, repeats, block in (("block", (), 8, "block4"),
                                              ("block", ("ArrowRight",), 8, "block5"),
@@ -325,5 +330,5 @@ def test_the_notebooks_in_this_test_are_all_the_widget_notebooks():
     with_widgets = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")
                     if "App(" in lessons[p.name.split("_", 1)[0]]}  # its lesson module builds a widget app
     covered = {c[0] for c in CASES} | {"04_extreme_inception.ipynb", "07_parameter_savings.ipynb",
-                                       "11_why_xception_works.ipynb"}
+                                       "08_xception_architecture.ipynb", "11_why_xception_works.ipynb"}
     assert with_widgets - set(NOT_IN_BROWSER) == covered
