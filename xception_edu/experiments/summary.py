@@ -3,7 +3,9 @@ tables (its error bars over seeds for Figs 9 and 10 at small scale; the paper's 
 curve)."""
 from __future__ import annotations
 
+import math
 import statistics
+from fractions import Fraction
 
 TABLE_FIELDS = ("config", "seed", "key", "groups", "params", "epochs", "steps", "final_train_loss",
                 "final_train_acc", "final_val_loss", "final_val_acc", "best_val_acc", "s_per_step", "seconds")
@@ -62,3 +64,13 @@ def band_verdict(better, worse) -> str:
     if min(worse) > max(better):
         return "disagrees"
     return "cannot say"
+
+
+def band_p_value(n: int, m: int) -> Fraction:
+    """The exact one-sided p of ``band_verdict``'s "agrees" as a permutation (rank) test of n seeds against
+    m: if both configurations were the same (all n + m values exchangeable, no ties), the chance that all n
+    of one land above all m of the other is 1 / C(n + m, n); 3 against 3 seeds: 1/20 = 0.05."""
+    for name, value in (("n", n), ("m", m)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"band_p_value needs {name} = a number of seeds >= 1, got {value!r}")
+    return Fraction(1, math.comb(n + m, n))

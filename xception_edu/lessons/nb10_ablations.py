@@ -16,14 +16,14 @@ import ipywidgets as W
 from ..exercises import Mismatch, attempt, check, register
 from ..experiments import ablations
 from ..experiments.ablations import summarize
-from ..experiments.summary import band_verdict
+from ..experiments.summary import band_p_value, band_verdict
 from .app import App, check_choices
 from .checking import Mistake, closed_form
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "CLAIMS", "COMPARISONS", "Verdict", "check", "epoch_summary", "format_verdicts", "plot_curves",
-    "plot_spectrum", "results_explorer", "results_view", "verdict_sentence", "verdicts",
+    "CLAIMS", "COMPARISONS", "Verdict", "band_p_value", "check", "epoch_summary", "format_verdicts",
+    "plot_curves", "plot_spectrum", "results_explorer", "results_view", "verdict_sentence", "verdicts",
 ]
 
 
