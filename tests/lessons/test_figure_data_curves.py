@@ -194,8 +194,8 @@ def test_plot_spectrum_draws_the_mean_and_sample_std_over_seeds_and_every_seed()
 
 def test_argument_figure_states_each_steps_parameters_by_the_closed_forms():
     c = 192
-    ax = nb11.argument_figure(c).axes[0]
-    counts = [int(m.group(1).replace(",", "")) for t in ax.texts
+    fig = nb11.argument_figure(c)
+    counts = [int(m.group(1).replace(",", "")) for ax in fig.axes for t in ax.texts
               if (m := re.match(r"([\d,]+)\n", t.get_text()))]
     one, three = c * 48, 9 * 48 * 48  # Fig. 1: four towers of 48, conv weights only, as Figs 2-4 are counted
     fig1 = one + (one + three) + (one + 2 * three) + one
@@ -204,5 +204,7 @@ def test_argument_figure_states_each_steps_parameters_by_the_closed_forms():
                       c * c + 9 * c,     # Fig. 4: 1x1, then one 3x3 per channel
                       9 * c + c * c,     # separable: the same two steps, the other way round
                       PAPER_PARAMS]      # Fig. 5, Table 3
-    assert f"(a regular 3x3 conv: {9 * c * c:,} parameters)" in ax.get_title()
-    assert len(ax.patches) == 6
+    assert f"(a regular 3x3 conv: {9 * c * c:,} parameters)" in fig._suptitle.get_text()
+    # one panel per step, in the paper's order, each titled by its figure
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes] == [
+        "Fig. 1", "Fig. 2", "Fig. 3", "Fig. 4", "Sec. 1.2", "Fig. 5"]

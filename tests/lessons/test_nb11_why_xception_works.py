@@ -173,9 +173,45 @@ def test_argument_figure_shows_every_count():
     import matplotlib.pyplot as plt
 
     fig = nb11.argument_figure(96)
-    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert all(f"{s.params:,}" in texts for s in nb11.argument_steps(96))
+    # readable: no text in the figure below 10 pt
+    sizes = [t.get_fontsize() for ax in fig.axes for t in [*ax.texts, ax.title]]
+    sizes.append(fig._suptitle.get_fontsize())
+    assert min(sizes) >= 10
     plt.close(fig)
+
+
+def test_argument_panels_draw_each_operator_in_the_papers_order_of_steps():
+    c = 192
+    kinds = [[[kind for kind, _ in col] for col in p.columns] for p in nb11.argument_panels(c)]
+    # Fig. 1: 1x1; 1x1 -> 3x3; 1x1 -> 3x3 -> 3x3; pool -> 1x1. Fig. 2: three towers 1x1 -> 3x3
+    assert kinds[0] == [["1x1"], ["1x1", "kxk"], ["1x1", "kxk", "kxk"], ["pool", "1x1"]]
+    assert kinds[1] == [["1x1", "kxk"]] * 3
+    # Figs 3-4: the 1x1 first; the separable conv (Sec. 1.2): the spatial step first
+    assert kinds[2] == kinds[3] == [["1x1", "kxk"]]
+    assert kinds[4] == [["kxk", "1x1"]]
+    labels = [[label for col in p.columns for _, label in col] for p in nb11.argument_panels(c)]
+    assert labels[2][1] == "3x3 conv in 3 groups of 64 + ReLU"
+    assert labels[3][1] == "3x3 depthwise: one per channel + ReLU"
+    assert not any("ReLU" in label for label in labels[4])  # no non-linearity between the two steps
+    assert "middle flow: 8 x 3 separable convs" in labels[5]  # Fig. 5: the middle flow repeated 8 times
+
+
+def test_argument_text_names_every_panels_operator_and_count():
+    text = nb11.argument_text(96)
+    for i, p in enumerate(nb11.argument_panels(96), 1):
+        line = next(line for line in text.splitlines() if line.startswith(f"{i}. {p.step.figure},"))
+        assert f"{p.step.params:,} parameters" in line
+        assert all(label in line for col in p.columns for _, label in col)
+    assert f"a regular 3x3 conv: {9 * 96 * 96:,} parameters" in text
+
+
+def test_block_drawing_refuses_an_unknown_step_kind():
+    from xception_edu.lessons.block_drawing import describe_block
+
+    with pytest.raises(ValueError, match="'5x5'"):
+        describe_block([[("5x5", "a step")]], "in", "out")
 
 
 # --- Sec. 5 at an equal budget: the widget ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Notebook 11, the closing page: the argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3), the
+"""Notebook 11, the closing page: the argument of Figs 1-5 in one picture (``nb11_argument.py``), the
 paper's evidence beside ours (``evidence.py``: Tables 1-3, Figs 6-10), and the open question of Sec. 5 as a
 widget: at a parameter budget, how wide a block with g groups in its spatial step can be, what it costs
 and how long it takes. The exercise checks."""
@@ -12,95 +12,22 @@ from dataclasses import dataclass
 
 import ipywidgets as W
 import torch
-import torch.nn as nn
 
 from .. import counting
 from .._validate import positive_int
 from ..devices import cpu_threads
 from ..exercises import Mismatch, attempt, check, register
-from ..model import Xception
-from ..ops import (
-    ExtremeInception,
-    InceptionV3Module,
-    ReformulatedInception,
-    SeparableConv2d,
-    SimplifiedInception,
-    StandardConv,
-)
+from ..ops import SeparableConv2d
 from . import evidence
 from .app import App, check_choices
+from .nb11_argument import argument_figure, argument_panels, argument_steps, argument_text
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "BUDGET_CHOICES", "DEPTHWISE", "GROUP_CHOICES", "MAP_SIZE", "argument_figure", "argument_steps",
-    "block_width", "budget_explorer", "budget_point", "budget_view", "check", "evidence", "evidence_html",
+    "BUDGET_CHOICES", "DEPTHWISE", "GROUP_CHOICES", "MAP_SIZE", "argument_figure", "argument_panels",
+    "argument_steps", "argument_text", "block_width", "budget_explorer", "budget_point", "budget_view",
+    "check", "evidence", "evidence_html",
 ]
-
-
-# --- the argument of Figs 1-5 in one picture --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the argument: the figure, its one-line claim, its parameters at the example size."""
-
-    figure: str
-    claim: str
-    params: int
-
-
-def argument_steps(channels: int = 192) -> list[Step]:
-    """Sec. 1.1 -> Sec. 3 step by step, every operator from ``channels`` to ``channels`` channels with 3x3
-    kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), all five counted alike: their conv
-    weights only (Fig. 1's module also carries BN, which Figs 2-4 and the separable conv do not); the last
-    step is the whole network of Fig. 5 (1000 classes, every parameter), counted on the meta device."""
-    c = channels
-    with torch.device("meta"):
-        ops = [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
-               ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
-        network = counting.count_params(Xception(num_classes=1000))
-    claims = [
-        ("Fig. 1", "Inception V3 module: 1x1 convs look at channels, then 3x3s at space, in 4 towers"),
-        ("Fig. 2", "simplified: 3 towers of 1x1 -> 3x3, no pooling tower"),
-        ("Fig. 3", "the same function: ONE big 1x1, then 3x3 convs on 3 channel segments"),
-        ("Fig. 4", "extreme: one 3x3 per channel after the 1x1 (g = C)"),
-        ("Sec. 1.2", "depthwise separable: 3x3 per channel, THEN 1x1, no ReLU between"),
-        ("Fig. 5", "Xception: separable convs with residuals, entry / middle (x8) / exit flow"),
-    ]
-    params = [sum(counting.count_params(conv) for conv in m.modules() if isinstance(conv, nn.Conv2d))
-              for m in ops] + [network]
-    return [Step(f, claim, p) for (f, claim), p in zip(claims, params)]
-
-
-def argument_figure(channels: int = 192):
-    """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six boxes with arrows, each with its
-    claim and its parameter count; a regular 3x3 conv at the same size is the yardstick in the title."""
-    import textwrap
-
-    import matplotlib.pyplot as plt
-
-    steps = argument_steps(channels)
-    regular = counting.count_params(StandardConv(channels, channels, 3))
-    fig, ax = plt.subplots(figsize=(13, 3.3), dpi=80)
-    ax.set_xlim(0, len(steps))
-    ax.set_ylim(0, 1)
-    ax.axis("off")
-    for i, s in enumerate(steps):
-        last = i == len(steps) - 1
-        ax.add_patch(plt.Rectangle((i + 0.05, 0.08), 0.8, 0.84, fc="#f3f0f7" if not last else "#e8f4ee",
-                                   ec="#5b3f8c" if not last else "#1b9e77", lw=1.5))
-        ax.text(i + 0.45, 0.84, s.figure, ha="center", va="top", fontsize=11, weight="bold")
-        ax.text(i + 0.45, 0.66, textwrap.fill(s.claim, 22), ha="center", va="top", fontsize=8.5)
-        unit = "parameters\n(the network)" if last else "parameters"
-        ax.text(i + 0.45, 0.2, f"{s.params:,}\n{unit}", ha="center", va="center", fontsize=9,
-                color="#5b3f8c" if not last else "#1b9e77", weight="bold")
-        if not last:
-            ax.annotate("", xy=(i + 1.05, 0.5), xytext=(i + 0.85, 0.5),
-                        arrowprops=dict(arrowstyle="->", lw=1.5, color="#666"))
-    ax.set_title(f"The argument, Figs 1-5: {channels} -> {channels} channels, 3x3 kernels "
-                 f"(a regular 3x3 conv: {regular:,} parameters)", fontsize=11)
-    fig.tight_layout()
-    return fig
 
 
 # --- the evidence table -------------------------------------------------------------------------------------

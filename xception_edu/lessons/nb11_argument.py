@@ -1,0 +1,162 @@
+"""Notebook 11's argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3): each step's operator, drawn
+from the package's own module by ``block_drawing``, with its parameter count; and the picture in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from .. import counting
+from ..model import Xception
+from ..ops import (
+    ExtremeInception,
+    InceptionV3Module,
+    ReformulatedInception,
+    SeparableConv2d,
+    SimplifiedInception,
+    StandardConv,
+)
+from .block_drawing import FONT_PT, describe_block, draw_block
+
+__all__ = ["Panel", "Step", "argument_figure", "argument_panels", "argument_steps", "argument_text"]
+
+
+# --- the argument of Figs 1-5 in one picture --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the argument: the figure, its one-line claim, its parameters at the example size."""
+
+    figure: str
+    claim: str
+    params: int
+
+
+def argument_steps(channels: int = 192) -> list[Step]:
+    """Sec. 1.1 -> Sec. 3 step by step, every operator from ``channels`` to ``channels`` channels with 3x3
+    kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), all five counted alike: their conv
+    weights only (Fig. 1's module also carries BN, which Figs 2-4 and the separable conv do not); the last
+    step is the whole network of Fig. 5 (1000 classes, every parameter), counted on the meta device."""
+    c = channels
+    with torch.device("meta"):
+        ops = [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
+               ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+        network = counting.count_params(Xception(num_classes=1000))
+    claims = [
+        ("Fig. 1", "Inception V3 module: 1x1 convs look at channels, then 3x3s at space, in 4 towers"),
+        ("Fig. 2", "simplified: 3 towers of 1x1 -> 3x3, no pooling tower"),
+        ("Fig. 3", "the same function: ONE big 1x1, then 3x3 convs on 3 channel segments"),
+        ("Fig. 4", "extreme: one 3x3 per channel after the 1x1 (g = C)"),
+        ("Sec. 1.2", "depthwise separable: 3x3 per channel, THEN 1x1, no ReLU between"),
+        ("Fig. 5", "Xception: separable convs with residuals, entry / middle (x8) / exit flow"),
+    ]
+    params = [sum(counting.count_params(conv) for conv in m.modules() if isinstance(conv, nn.Conv2d))
+              for m in ops] + [network]
+    return [Step(f, claim, p) for (f, claim), p in zip(claims, params)]
+
+
+def _conv_steps(module: nn.Module) -> list[tuple[str, str]]:
+    """The convs of a Fig. 3 / Fig. 4 module or a separable conv, in the order they run, as
+    ``block_drawing`` steps; a ReLU that follows a conv is named in its box (Sec. 1.2's second difference)."""
+    steps, children = [], list(module.children())
+    for i, m in enumerate(children):
+        if not isinstance(m, nn.Conv2d):
+            continue
+        k, g = m.kernel_size[0], m.groups
+        label = (f"{k}x{k} conv, {m.out_channels}" if g == 1 else
+                 f"{k}x{k} depthwise: one per channel" if g == m.in_channels else
+                 f"{k}x{k} conv in {g} groups of {m.out_channels // g}")
+        relu = i + 1 < len(children) and isinstance(children[i + 1], nn.ReLU)
+        steps.append(("1x1" if k == 1 else "kxk", label + (" + ReLU" if relu else "")))
+    return steps
+
+
+def _flow_steps(network: nn.Module) -> list[tuple[str, str]]:
+    """Fig. 5 as its flows, each with the separable convs it holds, counted from the model."""
+    def separables(m):
+        return sum(isinstance(s, SeparableConv2d) for s in m.modules())
+
+    convs = sum(isinstance(m, nn.Conv2d) for m in network.stem.modules())
+    return [("kxk", f"stem: {convs} 3x3 convs"),
+            ("flow", f"entry flow: {separables(network.entry_flow)} separable convs"),
+            ("flow", f"middle flow: {len(network.middle_flow)} x {separables(network.middle_flow[0])} "
+                     "separable convs"),
+            ("flow", f"exit flow: {separables(network.exit_flow)} separable convs"),
+            ("pool", "global avg-pool, FC")]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of the argument figure: its step and the operator drawn as ``block_drawing`` columns."""
+
+    step: Step
+    columns: list
+    top: str
+    bottom: str
+
+
+def argument_panels(channels: int = 192) -> list[Panel]:
+    """The six operators of ``argument_steps`` as drawings, each read off the module itself: Figs 1-2 by
+    notebook 02's ``towers``, Figs 3-4 and the separable conv by their convs, Fig. 5 by its flows."""
+    from .nb02_inception_module import towers
+
+    c = channels
+    steps = argument_steps(c)
+    with torch.device("meta"):
+        fig1, fig2 = InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3)
+        ops = [ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+        network = Xception(num_classes=1000)
+    io = (f"input, {c} channels", f"output, {c} channels")
+    panels = [Panel(steps[0], [t["steps"] for t in towers(fig1)], io[0], f"concatenate, {c} channels"),
+              Panel(steps[1], [t["steps"] for t in towers(fig2)], io[0], f"concatenate, {c} channels")]
+    panels += [Panel(s, [_conv_steps(m)], *io) for s, m in zip(steps[2:5], ops)]
+    panels.append(Panel(steps[5], [_flow_steps(network)], "image, 3 x 299 x 299", "1000 class scores"))
+    return panels
+
+
+def _regular_params(channels: int) -> int:
+    return counting.count_params(StandardConv(channels, channels, 3))
+
+
+def argument_figure(channels: int = 192):
+    """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six drawings of the operators
+    (``block_drawing``: purple 1x1, orange 3x3, each box labelled), each with its claim and its parameter
+    count; a regular 3x3 conv at the same size is the yardstick in the title."""
+    import textwrap
+
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import ConnectionPatch
+
+    panels = argument_panels(channels)
+    # a single column gets room to wrap its labels less; Fig. 5's five flows get the most
+    ratios = [max(len(p.columns), 1.5 + 0.15 * max(map(len, p.columns))) for p in panels]
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.45 * sum(ratios), 6.4), dpi=80,
+                             gridspec_kw={"width_ratios": ratios})
+    for ax, p, r in zip(axes, panels, ratios):
+        draw_block(ax, p.columns, p.top, p.bottom, wrap=int(14 * r / len(p.columns)))
+        ax.set_title(f"{p.step.figure}\n{textwrap.fill(p.step.claim, int(15 * r))}", fontsize=FONT_PT,
+                     loc="center")
+        whole = p is panels[-1]
+        ax.text(0.5, -0.01, f"{p.step.params:,}\nparameters{' (the network)' if whole else ''}",
+                transform=ax.transAxes, ha="center", va="top", fontsize=FONT_PT + 1, weight="bold")
+    fig.suptitle(f"The argument, Figs 1-5: {channels} -> {channels} channels, 3x3 kernels "
+                 f"(a regular 3x3 conv: {_regular_params(channels):,} parameters)", fontsize=FONT_PT + 2)
+    fig.tight_layout()
+    for a, b in zip(axes[:-1], axes[1:]):
+        fig.add_artist(ConnectionPatch((1.0, 0.5), (0.0, 0.5), "axes fraction", "axes fraction", axesA=a,
+                                       axesB=b, arrowstyle="-|>", lw=2, color="#444", mutation_scale=18))
+    return fig
+
+
+def argument_text(channels: int = 192) -> str:
+    """The text alternative of ``argument_figure``, from the same panels: each step's figure, claim,
+    operator (what the drawing shows) and parameter count."""
+    lines = [f"The argument, Figs 1-5, {channels} -> {channels} channels (a regular 3x3 conv: "
+             f"{_regular_params(channels):,} parameters), six drawings left to right:"]
+    for i, p in enumerate(argument_panels(channels), 1):
+        lines.append(f"{i}. {p.step.figure}, {p.step.claim}. Drawn: "
+                     f"{describe_block(p.columns, p.top, p.bottom)}. {p.step.params:,} parameters.")
+    return "\n".join(lines)
