@@ -11,7 +11,7 @@ import pytest
 from xception_edu.experiments import ablations
 from xception_edu.experiments.summary import band_p_value, band_verdict
 from xception_edu.lessons import nb10_ablations as nb10
-from xception_edu.lessons import nb10_budget as budget
+from xception_edu.lessons import verdict_budget as budget
 
 
 @pytest.mark.parametrize("n,m", [(1, 1), (1, 3), (2, 2), (3, 3), (2, 4), (4, 3)])

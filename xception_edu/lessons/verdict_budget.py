@@ -9,7 +9,7 @@ import json
 from ..experiments import ablations
 from ..experiments.summary import band_verdict
 
-COMMAND = "python -m xception_edu.lessons.nb10_budget"
+COMMAND = "python -m xception_edu.lessons.verdict_budget"
 """The command that made ``STORED`` (its JSON output, written as a Python dict)."""
 
 MODEL = dict(width=0.125, middle_repeats=1, bn_momentum=0.1)
