@@ -1,4 +1,4 @@
-"""Notebook 11, the closing page: the argument of Figs 1-5 in one picture (``nb11_argument.py``), the
+"""Notebook 11, the closing page: the argument of Figs 1-5 in one picture (``argument_picture.py``), the
 paper's evidence beside ours (``evidence.py``: Tables 1-3, Figs 6-10), and the open question of Sec. 5 as a
 widget: at a parameter budget, how wide a block with g groups in its spatial step can be, what it costs
 and how long it takes. The exercise checks."""
@@ -20,7 +20,7 @@ from ..exercises import Mismatch, attempt, check, register
 from ..ops import SeparableConv2d
 from . import evidence
 from .app import App, check_choices
-from .nb11_argument import argument_figure, argument_panels, argument_steps, argument_text
+from .argument_picture import argument_figure, argument_panels, argument_steps, argument_text
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
