@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             if trainer.ctx.is_main and trainer.history:
                 print(_summary(trainer))
     except stop.Stopped as e:  # SIGINT or SIGTERM: saved at a step boundary; one line, from one process
-        if int(os.environ.get("RANK", "0")) == 0:
+        if distributed.launched()[0] == 0:
             print(e, file=sys.stderr)
         return e.exit_code
     except engine.NonFiniteLoss as e:  # a RuntimeError too, but its own exit code: the run diverged
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _train(a: argparse.Namespace, cfg: TrainConfig) -> engine.Trainer:
     lock = None
-    if cfg.checkpoint_dir and int(os.environ.get("RANK", "0")) == 0:  # held from before the data is built
+    if cfg.checkpoint_dir and distributed.launched()[0] == 0:  # held from before the data is built
         lock = guard.claim(cfg.checkpoint_dir, cfg.resume, cfg.overwrite)
     try:
         model, train_set, val_set = build(a, cfg)

@@ -11,6 +11,8 @@ import os
 import re
 import sys
 
+from .distributed import launched
+
 
 class Tolerant(io.TextIOBase):
     """A text stream in front of ``stream``: each write is flushed at once; a character the stream cannot
@@ -92,4 +94,5 @@ def one_line(e: BaseException) -> str:
 
 def rank_prefix() -> str:
     """Under torchrun, which process speaks ("rank 1: "), since every rank prints its own error."""
-    return f"rank {os.environ.get('RANK', '0')}: " if int(os.environ.get("WORLD_SIZE", "1")) > 1 else ""
+    rank, world, _ = launched()
+    return f"rank {rank}: " if world > 1 else ""

@@ -57,13 +57,18 @@ def timeout(timeout_s: float | None = None) -> datetime.timedelta:
     return datetime.timedelta(seconds=timeout_s)
 
 
+def launched() -> tuple[int, int, int]:
+    """(rank, world size, local rank) as torchrun set them, (0, 1, 0) without torchrun; readable before the
+    process group exists."""
+    return (int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1")),
+            int(os.environ.get("LOCAL_RANK", "0")))
+
+
 def setup(device: str | None = None, timeout_s: float | None = None) -> Context:
     """Join the process group if torchrun started us; pick this process's device.
 
     ``timeout_s``: see ``timeout`` (the Trainer passes none, so $XE_DDP_TIMEOUT is how to set it)."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local = int(os.environ.get("LOCAL_RANK", "0"))
+    rank, world, local = launched()
     dev = torch.device(device) if device else best_device()
     if dev.type == "cuda" and dev.index is None:
         dev = torch.device("cuda", local if world > 1 else torch.cuda.current_device())
