@@ -145,7 +145,7 @@ def preprocess(image) -> torch.Tensor:
     """A (1, 3, 299, 299) batch as these weights expect (``CROP_PCT``, ``INTERPOLATION``, ``MEAN``/``STD``),
     from a PIL image or a (3, H, W) tensor: uint8, or float in [0, 1]."""
     from PIL import Image
-    from torchvision.transforms import InterpolationMode, v2
+    from torchvision.transforms import v2
 
     if isinstance(image, torch.Tensor):
         if image.ndim != 3 or image.shape[0] != 3:
@@ -160,11 +160,19 @@ def preprocess(image) -> torch.Tensor:
         image = v2.functional.to_pil_image(image)
     elif not isinstance(image, Image.Image):
         raise TypeError(f"image must be a PIL image or a (3, H, W) tensor, got {type(image).__name__}")
-    resize = math.floor(INPUT_SIZE / CROP_PCT)  # timm's rule: 333
-    steps = v2.Compose([v2.Resize(resize, interpolation=InterpolationMode(INTERPOLATION)),
-                        v2.CenterCrop(INPUT_SIZE), v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
-                        v2.Normalize(MEAN, STD)])
-    return steps(image.convert("RGB"))[None]
+    return eval_transform()(image.convert("RGB"))[None]
+
+
+def eval_transform(image_size: int = INPUT_SIZE):
+    """timm's single crop for these weights: the short side resized (``INTERPOLATION``) to
+    floor(image_size / ``CROP_PCT``) (333 px for 299), the centre crop, pixels to [-1, 1] (``MEAN``,
+    ``STD``)."""
+    from torchvision.transforms import InterpolationMode, v2
+
+    resize = math.floor(image_size / CROP_PCT)
+    return v2.Compose([v2.Resize(resize, interpolation=InterpolationMode(INTERPOLATION)),
+                       v2.CenterCrop(image_size), v2.ToImage(), v2.ToDtype(torch.float32, scale=True),
+                       v2.Normalize(MEAN, STD), v2.ToPureTensor()])
 
 
 @torch.no_grad()

@@ -43,12 +43,7 @@ def eval_transform(image_size: int, crop: str = "keras"):
     """The single-crop preprocessing named ``crop`` (see the module docstring)."""
     if crop not in CROPS:
         raise ValueError(f"crop={crop!r} is not one of {CROPS}")
-    if crop == "keras":
-        return real.eval_transform(image_size)
-    from torchvision.transforms import InterpolationMode, v2
-    resize = math.floor(image_size / pretrained.CROP_PCT)
-    return v2.Compose([v2.Resize(resize, interpolation=InterpolationMode(pretrained.INTERPOLATION)),
-                       v2.CenterCrop(image_size), *real._to_model_input()])
+    return real.eval_transform(image_size) if crop == "keras" else pretrained.eval_transform(image_size)
 
 
 def validation_folder(folder, image_size: int, crop: str = "keras"):
