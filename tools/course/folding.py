@@ -70,8 +70,9 @@ def task_text(source: str, edition: str = "source") -> str:
     return f"{stub} A worked solution follows it, hidden: open it once you have tried."
 
 
-def task_cell_id(exercise_id: str) -> str:
-    return "task-" + re.sub(r"[^A-Za-z0-9_-]", "-", exercise_id)
+def cell_id(role: str, exercise_id: str) -> str:
+    """A stable cell id for an exercise's "task" or "solution" cell (nbformat allows [A-Za-z0-9_-])."""
+    return f"{role}-" + re.sub(r"[^A-Za-z0-9_-]", "-", exercise_id)
 
 
 def answers_to_details(markdown: str) -> str:
@@ -190,21 +191,19 @@ def fold(nb, edition: str = "source"):
             cells.append(cell)
             continue
         cells.append(nbformat.v4.new_markdown_cell(task_text(cell.source, edition),
-                                                   id=task_cell_id(exercise_id), metadata={"tags": [TAG]}))
+                                                   id=cell_id("task", exercise_id), metadata={"tags": [TAG]}))
         if edition != "source":  # the stored outputs are the stub's: the solution's come when it is run
             cell.outputs, cell.execution_count = [], None
             cells.append(cell)
             continue
         whole, cell.source = cell.source, exercises.strip_solution(cell.source)
         cells.append(cell)
-        cells.append(nbformat.v4.new_markdown_cell(solution_markdown(whole), id=solution_cell_id(exercise_id),
+        cells.append(nbformat.v4.new_markdown_cell(solution_markdown(whole),
+                                                   id=cell_id("solution", exercise_id),
                                                    metadata={"tags": [SOLUTION_TAG]}))
     nb.cells = cells
     return nb
 
-
-def solution_cell_id(exercise_id: str) -> str:
-    return "solution-" + re.sub(r"[^A-Za-z0-9_-]", "-", exercise_id)
 
 
 def problems(nb) -> list[str]:
