@@ -10,11 +10,8 @@ stored copy: six seeds take longer than the notebook's minute)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import math
-import warnings
 from collections import OrderedDict
 
 import torch
@@ -24,9 +21,8 @@ from .._validate import positive_int
 from ..counting import count_params
 from ..devices import cpu_threads
 from ..ops import SeparableConv2d
-from ..train import fit, recipe
 from .nets import BUDGET, SmallNet, small_net
-from .operators import _rendered
+from .operators import _rendered, fit_small
 
 NETS = ("regular", "separable", "separable + 1 block")
 
@@ -91,11 +87,7 @@ def joint_task_depth(seeds=(0, 1), task: str = "joint", n_train: int = 1024, n_v
                 torch.manual_seed(seed)  # the same initial seed for every net, as which_learns_what
                 model = _net(name, budget, len(train.classes))
                 params[name] = count_params(model)
-                cfg = recipe("cpu", epochs=epochs, batch_size=batch_size, progress=False, ema_decay=None,
-                             seed=seed)
-                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-                    warnings.simplefilter("ignore")  # the trainer's "training on the CPU" note
-                    trainer = fit(model, train, None, cfg)
+                trainer = fit_small(model, train, epochs, batch_size, seed)
                 acc[name].append(round(trainer.evaluate(val)[1], 4))
     return {"settings": settings, "params": params, "val_acc": acc}
 

@@ -128,19 +128,27 @@ def _data(n_train: int, n_val: int, image_size: int, run: _Run, seed: int):
     return train, val
 
 
+def fit_small(model, train, epochs: int, batch_size: int, seed: int, lr: float | None = None,
+              verbose: bool = False):
+    """Train a small net as these experiments do: the 'cpu' recipe without weight averaging (``lr``: the
+    recipe's unless given), the trainer's lines and its "training on the CPU" note silenced unless
+    ``verbose``. Returns the trainer."""
+    cfg = recipe("cpu", epochs=epochs, batch_size=batch_size, progress=False, ema_decay=None, seed=seed,
+                 **({"lr": lr} if lr else {}))
+    sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
+    with warnings.catch_warnings(), sink:
+        warnings.simplefilter("ignore")  # the trainer's "training on the CPU" note
+        return fit(model, train, None, cfg)
+
+
 def _train_one(settings: dict, verbose: bool, run: _Run, seed: int, datasets) -> dict:
     train, val = datasets
     torch.manual_seed(seed)
     model = small_net(run.kind, settings["budget"], settings["groups"], classes=len(train.classes))
     initial = {k: v.clone() for k, v in model.state_dict().items()}
-    lr = settings["lr"]
-    cfg = recipe("cpu", epochs=settings["epochs"], batch_size=settings["batch_size"], progress=False,
-                 ema_decay=None, seed=seed, **({"lr": lr} if lr else {}))
     t0 = time.perf_counter()
-    sink = contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
-    with warnings.catch_warnings(), sink:
-        warnings.simplefilter("ignore")  # the trainer's "training on the CPU" note
-        trainer = fit(model, train, None, cfg)
+    trainer = fit_small(model, train, settings["epochs"], settings["batch_size"], seed, settings["lr"],
+                        verbose)
     _, acc = trainer.evaluate(val)
     model.eval()
     return dict(key=run.key(), kind=run.kind, task=run.task, seed=seed, params=count_params(model),
