@@ -5,6 +5,7 @@ Each function returns a string that any notebook front end, GitHub included, dra
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import math
@@ -12,6 +13,34 @@ import math
 import numpy as np
 
 CORR_CMAP = "PuOr_r"  # diverging, -1..1; not red/green/blue, since the channels may BE red, green and blue
+MIN_FONT_PX = 12
+"""The smallest font any drawing of the suite uses, in px of its viewBox (WCAG: text readable at 100 %)."""
+
+
+def svg_root(width: float, height: float, title: str, desc: str, font_size: float = MIN_FONT_PX,
+             **attrs) -> str:
+    """The opening of every SVG the suite draws: the ``<svg>`` tag and its ``<title>`` and ``<desc>``.
+
+    It scales instead of cropping (a viewBox, the width and height being only its largest size) and is
+    announced as one image named by ``title`` and described by ``desc``, which the caller computes from
+    the data drawn, so the text alternative cannot go stale. The ids that link them are derived from the
+    content, not a counter: the same drawing gives the same string (stored notebooks are compared with
+    fresh runs), and two different drawings on a page get different ids. Extra ``attrs`` become
+    attributes (``_`` in a name becomes ``-``, a trailing one is dropped: ``class_``); a ``style`` is
+    added to the scaling style."""
+    if font_size < MIN_FONT_PX:
+        raise ValueError(f"font_size must be at least {MIN_FONT_PX} px, got {font_size}")
+    if not str(title).strip():
+        raise ValueError("an SVG needs a title (its accessible name)")
+    key = hashlib.sha1(repr((width, height, title, desc, font_size, sorted(attrs.items()))).encode())
+    uid = "xe-" + key.hexdigest()[:12]
+    style = ";".join(["max-width:100%;height:auto"] + ([attrs.pop("style")] if "style" in attrs else []))
+    extra = "".join(f' {k.rstrip("_").replace("_", "-")}="{html.escape(str(v))}"' for k, v in attrs.items())
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {height:g}" width="{width:g}" '
+            f'height="{height:g}" style="{style}" role="img" '
+            f'aria-labelledby="{uid}-t {uid}-d" font-family="sans-serif" font-size="{font_size:g}"{extra}>'
+            f'<title id="{uid}-t">{html.escape(str(title))}</title>'
+            f'<desc id="{uid}-d">{html.escape(str(desc))}</desc>')
 
 
 def html_bar(value: float, scale: float, color: str, length: int = 360, height: int = 14,
