@@ -11,6 +11,7 @@ from .. import counting
 from ..exercises import Mismatch, attempt, check, register
 from ..ops import InceptionV3Module, SimplifiedInception, StandardConv
 from .app import App, check_choices
+from .block_drawing import STEP_COLORS  # noqa: F401 (the colours of the figure's steps)
 from .checking import (
     BUILD_CRASH,
     FORWARD_CRASH,
@@ -21,6 +22,8 @@ from .checking import (
     mistake_made,
     same_output,
 )
+from .figures import Described
+from .operator_drawing import operator_figure, towers
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -30,71 +33,11 @@ __all__ = [
 ]
 
 
-# 1x1 convs work across channels only, kxk convs (also) in space: the colour tells which.
-STEP_COLORS = {"1x1": "#b2abd2", "kxk": "#fdb863", "pool": "#d9d9d9"}
-
-
-def towers(module: nn.Module) -> list[dict]:
-    """The towers of an Inception module (Fig. 1 ``InceptionV3Module`` or Fig. 2
-    ``SimplifiedInception``) as data: for each tower, its steps from input to concatenation as
-    ``(kind, label)`` with kind in {'1x1', 'kxk', 'pool'}, its trainable parameters and its output
-    channels. BN and ReLU after each conv are part of the step, as in the paper's figures."""
-    branches = list(module.branches) if hasattr(module, "branches") else \
-        [module.tower1, module.tower2, module.tower3, module.tower4]
-    result = []
-    for i, branch in enumerate(branches, 1):
-        steps, out = [], None
-        for m in branch.modules():
-            if isinstance(m, nn.Conv2d):
-                k = m.kernel_size[0]
-                steps.append(("1x1" if k == 1 else "kxk", f"{k}x{k} conv, {m.out_channels}"))
-                out = m.out_channels
-            elif isinstance(m, nn.AvgPool2d):
-                steps.append(("pool", f"{m.kernel_size}x{m.kernel_size} avg-pool"))
-        result.append({"name": f"tower {i}", "steps": steps,
-                       "params": sum(p.numel() for p in branch.parameters()), "out_channels": out})
-    return result
-
-
-def inception_figure(module: nn.Module, title: str = ""):
-    """Block diagram of an Inception module (Figs 1-2), drawn from the module itself: the input on top,
-    one column per tower (purple: 1x1 conv, across channels; orange: kxk conv, in space), the
-    concatenation below, and each tower's parameter count."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
-
-    ts = towers(module)
-    n, depth = len(ts), max(len(t["steps"]) for t in ts)
-    fig, ax = plt.subplots(figsize=(2.1 * n + 0.6, 1.0 * depth + 2.4), dpi=80)
-    W_, H_ = 1.7, 0.55
-    top, bottom = depth + 1.0, 0.0
-
-    def box(x, y, text, color, width=W_):
-        ax.add_patch(FancyBboxPatch((x - width / 2, y - H_ / 2), width, H_, boxstyle="round,pad=0.03",
-                                    fc=color, ec="#333", lw=0.8))
-        ax.text(x, y, text, ha="center", va="center", fontsize=9)
-
-    span = 2.1 * (n - 1)
-    box(span / 2, top, f"input ({module.in_channels} channels)", "white", width=max(3.0, span * 0.6))
-    box(span / 2, bottom, f"concatenate ({module.out_channels} channels)", "white",
-        width=max(3.0, span * 0.6))
-    for i, t in enumerate(ts):
-        x = 2.1 * i
-        ys = [top - (j + 1) * (top - bottom) / (len(t["steps"]) + 1) for j in range(len(t["steps"]))]
-        pts = [top] + ys + [bottom]
-        for y0, y1 in zip(pts[:-1], pts[1:]):
-            ax.annotate("", xy=(x if y1 != bottom else span / 2 + (x - span / 2) * 0.3, y1 + H_ / 2),
-                        xytext=(x if y0 != top else span / 2 + (x - span / 2) * 0.3, y0 - H_ / 2),
-                        arrowprops=dict(arrowstyle="->", color="#555", lw=0.8))
-        for (kind, label), y in zip(t["steps"], ys):
-            box(x, y, label, STEP_COLORS[kind])
-        ax.text(x, bottom - 0.4, f"{t['name']}\n{t['params']:,} params", ha="center", va="top", fontsize=8)
-    ax.set_xlim(-1.2, span + 1.2)
-    ax.set_ylim(bottom - 1.1, top + 0.5)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return fig
+def inception_figure(module: nn.Module, title: str = "") -> Described:
+    """Block diagram of an Inception module (Figs 1-2), drawn from the module itself in the suite's one
+    grammar (``operator_drawing``): the input on top, one column per tower, the concatenation below, each
+    tower's parameter count, and the same in words as its text alternative."""
+    return operator_figure(module, title)
 
 
 # --- towers and their widths (Fig. 2) ---------------------------------------------------------------------
@@ -185,10 +128,10 @@ def _claim_tables() -> list[tuple[str, dict[str, counting.Counts]]]:
     """Tables where A and B hold, where B fails (one tower wider than its input) and where A fails
     (64 towers): a claim read off the table, not learnt by heart, passes all three."""
     tables = []
-    for cin, cout, towers, reduce, hw in [(256, 256, 4, (48, 64), 35), (32, 64, 1, (16, 16), 8),
-                                          (256, 256, 64, (48, 64), 8)]:
-        modules = cost_modules(cin, cout, towers, reduce)
-        tables.append((f"{cin} -> {cout} channels, Fig. 2 in {towers} tower{'s' * (towers > 1)}",
+    for cin, cout, n, reduce, hw in [(256, 256, 4, (48, 64), 35), (32, 64, 1, (16, 16), 8),
+                                     (256, 256, 64, (48, 64), 8)]:
+        modules = cost_modules(cin, cout, n, reduce)
+        tables.append((f"{cin} -> {cout} channels, Fig. 2 in {n} tower{'s' * (n > 1)}",
                        {name: m.counts(hw, hw) for name, m in modules.items()}))
     return tables
 
