@@ -9,7 +9,8 @@ import torch
 from ..ops import SeparableConv2d
 from .figures import Described, described
 
-__all__ = ["DEMO_KERNELS", "DEMO_MIX", "demo_separable", "maps_figure", "mix_text", "separable_maps"]
+__all__ = ["DEMO_KERNELS", "DEMO_MIX", "demo_separable", "maps_figure", "maps_text", "mix_text",
+           "separable_maps"]
 
 _SOBEL = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 4
 DEMO_KERNELS = {"R": ("vertical edges", _SOBEL), "G": ("horizontal edges", _SOBEL.T.contiguous()),
@@ -62,6 +63,24 @@ def _range(m: torch.Tensor) -> str:
     return f"values {float(m.min()):.2f} to {float(m.max()):.2f}"
 
 
+def maps_text(conv: SeparableConv2d, image: torch.Tensor, names=("R", "G", "B"), what=None) -> str:
+    """The text alternative of ``maps_figure``, from the same maps: every map's range and every mix."""
+    depthwise, out = separable_maps(conv, image)
+    c, co = depthwise.shape[0], out.shape[0]
+    what = what or {}
+    label = [names[i] if i < len(names) else str(i) for i in range(c)]
+    mixes = mix_text(conv, label)
+    h, w = image.shape[1:]
+    alt = [f"A depthwise separable conv from {c} to {co} channels on the {h}x{w} photograph, three rows."
+           f" Row 1: the {c} input channels {', '.join(label)}.",
+           f"Row 2: the {c} depthwise maps, each input channel filtered by its own kernel: " + "; ".join(
+               f"{n}" + (f" ({what[n]})" if n in what else "") + f", {_range(m)}"
+               for n, m in zip(label, depthwise)) + ".",
+           f"Row 3: the {co} outputs of the 1x1 conv, each a weighted sum of the depthwise maps: "
+           + "; ".join(f"{mix}, {_range(m)}" for mix, m in zip(mixes, out)) + "."]
+    return " ".join(alt)
+
+
 def maps_figure(conv: SeparableConv2d, image: torch.Tensor, names=("R", "G", "B"), what=None) -> Described:
     """Three rows: the input channels, the C depthwise maps (one per input channel, its own kernel), and
     the C' outputs, each titled with the weighted sum of depthwise maps it is. Signed maps share one
@@ -93,16 +112,8 @@ def maps_figure(conv: SeparableConv2d, image: torch.Tensor, names=("R", "G", "B"
             fig.colorbar(im, ax=axes[r, :], shrink=0.8, label="value").ax.tick_params(labelsize=10)
     fig.suptitle(f"a depthwise separable conv {c} → {co}: {c} depthwise maps, then {co} weighted sums of "
                  "them (orange below zero, purple above)", fontsize=11)
-    h, w = image.shape[1:]
-    alt = [f"A depthwise separable conv from {c} to {co} channels on the {h}x{w} photograph, three rows."
-           f" Row 1: the {c} input channels {', '.join(label)}.",
-           f"Row 2: the {c} depthwise maps, each input channel filtered by its own kernel: " + "; ".join(
-               f"{n}" + (f" ({what[n]})" if n in what else "") + f", {_range(m)}"
-               for n, m in zip(label, depthwise)) + ".",
-           f"Row 3: the {co} outputs of the 1x1 conv, each a weighted sum of the depthwise maps: "
-           + "; ".join(f"{mix}, {_range(m)}" for mix, m in zip(mixes, out)) + "."]
     p = conv.pointwise.weight.detach()[:, :, 0, 0]
     data = [["output"] + [f"weight of {n} map" for n in label]] + \
         [[o] + [f"{v:g}" for v in row] for o, row in enumerate(p.tolist())]
-    return described(fig, " ".join(alt), data)
+    return described(fig, maps_text(conv, image, names, what), data)
 
