@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
@@ -97,7 +98,8 @@ def _series(ax) -> list[tuple[str, object, str]]:
             p = c.patches[0]
             out.append((c.get_label(), ("bars", p.get_hatch() or ""), str(p.get_facecolor())))
     for coll in ax.collections:
-        if isinstance(coll, Collection) and not coll.get_label().startswith("_"):
+        label = coll.get_label()
+        if isinstance(coll, Collection) and label and not label.startswith("_"):
             paths = tuple(tuple(map(tuple, p.vertices.round(3).tolist())) for p in coll.get_paths()[:1])
             look = ("points", coll.get_hatch() or "", paths)
             out.append((coll.get_label(), look, str(coll.get_facecolor()[:1])))
@@ -137,6 +139,8 @@ def check_style(fig: Figure | Described) -> None:
     """Raise ValueError naming every problem: series told apart by colour alone, text under 9 pt, a
     legend over an axes' data area (put it outside, or label the series directly)."""
     fig = fig.fig if isinstance(fig, Described) else fig
+    if not hasattr(fig.canvas, "get_renderer"):  # closed by pyplot: measure on a fresh Agg canvas
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     problems = [p for ax in fig.axes for p in _colour_only_pairs(ax)]
