@@ -10,7 +10,7 @@ from xception_edu.lessons import nb03_reformulation as nb03  # noqa: E402
 
 
 def test_stage_figure_has_a_colour_bar_per_matrix_and_keeps_one_axes_per_panel():
-    fig = nb03.stage_figure(xe.reformulate(xe.SimplifiedInception(4, 6, towers=3)))
+    fig = nb03.stage_figure(xe.reformulate(xe.SimplifiedInception(4, 6, towers=3))).fig
     assert len(fig.axes) == 3  # the notebooks' stored "<Figure ... with 3 Axes>" stays true
     bars = [child for ax in fig.axes for child in ax.child_axes]
     assert len(bars) == 3

@@ -46,6 +46,6 @@ def test_build_extreme_still_rejects_wrong_groups_and_biases():
 
 
 def test_spectrum_figure_has_readable_log_ticks():
-    fig = nb04.spectrum_figure()
+    fig = nb04.spectrum_figure().fig
     labels = [t.get_text() for t in fig.axes[-1].get_yticklabels()]
     assert {"2,000", "5,000", "10,000", "20,000"} <= set(labels)

@@ -91,7 +91,7 @@ def test_the_figure_titles_carry_the_error_and_every_font_is_at_least_10_pt():
     import matplotlib
     matplotlib.use("Agg")
     weight = torch.stack(list(demo_kernels().values()))
-    fig = sl.limits_figure(weight)
+    fig = sl.limits_figure(weight).fig
     assert f"error {sl.best_separable(weight)[2]:.0%}" in fig.axes[1].get_title()
     sizes = [t.get_fontsize() for ax in fig.axes for t in
              [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
@@ -104,7 +104,7 @@ def test_the_figure_draws_the_weight_its_best_approximation_and_their_singular_v
     matplotlib.use("Agg")
     weight = torch.stack(list(demo_kernels().values()))
     d, p, _ = sl.best_separable(weight)
-    fig = sl.limits_figure(weight)
+    fig = sl.limits_figure(weight).fig
     for ax, w in ((fig.axes[0], weight), (fig.axes[1], sl.separable_weight(d, p))):
         drawn = torch.as_tensor(ax.images[0].get_array().filled(float("nan")), dtype=torch.float32)
         for o in range(4):

@@ -70,7 +70,7 @@ def test_regrouping_full_fig4_modules_moves_a_relu_between_the_steps(blocks):
 
 def test_miniature_figure_title_is_a_miniature_not_fig10_itself():
     runs = nb05.fig10_miniature(activations=(None, "relu"), seeds=(0, 1), steps=6)
-    title = nb05.miniature_figure(runs, smooth=2).axes[0].get_title()
+    title = nb05.miniature_figure(runs, smooth=2).fig.axes[0].get_title()
     assert "miniature of the Fig. 10 comparison: 2 seeds, 6 steps" in title
 
 

@@ -21,16 +21,17 @@ from ..ops import (
 )
 from .app import App, same_function
 from .checking import mistake_made, same_output
+from .figures import Described, described
 from .svg import svg_matrix
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "check", "connectivity_matrix", "measured_connectivity", "reformulation", "reformulation_numbers",
-    "reformulation_view", "stage_figure",
+    "reformulation_view", "stage_figure", "stage_text",
 ]
 
 
-def stage_figure(module: nn.Module, title: str = ""):
+def stage_figure(module: nn.Module, title: str = "") -> Described:
     """The two stages of a Fig. 3/Fig. 4 module (``pointwise`` then ``spatial``) side by side: the 1x1
     stage's weights (every input channel feeds every output: dense), the kxk stage's weights (|W|
     summed over the k x k window, zero outside the groups) and its measured connectivity, each with its
@@ -62,7 +63,23 @@ def stage_figure(module: nn.Module, title: str = ""):
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return fig
+    return described(fig, stage_text(module, title))
+
+
+def stage_text(module: nn.Module, title: str = "") -> str:
+    """The text alternative of ``stage_figure``, from the same weights: what each matrix holds, counted."""
+    pw = module.pointwise.weight.detach()[:, :, 0, 0]
+    sp = dense_weight(module.spatial).abs().sum(dim=(2, 3))
+    conn = measured_connectivity(module.spatial)
+    g, c, k = module.spatial.groups, module.out_channels, module.kernel_size
+    w = c // g
+    blocks = ("one full block" if g == 1 else f"{g} blocks of {w} x {w} on the diagonal" if w > 1
+              else "the diagonal only")
+    return (f"{title + ': ' if title else ''}three matrices, rows the output channels, columns the input "
+            f"channels. 1x1 stage: {pw.shape[0]} x {pw.shape[1]} weights, {int((pw != 0).sum())} of "
+            f"{pw.numel()} nonzero: every input feeds every output. {k}x{k} stage, groups={g}: its weights "
+            f"summed over space are nonzero at {int((sp != 0).sum())} of {sp.numel()} places, {blocks}. "
+            f"Measured connectivity: {int(conn.sum())} of {conn.size} input-output pairs connected.")
 
 
 # --- the reformulation, for any number of towers (Fig. 3) -------------------------------------------------
@@ -95,12 +112,14 @@ def reformulation_view(towers: int) -> str:
     with cpu_threads(1):
         r = reformulation_numbers(towers)
     same = same_function(r["max_diff"])
+    width = REFORM_CHANNELS // towers
     return (
-        f"<p>Fig. 2 with {towers} tower{'s' if towers > 1 else ''} of {REFORM_CHANNELS // towers} channels "
+        f"<p>Fig. 2 with {towers} tower{'s' if towers > 1 else ''} of {width} "
+        f"channel{'s' if width > 1 else ''} "
         f"→ Fig. 3: one 1x1 conv {REFORM_IN}→{REFORM_CHANNELS}, then a 3x3 conv with groups={towers}</p>"
         f"<p>largest output difference: {same}</p>"
         f"<p class='xe-params'>parameters: {r['params_fig2']:,} (Fig. 2) = {r['params_fig3']:,} (Fig. 3)</p>"
-        + svg_matrix(r["connectivity"], size=180, title=f"3x3 stage, groups={towers}: who feeds whom")
+        + svg_matrix(r["connectivity"], size=220, title=f"groups={towers}: who feeds whom")
     )
 
 

@@ -24,12 +24,15 @@ from .checking import (
     mistake_made,
     same_output,
 )
+from .figures import Described, described
 from .nb03_reformulation import stage_figure
+from .operator_drawing import operator_figure
 from .svg import svg_matrix, svg_plot
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "spectrum", "spectrum_data", "spectrum_figure", "spectrum_point", "spectrum_view",
+    "check", "operator_figure", "spectrum", "spectrum_data", "spectrum_figure", "spectrum_point",
+    "spectrum_text", "spectrum_view",
     "SpectrumPoint", "stage_figure",
 ]
 
@@ -42,48 +45,63 @@ def spectrum_data(cin: int, channels: int, kernel_size: int = 3, hw: int = 16) -
     return {"groups": gs, "params": [c.params for c in counts], "macs": [c.macs for c in counts]}
 
 
-def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, show=(1, 3, 48)):
+def spectrum_figure(cin: int = 48, channels: int = 48, kernel_size: int = 3, show=(1, 3, 48)) -> Described:
     """The spectrum in one picture: the connectivity of the kxk stage at a few group counts (a regular
     conv, an Inception-like module as in Fig. 3, extreme Inception as in Fig. 4) and the parameter
     count at every valid g."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator
 
-    d = spectrum_data(cin, channels, kernel_size)
+    d = spectrum_data(cin, channels, kernel_size, hw=SPECTRUM_SIZE)
     fig, axes = plt.subplots(1, len(show) + 1, figsize=(3.0 * len(show) + 4, 3.2), dpi=80,
                              gridspec_kw={"width_ratios": [1] * len(show) + [1.6]})
     names = {1: "g = 1: regular conv", channels: f"g = {channels}: Fig. 4 (extreme)"}
     for ax, g in zip(axes, show):
         ax.imshow(connectivity_matrix(channels, g), cmap="Greys", interpolation="nearest", vmin=0, vmax=1)
-        ax.set_title(names.get(g, f"g = {g}: Fig. 3 ({g} towers)"), fontsize=9)
+        ax.set_title(names.get(g, f"g = {g}: Fig. 3 ({g} towers)"), fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_xlabel("input channel", fontsize=8)
-        ax.set_ylabel("output channel", fontsize=8)
+        ax.set_xlabel("input channel", fontsize=10)
+        ax.set_ylabel("output channel", fontsize=10)
     ax = axes[-1]
     ax.plot(d["groups"], d["params"], "o-", color="#5b3f8c")
     for g in show:
         i = d["groups"].index(g)
-        ax.plot(g, d["params"][i], "o", ms=11, mfc="none", mec="#e66101", mew=2)
+        ax.plot(g, d["params"][i], "o", ms=11, mfc="none", color="#D55E00", mew=2)  # the panels drawn
         last = g == d["groups"][-1]  # the right-most label goes to the left of its point, inside the axes
         ax.annotate(f"{d['params'][i]:,}", (g, d["params"][i]), textcoords="offset points",
-                    xytext=(-8, 8) if last else (6, 6), ha="right" if last else "left", fontsize=8)
+                    xytext=(-8, 8) if last else (6, 6), ha="right" if last else "left", fontsize=10)
     ax.axhline(cin * channels, color="#999", ls="--", lw=0.8)
-    ax.text(1, cin * channels * 1.06, "the 1x1 conv alone", fontsize=8, color="#666")
+    ax.text(1, cin * channels * 1.06, "the 1x1 conv alone", fontsize=10, color="#555")
     ax.set_ylim(cin * channels * 0.7, max(d["params"]) * 1.6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(d["groups"])
-    ax.set_xticklabels(d["groups"], fontsize=7)
+    ax.set_xticklabels(d["groups"], fontsize=9)
     ax.minorticks_off()
     ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))   # 2,000 5,000 10,000 20,000 ...
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.tick_params(axis="y", labelsize=7)
+    ax.tick_params(axis="y", labelsize=9)
     ax.set_xlabel("number of groups g")
     ax.set_ylabel("parameters")
-    ax.set_title(f"1x1 conv {cin}→{channels}, then {kernel_size}x{kernel_size} conv in g groups", fontsize=9)
+    ax.set_title(f"1x1 conv {cin}→{channels}, then {kernel_size}x{kernel_size} conv in g groups", fontsize=10)
     fig.tight_layout()
-    return fig
+    rows = [["groups g", "parameters", f"multiply-adds at {SPECTRUM_SIZE}x{SPECTRUM_SIZE}"]] + \
+        [[g, f"{p:,}", f"{m:,}"] for g, p, m in zip(d["groups"], d["params"], d["macs"])]
+    return described(fig, spectrum_text(d, cin, channels, kernel_size, show), rows)
+
+
+def spectrum_text(d: dict, cin: int, channels: int, kernel_size: int, show) -> str:
+    """The text alternative of ``spectrum_figure``, from ``spectrum_data``'s numbers."""
+    k = kernel_size
+    shapes = "; ".join(f"g = {g}: " + ("every input reaches every output" if g == 1 else
+                                       "the diagonal only, one input per output" if g == channels else
+                                       f"{g} blocks of {channels // g} x {channels // g} on the diagonal")
+                       for g in show)
+    points = ", ".join(f"{p:,} at g = {g}" for g, p in zip(d["groups"], d["params"]))
+    return (f"Connectivity of the {k}x{k} stage ({channels} channels) at {len(show)} group counts: {shapes}. "
+            f"Then the parameters of a 1x1 conv {cin}→{channels} and a {k}x{k} conv in g groups, on log-log "
+            f"axes, falling with g: {points}; the 1x1 conv alone, a floor, is {cin * channels:,}.")
 
 
 # --- THE spectrum, from a regular conv to one filter per channel (Figs 3-4) ----------------------------

@@ -23,6 +23,7 @@ from ..ops import (
 )
 from .app import App, same_function
 from .checking import mistake_made, same_output
+from .figures import Described, described, series_style
 from .nb01_standard_convolution import WEIGHT_CMAP
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor):
+def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor) -> Described:
     """A depthwise conv (``groups = channels``) applied to C IDENTICAL input channels (one grey image
     copied C times): top row, its C kernels (one k x k filter per channel, all different); bottom row,
     the C outputs — different too. A conv that shared one kernel across channels would give C
@@ -48,16 +49,24 @@ def depthwise_figure(conv: nn.Conv2d, image: torch.Tensor):
     fig, axes = plt.subplots(2, c, figsize=(1.5 * c, 3.3), dpi=80)
     for i in range(c):
         axes[0, i].imshow(w[i].numpy(), cmap=WEIGHT_CMAP, vmin=-lim, vmax=lim)
-        axes[0, i].set_title(f"kernel {i}", fontsize=8)
+        axes[0, i].set_title(f"kernel {i}", fontsize=10)
         axes[1, i].imshow(out[i].numpy(), cmap="gray")
-        axes[1, i].set_title(f"output {i}", fontsize=8)
+        axes[1, i].set_title(f"output {i}", fontsize=10)
     for ax in axes.flat:
         ax.axis("off")
     fig.suptitle(f"depthwise conv, groups={c}: the same input in every channel, "
                  "a different kernel per channel",
-                 fontsize=9)
+                 fontsize=10)
     fig.tight_layout()
-    return fig
+    distinct = len({tuple(o.flatten().tolist()) for o in out})
+    h, wd = image.shape[1:]
+    alt = (f"A depthwise conv with groups={c} applied to {c} identical copies of the grey {h}x{wd} "
+           f"photograph. Top row: its {c} 3x3 kernels, one per channel, weights from {float(w.min()):.2f} to "
+           f"{float(w.max()):.2f}. Bottom row: the {c} outputs, each channel filtered by its own kernel ("
+           + "; ".join(f"output {i} from {float(o.min()):.2f} to {float(o.max()):.2f}" for i, o in
+                       enumerate(out))
+           + f"): {distinct} different output{'s' if distinct != 1 else ''} from one input.")
+    return described(fig, alt)
 
 
 # --- the order of the two steps matters only at the ends of a stack (Sec. 1.2) --------------------------
@@ -182,29 +191,42 @@ def fig10_miniature(activations=(None, "elu", "relu"), seeds=(0, 1, 2), **kwargs
 
 
 _ACT_NAMES = {None: "nothing", "elu": "ELU", "relu": "ReLU"}
+_LOOK = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot", "o": "circle", "s": "square",
+         "^": "triangle", "D": "diamond", "v": "down-triangle", "P": "plus", "X": "cross", "*": "star"}
 
 
-def miniature_figure(runs: dict, smooth: int = 5):
+def miniature_figure(runs: dict, smooth: int = 5) -> Described:
     """Training loss against step for each activation: the mean over seeds (a running mean over ``smooth``
     steps) and a band from the lowest to the highest seed."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.5, 3.2), dpi=80)
+    fig, ax = plt.subplots(figsize=(8.5, 3.4), dpi=80)
     kernel = torch.ones(1, 1, smooth) / smooth
+    said = []
     for i, (act, losses) in enumerate(runs.items()):
         curves = F.conv1d(losses[:, None].float(), kernel)[:, 0]  # each seed's running mean
         steps = torch.arange(curves.shape[1]) + smooth
-        ax.fill_between(steps, curves.min(0).values, curves.max(0).values, color=f"C{i}", alpha=0.2)
-        ax.plot(steps, curves.mean(0), color=f"C{i}",
-                label="between the steps: " + _ACT_NAMES.get(act, str(act)))
+        style = series_style(i)
+        ax.fill_between(steps, curves.min(0).values, curves.max(0).values, color=style["color"], alpha=0.15)
+        name = _ACT_NAMES.get(act, str(act))
+        ax.plot(steps, curves.mean(0), label="between the steps: " + name,
+                markevery=max(1, len(steps) // 6), **style)
+        mean = curves.mean(0)
+        said.append(f"{name} between the steps ({_LOOK[style['marker']]} markers, "
+                    f"{_LOOK[style['linestyle']]} line): mean {float(mean[0]):.2f} at step {smooth} to "
+                    f"{float(mean[-1]):.2f} at step {int(steps[-1])}, seeds ending from "
+                    f"{float(curves[:, -1].min()):.2f} to {float(curves[:, -1].max()):.2f}")
     ax.set_xlabel("training step")
     ax.set_ylabel("training loss")
     seeds, steps = next(iter(runs.values())).shape
     ax.set_title(f"a miniature of the Fig. 10 comparison: {seeds} seeds, {steps} steps (line: mean; band: "
                  "lowest to highest seed)", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.02, 1))
+    ax.tick_params(labelsize=10)
     fig.tight_layout()
-    return fig
+    alt = (f"Training loss against step, running mean over {smooth} steps, {seeds} seeds (line: their mean; "
+           "band: lowest to highest seed). " + "; ".join(said) + ".")
+    return described(fig, alt)
 
 
 # --- exercise checks --------------------------------------------------------------------------------------

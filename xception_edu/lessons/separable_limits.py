@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from .figures import Described, described
 from .nb01_standard_convolution import WEIGHT_CMAP
 
 __all__ = ["best_separable", "degrees_of_freedom", "limits_figure", "limits_text", "reachable_dimension",
@@ -93,7 +94,7 @@ def _mosaic(weight: torch.Tensor) -> torch.Tensor:
     return grid
 
 
-def limits_figure(weight: torch.Tensor, channel_names=("R", "G", "B")):
+def limits_figure(weight: torch.Tensor, channel_names=("R", "G", "B")) -> Described:
     """Left, the regular weight (row o: output channel o's kernel; column c: its slice for input channel c);
     middle, the best separable approximation (in each column, every row is one filter d_c scaled); right,
     each input channel's singular values, the kept one hatched. Colour is the weight value; the ranks and
@@ -126,5 +127,5 @@ def limits_figure(weight: torch.Tensor, channel_names=("R", "G", "B")):
     axes[2].set_ylabel("singular value of M_c", fontsize=10)
     axes[2].set_title("patterns per input channel", fontsize=11)
     axes[2].tick_params(labelsize=10)
-    axes[2].legend(fontsize=10)
-    return fig
+    axes[2].legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2)
+    return described(fig, limits_text(weight, channel_names).replace("\n", " "))
