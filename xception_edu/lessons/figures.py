@@ -1,11 +1,11 @@
 """Figures every learner can read: a text alternative computed from the data, and a style check.
 
-``described(fig, alt, data)`` renders a matplotlib figure once and displays it as an ``<img alt=...>``
-in HTML (plus the PNG with ``{"image/png": {"alt": ...}}`` metadata and the alt as plain text).
-What reaches a screen reader: JupyterLab 4 ignores the PNG's metadata but prefers the HTML, whose
-sanitizer keeps ``<img alt src="data:...">`` in trusted and untrusted notebooks alike; nbconvert's
-HTML export also prefers the HTML. ``data`` (rows, the first one the column names) is shown as a
-folded table, for the numbers a learner reads off the figure.
+``described(fig, alt, data)`` shows a matplotlib figure (rendered once, when shown) as an ``<img alt>``
+in HTML, plus the PNG with ``{"image/png": {"alt": ...}}`` metadata (what nbconvert reads) and the alt as
+plain text. Checked in headless Chromium: JupyterLab 4 ignores the metadata but renders the HTML, and its
+sanitizer keeps ``<img alt src="data:...">``, so the figure's accessible name is the alt in a notebook
+run there and in one opened as stored (untrusted); nbconvert's HTML export shows the same ``<img alt>``.
+``data`` (rows, the first one the column names) becomes a folded table: the numbers a learner reads off.
 
 ``check_style(fig)`` raises ValueError on what a colour-blind or low-vision reader cannot use: two
 series told apart by colour alone, text under 9 pt, a legend over the data.
@@ -16,7 +16,8 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -50,12 +51,18 @@ def _table_html(rows: Sequence[Sequence]) -> str:
 
 @dataclass
 class Described:
-    """A rendered figure with its text alternative; displays as PNG + ``<img alt>`` + text."""
+    """A figure with its text alternative; displays as PNG + ``<img alt>`` + text."""
 
     fig: Figure
     alt: str
     data: Sequence[Sequence] | None = None
-    png: str = field(default="", repr=False)
+
+    @cached_property
+    def png(self) -> str:
+        """The figure as a base64 PNG, rendered once, when first shown."""
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", bbox_inches="tight", dpi=DPI)
+        return base64.b64encode(buf.getvalue()).decode()
 
     def html(self) -> str:
         img = (f'<img alt="{html.escape(self.alt, quote=True)}" src="data:image/png;base64,{self.png}" '
@@ -68,18 +75,16 @@ class Described:
 
 
 def described(fig: Figure, alt: str, data: Sequence[Sequence] | None = None) -> Described:
-    """Render ``fig`` once, close it, and keep it with its text alternative ``alt`` (and ``data`` rows,
-    the first one the column names)."""
+    """Keep ``fig`` with its text alternative ``alt`` (and ``data`` rows, the first one the column names),
+    closed in pyplot so that only this object shows it."""
     if not isinstance(fig, Figure):
         raise TypeError(f"described() takes a matplotlib Figure, got {type(fig).__name__}")
     if not alt or not alt.strip():
         raise ValueError("a figure needs a text alternative: alt is empty")
     if data is not None and (len(data) < 2 or any(len(r) != len(data[0]) for r in data)):
         raise ValueError("data must be a header row and at least one row, all of the same length")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=DPI)
     plt.close(fig)
-    return Described(fig, alt.strip(), data, base64.b64encode(buf.getvalue()).decode())
+    return Described(fig, alt.strip(), data)
 
 
 # --- the style check -----------------------------------------------------------------------------
