@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
+from xception_edu.lessons import figures  # noqa: E402
 from xception_edu.lessons import nb06a_correlations_deeper as nb06a  # noqa: E402
 
 
@@ -119,8 +120,14 @@ def test_the_explorer_refuses_networks_with_different_convs():
 
 def test_separability_figure_draws_one_bar_per_layer_and_label_and_a_chance_tick_per_layer():
     layers, bars = ["stage1", "stage2", "stage3"], {"W": [0.6, 0.3, 0.3], "W - W0": [0.8, 0.5, 0.9]}
-    fig = nb06a.separability_figure(layers, bars, [0.58, 0.29, 0.22])
-    ax = fig.axes[0]
+    d = nb06a.separability_figure(layers, bars, [0.58, 0.29, 0.22])
+    figures.check_style(d)  # a hatch per series as well as a colour, fonts >= 9 pt, the legend outside
+    assert len({c.patches[0].get_hatch() for c in d.fig.axes[0].containers}) == len(bars)
+    assert d.alt.endswith("W: 0.60, 0.30, 0.30; W - W0: 0.80, 0.50, 0.90; random kernels: 0.58, 0.29, 0.22.")
+    assert d.data[0] == ["layer", "W", "W - W0", "random kernels"]
+    assert d.data[3] == ["stage3", "0.30", "0.90", "0.22"]
+    assert nb06a.separability_figure(layers, bars | {"W": [0.6, 0.3, 0.4]}, [0.58, 0.29, 0.22]).alt != d.alt
+    ax = d.fig.axes[0]
     heights = sorted(round(p.get_height(), 2) for p in ax.patches)
     assert heights == sorted(v for values in bars.values() for v in values)
     ticks = [line.get_ydata()[0] for line in ax.lines]
@@ -147,7 +154,7 @@ def test_the_exercise_checks_name_the_mistake():
     assert not flat.passed and "shape (C_out, C_in, k, k)" in flat.message
 
 
-def test_the_notebook_names_the_colour_the_explorer_draws_random_kernels_in():
+def test_the_notebook_names_the_random_kernels_curve_by_its_label_not_its_colour():
     import json
     import pathlib
 
@@ -156,7 +163,5 @@ def test_the_notebook_names_the_colour_the_explorer_draws_random_kernels_in():
                         if c.get("id") == "kernel-explorer")["source"])
     net, initial = _trained_pair()
     html = nb06a.kernel_spectrum_view({"trained": net}, {"trained": initial}, "trained", "features.stage2.op")
-    drawn = re.search(r'fill="(#[0-9a-f]{6})">random kernels</text>', html)[1]  # its legend entry's colour
-    names = {"#5b3f8c": "purple", "#e66101": "orange", "#1b7837": "green", "#999999": "grey"}
-    said = re.search(r"The (\w+) curve", text)[1]
-    assert said == names[drawn]
+    assert 'The curve labelled "random kernels"' in text and ">random kernels</text>" in html
+    assert not re.search(r"\b(purple|orange|green|grey|red|blue) curve", text)

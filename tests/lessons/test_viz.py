@@ -9,6 +9,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from xception_edu.data import photo
+from xception_edu.lessons import figures
 from xception_edu.lessons import nb01_standard_convolution as nb01
 from xception_edu.lessons import nb02_inception_module as nb02
 from xception_edu.lessons import nb04_extreme_inception as nb04
@@ -52,9 +53,29 @@ def test_conv_outputs_sum_over_all_input_channels():
 
 def test_notebook_01_figures_have_four_panels_and_a_3d_volume_per_kernel():
     x = photo.load_photo(24)
-    assert len(nb01.photo_channels_figure(x).axes) == 4
-    fig = nb01.conv_gallery_figure(x, nb01.demo_kernels())
-    assert sum(ax.name == "3d" for ax in fig.axes) == 4  # one 3-D volume per kernel
+    channels = nb01.photo_channels_figure(x)
+    assert len(channels.fig.axes) == 4
+    gallery = nb01.conv_gallery_figure(x, nb01.demo_kernels())
+    assert sum(ax.name == "3d" for ax in gallery.fig.axes) == 4  # one 3-D volume per kernel
+    for d in (channels, gallery):
+        figures.check_style(d)
+
+
+def test_notebook_01_alt_texts_follow_the_data():
+    x = photo.load_photo(24)
+    alt = nb01.photo_channels_figure(x).alt
+    assert "24 x 24 px" in alt and f"green (mean {float(x[1].mean()):.2f})" in alt
+    assert nb01.photo_channels_figure(x * 0.5).alt != alt
+    kernels = nb01.demo_kernels()
+    out = nb01.conv_outputs(x, kernels)[1]
+    alt = nb01.conv_gallery_figure(x, kernels).alt
+    assert "4 kernels" in alt and "kernel 2, edges in red only: non-zero weights in R;" in alt
+    assert (f"red minus blue: non-zero weights in R and B; output from {out.min():.2f} to {out.max():.2f}"
+            in alt)
+    assert "non-zero weights in R, G and B" in alt
+    one = {"blue only": kernels["red minus blue"] * torch.tensor([0.0, 0.0, 1.0])[:, None, None]}
+    assert nb01.conv_gallery_figure(x, one).alt.startswith("1 kernel of one regular convolution")
+    assert "blue only: non-zero weights in B;" in nb01.conv_gallery_figure(x, one).alt
 
 
 def test_svg_matrix_draws_one_rect_per_run():

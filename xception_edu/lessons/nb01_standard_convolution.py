@@ -12,6 +12,7 @@ from ..data import load_photo
 from ..exercises import Mismatch, attempt, check, register
 from .app import KERNEL_CHOICES, App, check_choices
 from .checking import NOT_FINITE, Mistake, close, closed_form, mistake_made, same_output
+from .figures import Described, described
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -68,7 +69,7 @@ def _kernel_volume(ax, kernel: torch.Tensor, vmax: float, channel_names=("R", "G
                 ax.bar3d(col, k_h - 1 - r, z, 0.96, 0.96, thick, color=cmap(0.5 + 0.5 * w[c, r, col] / vmax),
                          edgecolor=(0, 0, 0, 0.4), linewidth=0.4, shade=True)
         name = channel_names[c] if c < len(channel_names) else str(c)
-        ax.text(-0.9, 0.0, z, name, fontsize=8, fontweight="bold", zorder=10)
+        ax.text(-0.9, 0.0, z, name, fontsize=9, fontweight="bold", zorder=10)
     ax.set_xlim(0, k_w)
     ax.set_ylim(0, k_h)
     ax.set_zlim(0, (k_c - 1) * gap + thick)
@@ -77,11 +78,11 @@ def _kernel_volume(ax, kernel: torch.Tensor, vmax: float, channel_names=("R", "G
     ax.set_axis_off()
 
 
-def photo_channels_figure(image: torch.Tensor):
+def photo_channels_figure(image: torch.Tensor) -> Described:
     """The photograph and its three input channels: what a first conv layer receives (Cin = 3)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(9, 2.6), dpi=80)
+    fig, axes = plt.subplots(1, 4, figsize=(9, 2.6))
     axes[0].imshow(image.permute(1, 2, 0).numpy())
     axes[0].set_title("the photograph")
     for ax, c, name, cmap in zip(axes[1:], range(3), ("red", "green", "blue"),
@@ -91,10 +92,14 @@ def photo_channels_figure(image: torch.Tensor):
     for ax in axes:
         ax.axis("off")
     fig.tight_layout()
-    return fig
+    means = ", ".join(f"{name} (mean {float(image[c].mean()):.2f})"
+                      for c, name in enumerate(("red", "green", "blue")))
+    alt = (f"The photograph ({image.shape[-2]} x {image.shape[-1]} px) and its 3 input channels, each shown "
+           f"alone on a 0 to 1 scale: {means}.")
+    return described(fig, alt)
 
 
-def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
+def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]) -> Described:
     """Each kernel of a regular conv as a 3-D volume (Cin x k x k cubes, colour = weight) above the
     output map it produces from ALL input channels at once (Sec. 1.1: cross-channel and spatial
     correlations mapped jointly). Weights share one colour bar; each output map is grey, scaled to its
@@ -104,7 +109,7 @@ def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
     outs = conv_outputs(image, kernels)
     vmax = max(float(k.abs().max()) for k in kernels.values())
     n = len(kernels)
-    fig = plt.figure(figsize=(2.5 * n + 1, 5.4), dpi=80)
+    fig = plt.figure(figsize=(2.5 * n + 1, 5.4))
     for i, (name, kernel) in enumerate(kernels.items()):
         ax = fig.add_subplot(2, n, i + 1, projection="3d")
         _kernel_volume(ax, kernel, vmax)
@@ -112,12 +117,23 @@ def conv_gallery_figure(image: torch.Tensor, kernels: dict[str, torch.Tensor]):
         ax2 = fig.add_subplot(2, n, n + i + 1)
         lim = float(outs[i].abs().max()) or 1.0
         ax2.imshow(outs[i].numpy(), cmap="gray", vmin=-lim, vmax=lim)
-        ax2.set_title(f"output channel {i}", fontsize=8)
+        ax2.set_title(f"output channel {i}", fontsize=9)
         ax2.axis("off")
     sm = plt.cm.ScalarMappable(cmap=WEIGHT_CMAP, norm=plt.Normalize(-vmax, vmax))
     fig.colorbar(sm, ax=fig.axes, shrink=0.5, location="right", label="kernel weight",
                  pad=0.02)
-    return fig
+    parts = []
+    for i, (name, kernel) in enumerate(kernels.items()):
+        used = [c for c in range(kernel.shape[0]) if kernel[c].any()]
+        names = [("R", "G", "B")[c] if kernel.shape[0] == 3 else f"channel {c}" for c in used]
+        where = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+        parts.append(f"kernel {i}, {name}: non-zero weights in {where or 'no channel'}; output from "
+                     f"{float(outs[i].min()):.2f} to {float(outs[i].max()):.2f}")
+    shape = " x ".join(map(str, next(iter(kernels.values())).shape))
+    alt = (f"{n} kernel{'s' if n != 1 else ''} of one regular convolution, each {shape} (input channels x "
+           f"height x width), drawn as plates of cubes coloured by weight (from {-vmax:.2f} to {vmax:.2f}), "
+           "each above the output map it makes from all input channels at once: " + "; ".join(parts) + ".")
+    return described(fig, alt)
 
 
 # --- what a regular convolution costs (the closed forms of counting.py) ----------------------------

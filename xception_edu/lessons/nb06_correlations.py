@@ -27,6 +27,7 @@ from ..experiments.operators import TASKS, which_learns_what
 from ..experiments.pool import default_processes
 from .app import App
 from .checking import NOT_FINITE, close
+from .figures import PALETTE, Described, described, series_style
 from .joint_task_depth import depth_table
 from .svg import CORR_CMAP, svg_curves, svg_heatmap
 
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-def photo_correlation_figure(regions: dict, boxes: dict | None = None):
+def photo_correlation_figure(regions: dict, boxes: dict | None = None) -> Described:
     """The photograph with its regions outlined, and each region's R, G, B correlation matrix
     (``correlations.channel_correlation``) with the values written in. ``regions``: name -> (3, H, W)
     in [0, 1], the first being the whole photo; ``boxes``: name -> (top, bottom, left, right)."""
@@ -49,68 +50,108 @@ def photo_correlation_figure(regions: dict, boxes: dict | None = None):
 
     boxes = PHOTO_REGIONS if boxes is None else boxes
     names = list(regions)
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.3 * (len(names) + 1) + 0.6, 2.9), dpi=80,
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(2.5 * (len(names) + 1) + 0.6, 3.1),
                              gridspec_kw={"width_ratios": [1.4] + [1] * len(names)})
-    axes[0].imshow(regions[names[0]].permute(1, 2, 0).numpy())
+    whole = regions[names[0]]
+    axes[0].imshow(whole.permute(1, 2, 0).numpy())
     outline = [pe.withStroke(linewidth=2.5, foreground="black")]  # white on black: readable on any colour
-    for k, name in enumerate(names[1:], 1):
+    for k, name in enumerate(names[1:]):
         t, b, left, r = boxes[name]
-        axes[0].add_patch(Rectangle((left, t), r - left, b - t, fill=False, color=f"C{k}", lw=2))
-        x, ha = (r - 4, "right") if r > 0.8 * regions[names[0]].shape[-1] else (left + 4, "left")
-        axes[0].text(x, t + 6, name, color="white", fontsize=7, weight="bold", va="top", ha=ha,
+        colour = PALETTE[k % len(PALETTE)]
+        axes[0].add_patch(Rectangle((left, t), r - left, b - t, fill=False, color=colour, lw=2))
+        x, ha = (r - 4, "right") if r > 0.8 * whole.shape[-1] else (left + 4, "left")
+        axes[0].text(x, t + 6, name, color="white", fontsize=9, weight="bold", va="top", ha=ha,
                      path_effects=outline)
     axes[0].axis("off")
+    rows = [["region", "r(R,G)", "r(R,B)", "r(G,B)"]]
     for ax, name in zip(axes[1:], names):
         m = co.channel_correlation(regions[name]).numpy()
+        rows.append([name] + [f"{m[i, j]:.2f}" for i, j in ((0, 1), (0, 2), (1, 2))])
         image = ax.imshow(m, cmap=CORR_CMAP, vmin=-1, vmax=1)
         for i in range(3):
             for j in range(3):
-                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8)
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=9,
+                        color="white" if abs(m[i, j]) > 0.75 else "black")  # readable on the dark ends
         ax.set_xticks(range(3), ["R", "G", "B"]), ax.set_yticks(range(3), ["R", "G", "B"])
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name, fontsize=10)
     fig.tight_layout()
     fig.colorbar(image, ax=list(axes[1:]), fraction=0.02, pad=0.02, ticks=[-1, -0.5, 0, 0.5, 1],
                  label="correlation r")
-    return fig
+    alt = (f"The photograph ({whole.shape[-2]} x {whole.shape[-1]} px) with {len(names) - 1} regions "
+           f"outlined ({', '.join(names[1:])}), and the correlation between its R, G and B channels in each "
+           "region: "
+           + "; ".join(f"{row[0]}: R-G {row[1]}, R-B {row[2]}, G-B {row[3]}" for row in rows[1:]) + ".")
+    return described(fig, alt, rows)
+
+
+def _direct_labels(ax, ends: dict[str, tuple[float, float, str]], min_gap: float = 0.09) -> None:
+    """Each curve's name just right of the axes, at its last point's height (spread apart so none overlap)
+    and tied to that point by a thin line in the curve's colour: no legend to decode by colour."""
+    from matplotlib.transforms import blended_transform_factory
+
+    lo, hi = ax.get_ylim()
+    gap = min_gap * (hi - lo)
+    placed: list[float] = []
+    for name, (x, y, colour) in sorted(ends.items(), key=lambda kv: kv[1][1]):
+        at = max(y, placed[-1] + gap) if placed else y
+        placed.append(at)
+        ax.annotate(name, xy=(x, y), xytext=(1.04, at), fontsize=10, va="center",
+                    textcoords=blended_transform_factory(ax.transAxes, ax.transData),
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.8, "shrinkA": 0, "shrinkB": 2})
 
 
 def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str = "autocorrelation",
-                  title: str = "", level: float | None = 0.5):
-    """Lines on one axis (``curves``: label -> (xs, ys)), with a dotted line at ``level`` (the 0.5 that
+                  title: str = "", level: float | None = 0.5) -> Described:
+    """Lines on one axis (``curves``: label -> (xs, ys), xs evenly spaced from 0), each with its own line
+    style and marker and labelled at its end, with a dotted line at ``level`` (the 0.5 that
     ``correlations.correlation_length`` reads off)."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3), dpi=80)
-    for label, (xs, ys) in curves.items():
-        ax.plot(xs, ys, marker=".", label=label)
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    ends, parts, rows = {}, [], [["curve", xlabel, ylabel]]
+    for i, (label, (xs, ys)) in enumerate(curves.items()):
+        xs, ys = [float(x) for x in xs], [float(y) for y in ys]
+        style = series_style(i)
+        ax.plot(xs, ys, label=label, markersize=5, **style)
+        ends[label] = (xs[-1], ys[-1], style["color"])
+        rows += [[label, f"{x:g}", f"{y:.2f}"] for x, y in zip(xs, ys)]
+        part = f"{label} from {ys[0]:.2f} at {xs[0]:g} to {ys[-1]:.2f} at {xs[-1]:g}"
+        if level is not None:
+            length = correlation_length(ys, stride=xs[1] - xs[0] if len(xs) > 1 else 1.0, level=level)
+            part += (f", falling to {level:g} at {length:.1f}" if math.isfinite(length) else
+                     f", above {level:g} throughout")
+        parts.append(part)
     if level is not None:
-        ax.axhline(level, color="#999", ls=":", lw=1)
+        ax.axhline(level, color="#767676", ls=":", lw=1)
     ax.set_xlabel(xlabel), ax.set_ylabel(ylabel), ax.set_title(title)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never on a curve
+    _direct_labels(ax, ends)
     fig.tight_layout()
-    return fig
+    count = f"{len(curves)} curve{'s' if len(curves) != 1 else ''}"
+    alt = f"{title or ylabel} against {xlabel}, {count}: " + "; ".join(parts) + "."
+    return described(fig, alt, rows)
 
 
-def synthetic_factors_figure(size: int = 32, seed: int = 0):
+def synthetic_factors_figure(size: int = 32, seed: int = 0) -> Described:
     """One image of the synthetic set (``data.synthetic``) for each pair of factors: rows are the
     spatial factor, columns the channel factor (how R, G and B are correlated)."""
     import matplotlib.pyplot as plt
 
     rng = np.random.default_rng(seed)
     fig, axes = plt.subplots(len(SPATIAL), len(CHANNEL),
-                             figsize=(1.3 * len(CHANNEL) + 0.8, 1.3 * len(SPATIAL)),
-                             dpi=80)
+                             figsize=(1.5 * len(CHANNEL) + 1.2, 1.5 * len(SPATIAL)))
     for i, s in enumerate(SPATIAL):
         for j, c in enumerate(CHANNEL):
             ax = axes[i, j]
             ax.imshow(render(i, j, size, rng).transpose(1, 2, 0), interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
             if i == 0:
-                ax.set_title(c, fontsize=8)
+                ax.set_title(c, fontsize=9)
             if j == 0:
-                ax.set_ylabel(s, fontsize=8)
+                ax.set_ylabel(s, fontsize=9)
     fig.tight_layout()
-    return fig
+    alt = (f"A grid of {len(SPATIAL) * len(CHANNEL)} synthetic images, {size} x {size} px: rows are the "
+           f"spatial factors ({', '.join(SPATIAL)}), columns the channel factors ({', '.join(CHANNEL)}).")
+    return described(fig, alt)
 
 
 def channel_factor_correlations(n: int = 256, size: int = 32, seed: int = 0) -> dict:
@@ -189,6 +230,17 @@ def correlation_view(maps: dict, layer: str, image: int, a: int, b: int) -> str:
     )
 
 
+def set_slider_max(slider: W.IntSlider, top: int) -> None:
+    """Give ``slider`` a new maximum. The browser's slider (noUiSlider) keeps the range it was built with
+    for its End key after a range change; a change of orientation makes ipywidgets build it anew."""
+    if slider.max == top:
+        return
+    slider.max = top
+    kept = slider.orientation
+    slider.orientation = "vertical" if kept == "horizontal" else "horizontal"
+    slider.orientation = kept
+
+
 def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a: int = 0, b: int = 1,
                          image_labels=None) -> App:
     """Notebook 06's widget: choose a layer, an image and a pair of channels; see the two maps, the
@@ -212,19 +264,23 @@ def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a
         "b": W.IntSlider(min=0, max=c - 1, value=b, description="channel b", continuous_update=False),
     }
 
+    app: list[App] = []
+
     def keep_channels_valid(_change):
-        # Registered BEFORE the App's own observers; sliders clamp their value to the new range.
+        # Registered BEFORE the App's own observers: the sliders take the new layer's range (clamping their
+        # values) with redraws held, so the App's redraw for the layer move sees valid channels only.
         top = maps[controls["layer"].value].shape[1] - 1
-        for name in ("a", "b"):
-            controls[name].max = top
+        with app[0].hold(redraw=False):
+            for name in ("a", "b"):
+                set_slider_max(controls[name], top)
 
     controls["layer"].observe(keep_channels_valid, names="value")
 
     def view(layer, image, a, b):
-        top = maps[layer].shape[1] - 1  # a slider may not have been clamped yet while the layer changes
-        return correlation_view(maps, layer, image, min(a, top), min(b, top))
+        return correlation_view(maps, layer, image, a, b)
 
-    return App(controls, view, title="Correlations between channels and across space")
+    app.append(App(controls, view, title="Correlations between channels and across space"))
+    return app[0]
 
 
 # --- exercise checks --------------------------------------------------------------------------------------

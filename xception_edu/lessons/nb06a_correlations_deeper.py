@@ -27,6 +27,7 @@ from ..experiments.separability import (
 )
 from .app import App
 from .checking import NOT_FINITE, close
+from .figures import HATCHES, PALETTE, Described, described
 from .svg import svg_curves
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -38,24 +39,31 @@ __all__ = [
 ]
 
 
-def separability_figure(layers, bars: dict, chance, title: str = ""):
+def separability_figure(layers, bars: dict, chance, title: str = "") -> Described:
     """Grouped bars, one group per layer: ``bars`` label -> one separability per layer (e.g. trained
-    kernels, or what training added, per task), with the chance level of each layer as a black tick."""
+    kernels, or what training added, per task), each series with its own hatch as well as colour, with the
+    chance level of each layer as a black tick."""
     import matplotlib.pyplot as plt
 
     n = len(bars)
     width = 0.8 / n
-    fig, ax = plt.subplots(figsize=(8.5, 3), dpi=80)
+    fig, ax = plt.subplots(figsize=(8.5, 3.2))
     for k, (label, values) in enumerate(bars.items()):
         ax.bar([i + (k - (n - 1) / 2) * width for i in range(len(layers))], values, width, label=label,
-               color=f"C{k}")
+               color=PALETTE[k % len(PALETTE)], hatch=HATCHES[k % len(HATCHES)], edgecolor="white", lw=0.5)
     for i, c in enumerate(chance):
         ax.plot([i - 0.45, i + 0.45], [c, c], color="black", lw=2, label="random kernels" if i == 0 else None)
     ax.set_xticks(range(len(layers)), layers)
     ax.set_ylim(0, 1), ax.set_ylabel("energy kept by rank 1"), ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never on a bar
     fig.tight_layout()
-    return fig
+    rows = [["layer", *bars, "random kernels"]]
+    rows += [[layer, *(f"{v[i]:.2f}" for v in bars.values()), f"{chance[i]:.2f}"]
+             for i, layer in enumerate(layers)]
+    alt = (f"{title or 'Energy kept by rank 1'}: bars per layer ({', '.join(layers)}), from 0 to 1. "
+           + "; ".join(f"{label}: {', '.join(f'{v:.2f}' for v in values)}" for label, values in bars.items())
+           + f"; random kernels: {', '.join(f'{c:.2f}' for c in chance)}.")
+    return described(fig, alt, rows)
 
 
 # --- the kernel-spectrum explorer: the SVD of one layer's kernels, before and after training ------------
