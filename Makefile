@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test notebooks runs editions clean
+.PHONY: lab test web-assets notebooks runs editions clean
 
 # CPU=1: PyTorch's CPU-only wheels (a Linux laptop without an NVIDIA GPU; PyPI's default Linux wheel pulls
 # several GB of CUDA libraries). Only on the first install: the venv keeps what it has.
@@ -42,9 +42,14 @@ lab: $(VENV)/.installed-lab
 # OMP_WAIT_POLICY=PASSIVE: an idle OpenMP thread sleeps instead of spinning on a core another worker needs
 # (two workers' kernels and subprocesses on 2 cores otherwise slowed each other five-fold); numbers unchanged.
 XDIST ?= -n auto --dist loadfile
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test web-assets
 	$(BIN)/ruff check xception_edu tests tools hubconf.py
 	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests notebooks $(NBVAL) $(XDIST) $(PYTEST_ARGS)
+
+# The widget manager and require.js an exported notebook page loads instead of a CDN's (the accessibility
+# audit's pages): npm packages at pinned versions and hashes, in the ignored .cache/web-assets/; once.
+web-assets: $(VENV)/.installed-test
+	$(BIN)/python -m tools.course.web_assets
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
 # storing outputs and widget state (each exercise: its task, its stub, its worked solution hidden).
