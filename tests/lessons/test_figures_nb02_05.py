@@ -66,7 +66,7 @@ def test_miniature_figure_tells_variants_apart_without_colour_and_says_their_end
     runs = {None: torch.linspace(3, 1, 12).repeat(2, 1), "relu": torch.linspace(3, 2, 12).repeat(2, 1)}
     d = nb05.miniature_figure(runs, smooth=3)
     _style(d)
-    assert "nothing between the steps (circle markers, solid line): mean 2.82 at step 3 to 1.18" in d.alt
+    assert "Nothing between the steps (circle markers, solid line): mean 2.82 at step 3 to 1.18" in d.alt
     assert "ReLU between the steps (square markers, dashed line)" in d.alt
     runs["relu"] = runs["relu"] - 0.5
     assert nb05.miniature_figure(runs, smooth=3).alt != d.alt

@@ -22,12 +22,13 @@ from ..ops import (
 from .app import App, same_function
 from .checking import mistake_made, same_output
 from .figures import Described, described
+from .operator_drawing import operator_figure
 from .svg import svg_matrix
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "check", "connectivity_matrix", "measured_connectivity", "reformulation", "reformulation_numbers",
-    "reformulation_view", "stage_figure", "stage_text",
+    "check", "connectivity_matrix", "measured_connectivity", "operator_figure", "reformulation",
+    "reformulation_numbers", "reformulation_view", "stage_figure", "stage_text",
 ]
 
 

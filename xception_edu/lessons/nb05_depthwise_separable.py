@@ -25,11 +25,12 @@ from .app import App, same_function
 from .checking import mistake_made, same_output
 from .figures import Described, described, series_style
 from .nb01_standard_convolution import WEIGHT_CMAP
+from .operator_drawing import operator_figure
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "check", "depthwise_figure", "fig10_miniature", "load_photo", "miniature_data", "miniature_figure",
-    "regroup", "regroup_fig4", "regroup_numbers", "regroup_view", "train_miniature",
+    "operator_figure", "regroup", "regroup_fig4", "regroup_numbers", "regroup_view", "train_miniature",
 ]
 
 
@@ -225,7 +226,7 @@ def miniature_figure(runs: dict, smooth: int = 5) -> Described:
     ax.tick_params(labelsize=10)
     fig.tight_layout()
     alt = (f"Training loss against step, running mean over {smooth} steps, {seeds} seeds (line: their mean; "
-           "band: lowest to highest seed). " + "; ".join(said) + ".")
+           "band: lowest to highest seed). " + "; ".join(said).capitalize()[:1] + "; ".join(said)[1:] + ".")
     return described(fig, alt)
 
 
