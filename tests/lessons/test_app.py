@@ -48,9 +48,53 @@ def test_display_bundle_has_the_widget_and_a_static_fallback():
     app = nb00.savings_teaser(channels=128, kernel_size=3)
     bundle = app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/html"] == nb00.savings_view(128, 3)
+    assert bundle["text/html"] == app.static_html()
+    assert app.rendering()["text/html"] == nb00.savings_view(128, 3)  # the live view, as drawn
     assert bundle["text/plain"] == ("<Regular vs depthwise separable convolution: "
                                     "{'channels': 128, 'kernel_size': 3}>")
+
+
+def _svg_app(n=3):
+    import ipywidgets as W
+
+    from xception_edu.lessons import svg
+
+    def view(n):
+        return "<p>before</p>" + svg.svg_plot(list(range(1, n + 1)), [2.0**k for k in range(n)], xlabel="x",
+                                              ylabel="y") + "<p>after</p>"
+
+    return xe_app.App({"n": W.IntSlider(value=n, min=2, max=5, description="points n")}, view, title="A & B")
+
+
+def test_the_static_fallback_is_the_title_the_values_and_the_view_as_images_with_alt_text():
+    import base64
+    import html
+    import re
+
+    app = _svg_app()
+    static = app.static_html()
+    assert "<svg" not in static, "sanitizers strip inline SVG: the fallback must not need it"
+    assert "<b>A &amp; B</b>" in static and "points n = 3" in static
+    assert "<p>before</p>" in static and "<p>after</p>" in static
+    (src, alt), = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', static)
+    drawn = app.rendering()["text/html"]
+    assert base64.b64decode(src).decode() in drawn  # the very drawing the live view shows
+    title = re.search(r"<title[^>]*>(.*?)</title>", drawn).group(1)
+    desc = re.search(r"<desc[^>]*>(.*?)</desc>", drawn).group(1)
+    assert html.unescape(alt) == f"{html.unescape(title)}: {html.unescape(desc)}"
+    assert app.set(n=4).static_html() != static  # the alt text and picture follow the data
+
+
+def test_controls_need_a_description_and_wrap_in_a_narrow_output_area():
+    import ipywidgets as W
+
+    with pytest.raises(ValueError, match="'n' has no description"):
+        xe_app.App({"n": W.IntSlider(value=3, min=2, max=5)}, lambda n: "")
+    app = _svg_app()
+    row = app.widget.children[1]
+    assert row.layout.flex_flow == "row wrap"
+    slider = app.controls["n"]
+    assert slider.style.description_width == "initial" and slider.layout.flex == "1 1 300px"
 
 
 def test_figure_views_fall_back_to_png():
@@ -66,9 +110,10 @@ def test_figure_views_fall_back_to_png():
         return fig
 
     open_before = set(plt.get_fignums())  # figures other tests left open are not this view's
-    app = xe_app.App({"n": W.IntSlider(value=3, min=2, max=5)}, view)
+    app = xe_app.App({"n": W.IntSlider(value=3, min=2, max=5, description="n")}, view)
     bundle = app._repr_mimebundle_()
     assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
+    assert bundle["image/png"] in bundle["text/html"]  # the static fallback shows the same picture
     assert app.output.outputs[0]["data"]["image/png"].startswith("iVBORw0KGgo")
     assert set(plt.get_fignums()) == open_before  # the view's figures are closed after rendering
 

@@ -1,22 +1,33 @@
 """The one pattern every widget of the suite follows (ipywidgets):
 
-* a **pure view function** ``view(**values) -> str | Figure`` holds all the logic and is tested
-  without a kernel (set the values, check the result);
-* an ``App`` wires controls that offer only valid values to that function;
+* a **pure view function** ``view(**values) -> str | Figure | Described`` holds all the logic and is
+  tested without a kernel (set the values, check the result);
+* an ``App`` wires controls that offer only valid values to that function; every control is an
+  ipywidgets control with a ``description`` (its accessible name), so Tab reaches it and arrows, Home,
+  End or Enter operate it;
+* the controls wrap onto as many rows as the output area needs (592 px: a 1024 px window with the file
+  browser open; 479 px at 150 % zoom), each slider keeping a usable track, and the drawings scale;
 * the app's display bundle carries the live widget AND a static rendering of the current view
-  (HTML or PNG). JupyterLab and Colab show the widget; GitHub or a static HTML export, which
-  cannot run a kernel, fall back to the static rendering of the same thing.
+  (``static_html``): the app's title, its controls' values in words, and the view with every inline
+  SVG turned into an ``<img>`` of the same SVG, its alt text the drawing's title and description.
+  That static form is what a stored notebook shows until its cell runs: JupyterLab does not trust a
+  notebook it did not run, so it renders neither the widget (an unsafe MIME type) nor an inline SVG
+  (its HTML sanitizer strips it, leaving the labels run together), but it does render sanitized HTML
+  with data-URI images. GitHub, nbconvert and other kernel-less viewers show the same picture.
 """
 from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import io
 from collections.abc import Callable
 
 import ipywidgets as W
 
 from .._validate import choice
+from .figures import Described
+from .svg import SVG_ELEMENT, svg_as_img
 
 KERNEL_CHOICES = (1, 3, 5, 7)
 """Kernel sizes the widgets offer: odd, so that 'same' padding keeps the map size."""
@@ -40,16 +51,40 @@ def _figure_png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _said(control) -> str:
+    """A control's current value as a reader would say it: its option label, not the value behind it."""
+    labels, index = getattr(control, "_options_labels", None), getattr(control, "index", None)
+    return str(labels[index] if labels and isinstance(index, int) else control.value)
+
+
+def _fit(control) -> None:
+    """Size a control for a narrow output area: its label as wide as its text (not a fixed 80 px that
+    truncates it and starves the track), and a basis of 300 px that grows to 480 px, so that a row of
+    controls wraps before a slider's track drops under about 150 px."""
+    if hasattr(control.style, "description_width") and not control.style.description_width:
+        control.style.description_width = "initial"
+    layout = control.layout
+    if layout.width is None:
+        layout.width, layout.flex = "auto", "1 1 300px"
+        layout.min_width, layout.max_width = "min(300px, 100%)", "480px"
+
+
 class App:
     """Controls plus a view function; ``app.update()`` redraws, ``app.view()`` is the pure result."""
 
     def __init__(self, controls: dict[str, W.ValueWidget], view: Callable, title: str = ""):
         self.controls, self._view, self.title = controls, view, title
-        self.output = W.Output()
+        for name, c in controls.items():
+            if not c.description:
+                raise ValueError(f"control {name!r} has no description: it is the label a screen reader says")
+            _fit(c)
+        self.output = W.Output(layout=W.Layout(max_width="100%", overflow="auto"))
         for c in controls.values():
             c.observe(lambda _change: self.update(), names="value")
-        header = [W.HTML(f"<b>{title}</b>")] if title else []
-        self.widget = W.VBox(header + [W.HBox(list(controls.values())), self.output])
+        header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+        row = W.HBox(list(controls.values()),
+                     layout=W.Layout(flex_flow="row wrap", max_width="100%", grid_gap="4px 16px"))
+        self.widget = W.VBox(header + [row, self.output], layout=W.Layout(max_width="100%"))
         self.update()
 
     @property
@@ -88,20 +123,40 @@ class App:
         self.output.outputs = ({"output_type": "display_data", "data": self.rendering(), "metadata": {}},)
 
     def rendering(self) -> dict:
-        """The current view as a static MIME bundle: HTML for a string, PNG for a figure."""
+        """The current view as a MIME bundle: HTML for a string, the figure's own bundle for a described
+        figure, PNG for a bare figure."""
         result = self.view()
         if isinstance(result, str):
             return {"text/html": result, "text/plain": "<HTML view>"}
+        if isinstance(result, Described):
+            return dict(result._repr_mimebundle_()[0])
         import matplotlib.pyplot as plt
 
         png = _figure_png(result)
         plt.close(result)
         return {"image/png": png, "text/plain": "<Figure>"}
 
+    def static_html(self, rendering: dict | None = None) -> str:
+        """What a viewer without the widget shows: the title, the controls' values in words, and the
+        current view, every inline SVG as an ``<img>`` with its title and description as alt text."""
+        rendering = rendering or self.rendering()
+        if "text/html" in rendering:
+            view = SVG_ELEMENT.sub(lambda m: svg_as_img(m.group(0)), rendering["text/html"])
+        else:
+            view = (f'<img src="data:image/png;base64,{rendering["image/png"]}" '
+                    f'alt="{html.escape(self.title or "the view", quote=True)}" style="max-width:100%"/>')
+        values = "; ".join(f"{html.escape(c.description)} = {html.escape(_said(c))}"
+                           for c in self.controls.values())
+        head = f"<b>{html.escape(self.title)}</b>" if self.title else ""
+        return (f"<div class='xe-static'>{head}<p><i>Shown at {values}. Run the cell to move the "
+                f"controls.</i></p>{view}</div>")
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data.update(self.rendering())
+        rendering = self.rendering()
+        data.update({k: v for k, v in rendering.items() if k != "text/html"})
+        data["text/html"] = self.static_html(rendering)
         # A stable plain-text line (nbval compares it; the widget's own repr lists every trait).
         data["text/plain"] = f"<{self.title or 'App'}: {self.values}>"
         return bundle

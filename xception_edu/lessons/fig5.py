@@ -3,6 +3,7 @@ flow, one box per layer, the shortcuts with their 1x1 convs and the map size bet
 
     fig5_drawing(middle_repeats, width, num_classes, image_size)  the drawing as data: blocks, boxes, edges
     fig5_svg(drawing, selected)                                   that data as an SVG string (one block lit)
+    fig5_picture(drawing, selected)                               the same, to display in a notebook
     fig5_view(middle_repeats, width, image_size, block)            notebook 08's view: a block's counts + SVG
     fig5_app(...)                                                  the widget around ``fig5_view``
 
@@ -13,174 +14,38 @@ follows every conv and separable conv (Fig. 5) is not drawn as a box.
 """
 from __future__ import annotations
 
-import functools
 import html
-from dataclasses import dataclass
 
 import ipywidgets as W
-import torch
 
-from .. import counting
 from .._validate import choice
-from ..model import BlockSpec, Layer, Xception, XceptionConfig
 from .app import App, check_choices
+from .fig5_data import (
+    ARCH_IMAGE_SIZES,
+    FLOWS,
+    MIDDLE_REPEAT_CHOICES,
+    WIDTH_MULTIPLIERS,
+    DrawnBlock,
+    Fig5Drawing,
+    fig5_drawing,
+    hwc,
+)
+from .svg import MIN_FONT_PX, Drawing, svg_root
 
-FLOWS = ("entry", "middle", "exit")
-
-# What notebook 08's two widgets (this one and nb08's size widget) offer.
-MIDDLE_REPEAT_CHOICES = tuple(range(0, 17))
-WIDTH_MULTIPLIERS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-ARCH_IMAGE_SIZES = (71, 128, 160, 224, 299, 331)
-
-
-@dataclass(frozen=True)
-class Box:
-    """One layer of the figure: ``kind`` is 'conv', 'separable', 'relu', 'maxpool', 'gap', 'dropout' or
-    'fc'; ``module`` the model's module it stands for; ``output`` the traced shape it produces (C, H, W)."""
-
-    kind: str
-    label: str
-    module: str
-    channels: int | None = None
-    kernel: int | None = None
-    stride: int = 1
-    output: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class DrawnBlock:
-    """One block of Fig. 5: its main path ``boxes`` (in order), its ``shortcut`` ('conv': a 1x1 conv box in
-    ``shortcut_box``; 'identity'; or None: no shortcut), a "+" join where there is a shortcut, the shapes
-    (C, H, W) entering and leaving, and its parameters and multiply-adds per image (traced)."""
-
-    name: str
-    flow: str
-    module: str
-    boxes: tuple[Box, ...]
-    shortcut: str | None
-    shortcut_box: Box | None
-    input: tuple[int, ...]
-    output: tuple[int, ...]
-    params: int
-    macs: int
-
-    @property
-    def layers(self) -> tuple[Box, ...]:
-        """Every box of the block, the shortcut conv last."""
-        return self.boxes + ((self.shortcut_box,) if self.shortcut_box else ())
-
-    def edges(self) -> list[tuple[str, str]]:
-        """Arrows as (from, to) module names; 'in' is the block input and '+' its join."""
-        chain = ["in", *(b.module for b in self.boxes)] + (["+"] if self.shortcut else [])
-        out = list(zip(chain, chain[1:]))
-        if self.shortcut == "conv":
-            out += [("in", self.shortcut_box.module), (self.shortcut_box.module, "+")]
-        elif self.shortcut == "identity":
-            out.append(("in", "+"))
-        return out
-
-
-@dataclass(frozen=True)
-class Fig5Drawing:
-    config: XceptionConfig           # the model it was drawn from
-    input: tuple[int, ...]           # (C, H, W) of the image
-    blocks: tuple[DrawnBlock, ...]   # stem, block2 ..., block14, head
-
-    def flow(self, name: str) -> list[DrawnBlock]:
-        return [b for b in self.blocks if b.flow == name]
-
-    @property
-    def block_names(self) -> tuple[str, ...]:
-        """What the block selector offers: stem, block2 ... block14 (the head is not a block of Fig. 5)."""
-        return tuple(b.name for b in self.blocks if b.name != "head")
-
-    def block(self, name: str) -> DrawnBlock:
-        for b in self.blocks:
-            if b.name == name:
-                return b
-        raise ValueError(f"block={name!r} is not a block of this Xception; valid: "
-                         f"{tuple(b.name for b in self.blocks)}")
-
-
-def _conv_label(c: int, k: int, s: int) -> str:
-    return f"Conv {c}, {k}x{k}" + (f", stride={s}x{s}" if s > 1 else "")
-
-
-def _label(layer: Layer) -> str:
-    c, k, s = layer.channels, layer.kernel, layer.stride
-    if layer.kind == "conv":
-        return _conv_label(c, k, s)
-    if layer.kind == "separable":
-        return f"SeparableConv {c}, {k}x{k}"
-    if layer.kind == "maxpool":
-        return f"MaxPooling {k}x{k}, stride={s}x{s}"
-    return "ReLU"
-
-
-def _box(layer: Layer, path: str) -> tuple:
-    """One drawn layer as (kind, label, module, channels, kernel, stride)."""
-    return layer.kind, _label(layer), f"{path}.{layer.name}", layer.channels, layer.kernel, layer.stride
-
-
-def _spec_boxes(spec: BlockSpec) -> list[tuple]:
-    """The main path of one block, in the order of its layers in the block table (batch norm not drawn)."""
-    return [_box(layer, spec.body) for layer in spec.layers if layer.kind != "bn"]
-
-
-def fig5_drawing(middle_repeats: int = 8, width: float = 1.0, num_classes: int = 1000,
-                 image_size: int = 299) -> Fig5Drawing:
-    """Fig. 5 of ``Xception(middle_repeats=..., width=..., num_classes=...)`` at ``image_size`` px, as data.
-
-    The model is built on PyTorch's meta device (layers and shapes, no weights) and traced once; an
-    impossible configuration raises the model's own error (e.g. middle_repeats < 0, image_size < 71).
-    """
-    # one cache key per configuration, however the arguments were passed: a widget redraw is then free
-    return _drawing(middle_repeats, width, num_classes, image_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _drawing(middle_repeats, width, num_classes, image_size) -> Fig5Drawing:
-    with torch.device("meta"):  # no memory for the weights: a 2x-wide model costs nothing
-        model = Xception(num_classes=num_classes, middle_repeats=middle_repeats, width=width)
-    rows = counting.trace(model, (1, model.config.in_channels, image_size, image_size))
-    modules = dict(model.named_modules())
-
-    def within(name):
-        return [r for r in rows.values() if r.name.startswith(name + ".")]
-
-    def drawn(name, flow, module, boxes, shortcut=None, shortcut_box=None):
-        return DrawnBlock(name, flow, module, tuple(Box(*b, rows[b[2]].output) for b in boxes), shortcut,
-                          shortcut_box and Box(*shortcut_box, rows[shortcut_box[2]].output),
-                          rows[module].input, rows[module].output,
-                          counting.count_params(modules[module]), counting.macs_of(within(module)))
-
-    blocks = []
-    for spec in model.config.blocks():
-        sc_box = next((_box(layer, f"{spec.module}.shortcut") for layer in spec.shortcut_layers
-                       if layer.kind == "conv"), None)
-        blocks.append(drawn(spec.name, spec.flow, spec.module, _spec_boxes(spec), spec.shortcut, sc_box))
-    p = model.head.dropout.p
-    blocks.append(drawn("head", "exit", "head", [
-        ("gap", "GlobalAveragePooling", "head.pool", None, None, 1),
-        ("dropout", f"Dropout {p:g}", "head.dropout", None, None, 1),
-        ("fc", f"Fully-connected, {num_classes} classes", "head.fc", num_classes, None, 1)]))
-    return Fig5Drawing(model.config, (model.config.in_channels, image_size, image_size), tuple(blocks))
-
+__all__ = ["ARCH_IMAGE_SIZES", "MIDDLE_REPEAT_CHOICES", "WIDTH_MULTIPLIERS", "fig5_app", "fig5_drawing",
+           "fig5_picture", "fig5_svg", "fig5_text", "fig5_view", "hwc"]
 
 # --- the SVG --------------------------------------------------------------------------------------------
 
-def hwc(shape) -> str:
-    """(C, H, W) written as the paper writes map sizes: HxWxC (a vector: its length)."""
-    c, *hw = shape
-    return "x".join(map(str, (*hw, c))) if hw else f"{c}-dimensional vector"
-
-
 COLORS = {"conv": "#d9d9d9", "separable": "#d8d0ea", "relu": "#ffffff", "maxpool": "#fdd9a6",
           "gap": "#c7e9e0", "dropout": "#ffffff", "fc": "#c7e9e0"}
-COL_W, BOX_W, BOX_H, GAP, SC_X, SC_W = 290, 168, 18, 8, 184, 90
+BOX_W, BOX_H, GAP, SC_GAP, SC_W = 200, 20, 8, 14, 112
+SC_X = BOX_W + SC_GAP
+NAME_X = SC_X + SC_W / 2 + 8  # right of the shortcut's line, above its box
+FONT = MIN_FONT_PX
 
 
-def _text(x, y, s, anchor="middle", size=10, weight="normal", cls=""):
+def _text(x, y, s, anchor="middle", size=FONT, weight="normal", cls=""):
     c = f' class="{cls}"' if cls else ""
     return (f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}" font-size="{size}" font-weight="{weight}"'
             f'{c}>{html.escape(s)}</text>')
@@ -194,10 +59,10 @@ def _draw_block(b: DrawnBlock, x0: float, y: float, lit: bool, parts: list, name
     """Draw one block from height ``y`` down, ``name`` beside it; returns the height below it."""
     cx, top = x0 + BOX_W / 2, y
     shapes = [_arrow(cx, top - 12, cx, top),  # from the map size above
-              _text(x0 + SC_X + SC_W / 2 + 5, top + 12, name, anchor="start", size=9, cls="xe-name")]
+              _text(x0 + NAME_X, top + 13, name, anchor="start", weight="bold", cls="xe-name")]
     for i, box in enumerate(b.boxes):
         shapes.append(f'<rect x="{x0:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="3" '
-                      f'fill="{COLORS[box.kind]}" stroke="#555"/>' + _text(cx, y + 13, box.label))
+                      f'fill="{COLORS[box.kind]}" stroke="#555"/>' + _text(cx, y + 15, box.label))
         y += BOX_H
         if i < len(b.boxes) - 1 or b.shortcut:
             shapes.append(_arrow(cx, y, cx, y + GAP))
@@ -208,68 +73,131 @@ def _draw_block(b: DrawnBlock, x0: float, y: float, lit: bool, parts: list, name
         shapes.append(f'<polyline points="{cx:.0f},{top - 4:.0f} {sx:.0f},{top - 4:.0f} {sx:.0f},'
                       f'{top + 6:.0f}" fill="none"/>')
         if b.shortcut_box:
-            sy = (top + join) / 2 - 14
+            sy = (top + join) / 2 - 17
             shapes.append(f'<line x1="{sx:.0f}" y1="{top + 6:.0f}" x2="{sx:.0f}" y2="{sy:.0f}"/>'
-                          f'<rect x="{x0 + SC_X:.0f}" y="{sy:.0f}" width="{SC_W}" height="28" rx="3" '
+                          f'<rect x="{x0 + SC_X:.0f}" y="{sy:.0f}" width="{SC_W}" height="34" rx="3" '
                           f'fill="{COLORS["conv"]}" stroke="#555"/>')
             label = b.shortcut_box.label.split(", stride")
-            shapes.append(_text(sx, sy + 12, label[0], size=9))
-            shapes.append(_text(sx, sy + 24, "stride" + label[1] if len(label) > 1 else "", size=9))
-            shapes.append(f'<line x1="{sx:.0f}" y1="{sy + 28:.0f}" x2="{sx:.0f}" y2="{join:.0f}"/>')
+            shapes.append(_text(sx, sy + 14, label[0]))
+            shapes.append(_text(sx, sy + 29, "stride" + label[1] if len(label) > 1 else ""))
+            shapes.append(f'<line x1="{sx:.0f}" y1="{sy + 34:.0f}" x2="{sx:.0f}" y2="{join:.0f}"/>')
         else:
             shapes.append(f'<line x1="{sx:.0f}" y1="{top + 6:.0f}" x2="{sx:.0f}" y2="{join:.0f}"/>')
         shapes.append(_arrow(sx, join, cx + 9, join))
         shapes.append(f'<circle cx="{cx:.0f}" cy="{join:.0f}" r="8" fill="white" stroke="#555"/>'
-                      + _text(cx, join + 4, "+", size=12, weight="bold"))
+                      + _text(cx, join + 4, "+", weight="bold"))
         y = join + 8
-    if lit:
+    if lit:  # an outline and a tint: the selected block is told apart by shape, not by colour alone
+        right = max(SC_X + SC_W, NAME_X + len(name) * 0.62 * FONT) + 6
         parts.append(f'<rect class="xe-selected" x="{x0 - 6:.0f}" y="{top - 8:.0f}" '
-                     f'width="{SC_X + SC_W + 12}" height="{y - top + 12:.0f}" rx="6" fill="#fee0b6" '
-                     'stroke="#e66101" stroke-width="2"/>')
+                     f'width="{right + 6:.0f}" height="{y - top + 12:.0f}" rx="6" fill="#fee0b6" '
+                     'stroke="#b35806" stroke-width="3" stroke-dasharray="8 3"/>')
     parts += shapes
     return y
 
 
-def fig5_svg(drawing: Fig5Drawing, selected: str | None = None) -> str:
-    """The drawing in Fig. 5's layout: three columns (entry, middle, exit flow), the middle one drawn once
-    and marked "Repeated N times", map sizes between the blocks; the block ``selected`` is outlined."""
+def _columns(drawing: Fig5Drawing, flows: tuple[str, ...], split: bool) -> list[tuple[str, list]]:
+    """(heading, blocks) per column: one column per flow, or, ``split``, a flow's blocks in columns of
+    about 4-9 boxes each (entry: stem and block2, then block3 and block4), so that a flow drawn alone
+    is wide rather than tall. The middle flow is drawn once: its blocks are identical."""
+    out = []
+    for flow in flows:
+        blocks = drawing.flow(flow)
+        heading = f"{flow.capitalize()} flow"
+        if flow == "middle":
+            out.append((heading, blocks))
+        elif split and flow == "entry":
+            out += [(heading, blocks[:2]), (f"{heading}, continued", blocks[2:])]
+        elif split and flow == "exit":
+            out += [(heading, blocks[:1]), (f"{heading}, continued", blocks[1:])]
+        else:
+            out.append((heading, blocks))
+    return out
+
+
+def _middle_name(blocks: list[DrawnBlock]) -> str:
+    first, last = (b.module.rsplit(".", 1)[1] for b in (blocks[0], blocks[-1]))
+    return f"{first}–{last[5:]}" if len(blocks) > 1 else first
+
+
+def fig5_text(drawing: Fig5Drawing, flows: tuple[str, ...] = FLOWS, selected: str | None = None) -> str:
+    """The figure in words (its SVG description): each drawn block's layers and map sizes."""
+    said = []
+    for flow in flows:
+        blocks = drawing.flow(flow)
+        if flow == "middle":
+            if not blocks:
+                said.append("Middle flow: no block.")
+                continue
+            said.append(f"Middle flow, {_plural(len(blocks), 'block')} ({_middle_name(blocks)}), each: "
+                        + ", ".join(x.label for x in blocks[0].boxes)
+                        + f"; identity shortcut; {hwc(blocks[0].input)} in and out.")
+            continue
+        for b in blocks:
+            shortcut = f"; shortcut {b.shortcut_box.label}" if b.shortcut_box else ""
+            said.append(f"{b.name} ({flow} flow): {', '.join(x.label for x in b.boxes)}{shortcut}; "
+                        f"{hwc(b.input)} → {hwc(b.output)}.")
+    if selected is not None:
+        said.append(f"Outlined: {selected}.")
+    return " ".join(said)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def fig5_svg(drawing: Fig5Drawing, selected: str | None = None, flows: tuple[str, ...] = FLOWS,
+             split: bool = False) -> str:
+    """The drawing in Fig. 5's layout: a column per flow (entry, middle, exit), the middle one drawn once
+    and marked "Repeated N times", map sizes between the blocks; the block ``selected`` is outlined.
+    ``flows`` draws only those flows, ``split`` a flow in two columns (``_columns``)."""
     if selected is not None:
         drawing.block(selected)  # a clear error for an unknown name
     repeats = drawing.config.middle_repeats
+    names = [b.name if b.flow != "middle" else _middle_name(drawing.flow("middle")) for b in drawing.blocks]
+    col_w = max(SC_X + SC_W + 8, NAME_X + max(len(n) for n in names) * 0.62 * FONT) + 24
     parts, bottoms = [], []
-    for col, flow in enumerate(FLOWS):
-        x0, y = 16 + col * COL_W, 20
-        parts.append(_text(x0 + BOX_W / 2, y, f"{flow.capitalize()} flow", size=13, weight="bold"))
-        blocks = drawing.flow(flow)
+    columns = _columns(drawing, flows, split)
+    for col, (heading, blocks) in enumerate(columns):
+        flow = heading.split()[0].lower()
+        x0, y = 16 + col * col_w, 20
+        parts.append(_text(x0 + BOX_W / 2, y, heading, size=14, weight="bold"))
         first = blocks[0].input if blocks else drawing.block("block4").output
-        what = "images" if flow == "entry" else "feature maps"
-        parts.append(_text(x0 + BOX_W / 2, y + 20, f"{hwc(first)} {what}", size=10, cls="xe-map"))
+        what = "images" if blocks and blocks[0].name == "stem" else "feature maps"
+        parts.append(_text(x0 + BOX_W / 2, y + 20, f"{hwc(first)} {what}", cls="xe-map"))
         y += 36
-        middle_block = blocks[:1] if flow == "middle" else blocks  # the middle blocks are identical
-        for b in middle_block:
-            lit = selected == b.name or (flow == "middle" and selected in {m.name for m in blocks})
-            name = f"{b.name}–{blocks[-1].name[5:]}" if flow == "middle" and repeats > 1 else b.name
-            y = _draw_block(b, x0, y + 4, lit, parts, name) + 14
+        middle = {m.name for m in drawing.flow("middle")}
+        for b in (blocks[:1] if flow == "middle" else blocks):  # the middle blocks are identical
+            lit = selected == b.name or (flow == "middle" and selected in middle)
+            name = _middle_name(blocks) if flow == "middle" else b.name
+            y = _draw_block(b, x0, y + 4, lit, parts, name) + 16
             out = f"{b.output[0]} class scores" if b.name == "head" else hwc(b.output)
-            parts.append(_text(x0 + BOX_W / 2, y, out, size=10, cls="xe-map"))
+            parts.append(_text(x0 + BOX_W / 2, y, out, cls="xe-map"))
             y += 16
         if flow == "middle":
             note = f"Repeated {repeats} times" if repeats else "middle_repeats=0: no middle-flow block"
-            parts.append(_text(x0 + BOX_W / 2, y + 6, note, size=11, weight="bold", cls="xe-repeats"))
-            if selected in {m.name for m in blocks}:
-                k = [m.name for m in blocks].index(selected) + 1
-                parts.append(_text(x0 + BOX_W / 2, y + 22, f"(selected: {selected}, {k} of {repeats})"))
-            y += 28
+            parts.append(_text(x0 + BOX_W / 2, y + 6, note, size=13, weight="bold", cls="xe-repeats"))
+            if selected in middle:
+                k = [m.name for m in drawing.flow("middle")].index(selected) + 1
+                parts.append(_text(x0 + BOX_W / 2, y + 24, f"(selected: {selected}, {k} of {repeats})"))
+            y += 30
         bottoms.append(y)
-    w, h = 16 + 3 * COL_W, max(bottoms) + 8
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h:.0f}" viewBox="0 0 {w} {h:.0f}" '
-            'font-family="sans-serif" stroke-width="1">'
-            '<defs><marker id="xe-arrow" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="6" '
+    w, h = round(16 + len(columns) * col_w), round(max(bottoms) + 8)
+    c = drawing.config
+    title = (f"Fig. 5 of Xception with {_plural(repeats, 'middle block')}, width × {c.width:g}, "
+             f"at {drawing.input[1]} px" + ("" if flows == FLOWS else f": {' and '.join(flows)} flow"))
+    head = (svg_root(w, h, title, fig5_text(drawing, flows, selected), stroke_width=1)
+            + '<defs><marker id="xe-arrow" viewBox="0 0 6 6" refX="5" refY="3" markerWidth="6" '
             'markerHeight="6" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#555"/></marker></defs>'
             '<g stroke="#555">')
     # stroke on the group draws lines; text must not be stroked
     body = "".join(p.replace("<text ", '<text stroke="none" ') for p in parts)
     return head + body + "</g></svg>"
+
+
+def fig5_picture(drawing: Fig5Drawing, selected: str | None = None) -> Drawing:
+    """``fig5_svg`` as a notebook output: a picture with the figure in words as its text alternative."""
+    return Drawing(fig5_svg(drawing, selected))
 
 
 # --- notebook 08's widget: the figure, one block selected -------------------------------------------------
@@ -284,8 +212,9 @@ def _ordinal_note(drawing: Fig5Drawing, b: DrawnBlock) -> str:
 def fig5_view(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299, block: str = "block4",
               num_classes: int = 1000) -> str:
     """HTML for notebook 08's Fig. 5 widget: the selected block's input and output shapes, parameters and
-    multiply-adds per image (traced, in spans ``xe-block-params`` and ``xe-block-macs``), then the figure
-    with that block outlined."""
+    multiply-adds per image (traced, in spans ``xe-block-params`` and ``xe-block-macs``), the three flows
+    in one line, then the selected block's flow drawn with that block outlined: one flow, in two columns,
+    fits a laptop's screen (768 px high) with the block in view, where the whole figure does not."""
     choice("middle_repeats", middle_repeats, MIDDLE_REPEAT_CHOICES)
     d = fig5_drawing(middle_repeats, width, num_classes, image_size)
     b = d.block(block)
@@ -303,8 +232,21 @@ def fig5_view(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299
         f"<p style='color:#555'>{html.escape(layers)}; {html.escape(shortcut)}. "
         f"Xception with {middle_repeats} middle blocks, width × {width:g}, at {image_size}x{image_size} px; "
         "batch norm after every conv, not drawn.</p>"
-        + fig5_svg(d, b.name)
+        + f"<p class='xe-flows'>{_flows_line(d, b.flow)}</p>"
+        + fig5_svg(d, b.name, flows=(b.flow,), split=True)
     )
+
+
+def _flows_line(d: Fig5Drawing, current: str) -> str:
+    """Where the drawn flow sits in the whole network, the drawn one in bold and marked 'drawn below'."""
+    said = []
+    for flow in FLOWS:
+        blocks = [b for b in d.flow(flow) if b.name != "head"]
+        names = (_middle_name(blocks) + f" ({_plural(len(blocks), 'block')})" if flow == "middle" and blocks
+                 else ", ".join(b.name for b in blocks) or "no block")
+        text = f"{flow} flow: {html.escape(names)}"
+        said.append(f"<b>{text} (drawn below)</b>" if flow == current else text)
+    return " → ".join(said)
 
 
 def fig5_app(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299,

@@ -23,6 +23,7 @@ from .fig5 import (
     WIDTH_MULTIPLIERS,
     fig5_app,
     fig5_drawing,
+    fig5_picture,
     fig5_svg,
     fig5_view,
 )
@@ -31,7 +32,8 @@ from .svg import html_bar
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "architecture", "architecture_view", "breakdown", "breakdown_figure", "check", "feature_map_figure",
-    "fig5_app", "fig5_drawing", "fig5_svg", "fig5_view", "time_training_steps", "xception_counts",
+    "fig5_app", "fig5_drawing", "fig5_picture", "fig5_svg", "fig5_view", "time_training_steps",
+    "xception_counts",
 ]
 
 
