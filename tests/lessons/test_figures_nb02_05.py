@@ -79,3 +79,10 @@ def test_limits_figure_is_described_by_limits_text(scale):
     d = sl.limits_figure(weight)
     _style(d)
     assert d.alt == sl.limits_text(weight).replace("\n", " ")
+
+
+def test_widget_text_says_one_channel_not_one_channels():
+    assert "12 towers of 1 channel " in nb03.reformulation_view(12)
+    assert "3 towers of 4 channels " in nb03.reformulation_view(3)
+    assert "in 48 groups of 1 channel," in nb04.spectrum_view(48, time_it=False)
+    assert not any("of 1 channels" in v for v in (nb03.reformulation_view(12), nb04.spectrum_view(48, False)))
