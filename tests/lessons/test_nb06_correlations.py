@@ -70,6 +70,10 @@ def test_curves_figure_alt_text_follows_the_data():
     moved = _curves()
     moved["far"] = ([0, 1, 2, 3], [1.0, 0.7, 0.45, 0.2])
     assert nb06.curves_figure(moved, title="t").alt != alt
+    rows = nb06.curves_figure(moved).data  # the numbers as a table: a row per distance, a column per curve
+    assert rows[0] == ["distance (pixels)", "near", "far", "mid"] and rows[3] == ["2", "0.30", "0.45", "0.55"]
+    apart = nb06.curves_figure({"a": ([0, 1], [1.0, 0.4]), "b": ([0, 2], [1.0, 0.7])}).data  # other xs: long
+    assert apart[1:] == [["a", "0", "1.00"], ["a", "1", "0.40"], ["b", "0", "1.00"], ["b", "2", "0.70"]]
     assert "far from 1.00 at 0 to 0.20 at 3, falling to 0.5 at 1.8" in nb06.curves_figure(moved).alt
 
 

@@ -100,6 +100,16 @@ def _direct_labels(ax, ends: dict[str, tuple[float, float, str]], min_gap: float
                     arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.8, "shrinkA": 0, "shrinkB": 2})
 
 
+def _curve_rows(series: dict, xlabel: str, ylabel: str) -> list[list]:
+    """The curves' numbers as table rows: one row per x and a column per curve when they share their xs."""
+    first = next(iter(series.values()))[0]
+    if all(xs == first for xs, _ in series.values()):
+        return [[xlabel, *series]] + [[f"{x:g}", *(f"{ys[i]:.2f}" for _, ys in series.values())]
+                                      for i, x in enumerate(first)]
+    return [["curve", xlabel, ylabel]] + [[name, f"{x:g}", f"{y:.2f}"] for name, (xs, ys) in series.items()
+                                          for x, y in zip(xs, ys)]
+
+
 def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str = "autocorrelation",
                   title: str = "", level: float | None = 0.5) -> Described:
     """Lines on one axis (``curves``: label -> (xs, ys), xs evenly spaced from 0), each with its own line
@@ -107,14 +117,15 @@ def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str =
     ``correlations.correlation_length`` reads off)."""
     import matplotlib.pyplot as plt
 
+    if not curves:
+        raise ValueError("curves is empty: pass {label: (xs, ys)}")
+    series = {label: ([float(x) for x in xs], [float(y) for y in ys]) for label, (xs, ys) in curves.items()}
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    ends, parts, rows = {}, [], [["curve", xlabel, ylabel]]
-    for i, (label, (xs, ys)) in enumerate(curves.items()):
-        xs, ys = [float(x) for x in xs], [float(y) for y in ys]
+    ends, parts = {}, []
+    for i, (label, (xs, ys)) in enumerate(series.items()):
         style = series_style(i)
         ax.plot(xs, ys, label=label, markersize=5, **style)
         ends[label] = (xs[-1], ys[-1], style["color"])
-        rows += [[label, f"{x:g}", f"{y:.2f}"] for x, y in zip(xs, ys)]
         part = f"{label} from {ys[0]:.2f} at {xs[0]:g} to {ys[-1]:.2f} at {xs[-1]:g}"
         if level is not None:
             length = correlation_length(ys, stride=xs[1] - xs[0] if len(xs) > 1 else 1.0, level=level)
@@ -128,7 +139,7 @@ def curves_figure(curves: dict, xlabel: str = "distance (pixels)", ylabel: str =
     fig.tight_layout()
     count = f"{len(curves)} curve{'s' if len(curves) != 1 else ''}"
     alt = f"{title or ylabel} against {xlabel}, {count}: " + "; ".join(parts) + "."
-    return described(fig, alt, rows)
+    return described(fig, alt, _curve_rows(series, xlabel, ylabel))
 
 
 def synthetic_factors_figure(size: int = 32, seed: int = 0) -> Described:
