@@ -12,6 +12,7 @@ import torch.nn as nn
 from helpers import cfg, tiny_data, tiny_model
 
 from xception_edu import data, exercises
+from xception_edu.lessons import figures
 from xception_edu.lessons import nb09_train_xception as nb09
 from xception_edu.train import TrainConfig, engine
 
@@ -86,17 +87,50 @@ def test_predictions_are_the_models_guesses_in_eval_mode():
     assert out["images"].shape == (3, 3, 32, 32)
 
 
-def test_predictions_figure_titles_guess_and_truth_in_colour():
+def _result(ds):
+    return {"images": torch.stack([ds[i][0] for i in range(5)]), "labels": torch.tensor([0, 1, 2, 3, 0]),
+            "predicted": torch.tensor([0, 2, 2, 3, 1]), "confidence": torch.tensor([0.9, 0.5, 0.8, 0.7, 0.4])}
+
+
+def test_predictions_figure_marks_right_and_wrong_in_words_not_colour_alone():
     ds = data.synthetic(5, 32, task="spatial", seed=0)
-    result = {"images": torch.stack([ds[i][0] for i in range(5)]), "labels": torch.tensor([0, 1, 2, 3, 0]),
-              "predicted": torch.tensor([0, 2, 2, 3, 1]),
-              "confidence": torch.tensor([0.9, 0.5, 0.8, 0.7, 0.4])}
-    fig = nb09.predictions_figure(result, ds.classes, columns=3)
+    fig = nb09.predictions_figure(_result(ds), ds.classes, columns=3)
     assert len(fig.axes) == 6 and not fig.axes[5].images  # 5 images on a 2 x 3 grid
     titles = [ax.get_title() for ax in fig.axes[:5]]
     assert titles[0] == "guess: horizontal (90%)\ntrue: horizontal"
     assert titles[1] == "guess: checker (50%)\ntrue: vertical"
-    assert fig.axes[0].title.get_color() != fig.axes[1].title.get_color()
+    assert [ax.get_xlabel() for ax in fig.axes[:5]] == ["✓ right", "✗ wrong", "✓ right", "✓ right", "✗ wrong"]
+    frames = [ax.spines["left"].get_edgecolor() for ax in fig.axes[:2]]
+    assert frames[0] != frames[1]  # the frame repeats the mark in colour
+    figures.check_style(fig)
+
+
+def test_predictions_described_says_each_guess_and_changes_with_them():
+    ds = data.synthetic(5, 32, task="spatial", seed=0)
+    result = _result(ds)
+    shown = nb09.predictions_described(result, ds.classes, columns=3)
+    assert shown.alt.startswith("5 images with the model's guesses: 3 right, 2 wrong.")
+    assert "image 2: guess checker (50%), true vertical, wrong" in shown.alt
+    assert shown.data[2] == [2, "checker", "50%", "vertical", "wrong"]
+    result["predicted"] = result["labels"].clone()
+    assert nb09.predictions_described(result, ds.classes).alt.startswith("5 images with the model's guesses: "
+                                                                          "5 right, 0 wrong.")
+
+
+def test_training_figure_keeps_to_the_style_rules_and_its_text_follows_the_history():
+    figures.check_style(nb09.training_figure(rows(3), chance=1 / 16, epochs=5, title="run"))
+    shown = nb09.training_described(rows(3), chance=1 / 16, epochs=5, title="run")
+    assert shown.alt == ("run: accuracy and loss against epochs 1 to 3 of 5. training accuracy 0.200 to "
+                         "0.600; validation accuracy 0.250 to 0.750; training loss 2.000 to 0.667; "
+                         "validation loss 1.500 to 0.500; chance accuracy 0.0625.")
+    assert shown.data[1] == ["1", "0.250", "0.200", "1.500", "2.000"]  # epoch, then METRIC_LABELS' order
+    assert nb09.training_described(rows(2)).alt != nb09.training_described(rows(3)).alt
+
+
+def test_what_a_cell_prints_names_the_run_folder_by_its_variable(tmp_path, capsys):
+    with nb09.run_folder_as("RUN_DIR", tmp_path):
+        print(f"Resumed from {tmp_path / 'last.pt'}: epoch 4")
+    assert capsys.readouterr().out == "Resumed from RUN_DIR/last.pt: epoch 4\n"
 
 
 @pytest.mark.parametrize("eid,wrong,hint", [

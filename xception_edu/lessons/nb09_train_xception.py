@@ -1,28 +1,39 @@
-"""Notebook 09, training Xception (Sec. 4, Fig. 6): the banner that says which mode runs, the curves drawn
-live while training, the model's guesses, the exercise checks. The training itself lives in ``train/``."""
+"""Notebook 09, training Xception (Sec. 4, Fig. 6): the banner that says which mode runs, the recipe at
+scale, the exercise checks; the curves drawn live while training and the model's guesses come from
+``training_curves``. The training itself lives in ``train/``."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import pathlib
+import sys
 
 import ipywidgets as W
 import torch
-import torch.nn as nn
 
 from .._validate import choice
 from ..exercises import check, register
 from ..train import recipe
-from ..train.history import FIELDS
 from .app import App, check_choices
 from .checking import Mistake, closed_form
 from .svg import svg_plot
+from .training_curves import (
+    LiveCurves,
+    plot_curves,
+    predictions,
+    predictions_described,
+    predictions_figure,
+    training_described,
+    training_figure,
+)
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "banner", "check", "CPU_RUNS", "LiveCurves", "plot_curves", "predictions", "predictions_figure",
-    "recipe_at_scale", "recipe_at_scale_view", "recipe_table", "run_argv", "training_figure",
+    "banner", "check", "CPU_RUNS", "LiveCurves", "plot_curves", "predictions", "predictions_described",
+    "predictions_figure", "recipe_at_scale", "recipe_at_scale_view", "recipe_table", "run_argv",
+    "run_folder_as", "training_described", "training_figure",
 ]
 
 # The CPU mode's run for each source: the small preset (80 px), the CPU recipe ("cpu", ours). The synthetic
@@ -86,43 +97,25 @@ def banner(title: str, lines=(), tone: str = "info"):
     return Banner(body)
 
 
-@torch.no_grad()
-def predictions(model: nn.Module, dataset, indices) -> dict:
-    """The model's guesses (eval mode) on ``dataset[i]`` for each index: the images (N, 3, H, W) in
-    [-1, 1], the true and predicted labels, and the probability the model gave its guess."""
-    was_training = model.training
-    model.eval()
-    try:
-        images, labels = zip(*(dataset[i] for i in indices))
-        x = torch.stack(images)
-        device = next(model.parameters()).device
-        probs = model(x.to(device)).float().softmax(dim=1).cpu()
-    finally:
-        model.train(was_training)
-    confidence, predicted = probs.max(dim=1)
-    return {"images": x, "labels": torch.tensor(labels), "predicted": predicted, "confidence": confidence}
+class _Renamed:
+    """A text stream that writes to ``out`` with ``path`` replaced by ``name``."""
+
+    def __init__(self, out, path: str, name: str):
+        self.out, self.path, self.name = out, path, name
+
+    def write(self, text: str) -> int:
+        return self.out.write(text.replace(self.path, self.name))
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
-def predictions_figure(result: dict, classes, columns: int = 4):
-    """A grid of images (``predictions``' result), each titled with the guess, its probability and
-    the truth: green when right, red when wrong."""
-    import matplotlib.pyplot as plt
-
-    n = len(result["labels"])
-    rows = math.ceil(n / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.8 * rows), dpi=80, squeeze=False)
-    for k, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if k >= n:
-            continue
-        image = ((result["images"][k] + 1) / 2).clamp(0, 1).permute(1, 2, 0).numpy()
-        truth, guess = int(result["labels"][k]), int(result["predicted"][k])
-        ax.imshow(image, interpolation="nearest")
-        ax.set_title(f"guess: {classes[guess]} ({float(result['confidence'][k]):.0%})\n"
-                     f"true: {classes[truth]}",
-                     fontsize=8, color="#1b7837" if guess == truth else "#b2182b")
-    fig.tight_layout()
-    return fig
+@contextlib.contextmanager
+def run_folder_as(name: str, folder):
+    """While it runs, what the cell prints names the run ``folder`` (a temporary one, different on every
+    run) as ``name`` (the notebook's variable), e.g. "Resumed from RUN_DIR/last.pt"."""
+    with contextlib.redirect_stdout(_Renamed(sys.stdout, str(folder), name)):
+        yield
 
 
 def recipe_table(runs: dict, dropout: float, world_size: int = 1) -> str:
@@ -216,99 +209,6 @@ def recipe_at_scale(batch: int = 128, gpus: int = 1, epochs: int = 30, data: str
                                        style=style),
     }
     return App(controls, recipe_at_scale_view, title="The paper's recipe at your scale")
-
-
-# --- curves in the style of Fig. 6, drawn live while training ----------------------------------------------
-
-
-def plot_curves(histories: dict[str, list[dict]], metric: str = "val_acc", ax=None, x: str = "epoch"):
-    """Accuracy (or loss) against epochs for one or more runs, as the paper draws Fig. 6.
-
-    ``histories`` maps a label ("Xception", "Inception V3", ...) to a history list.
-    """
-    import matplotlib.pyplot as plt
-
-    if metric not in FIELDS:
-        raise ValueError(f"metric={metric!r} is not one of {FIELDS}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.2))
-    for label, hist in histories.items():
-        points = [(r[x], r[metric]) for r in hist if r.get(metric) is not None]
-        if points:
-            xs, ys = zip(*points)
-            ax.plot(xs, ys, label=label, marker="o" if len(xs) < 20 else None)
-    ax.set_xlabel("epochs" if x == "epoch" else x)
-    ax.set_ylabel({"val_acc": "validation accuracy", "train_acc": "training accuracy",
-                   "val_loss": "validation loss", "train_loss": "training loss"}.get(metric, metric))
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return ax.figure
-
-
-def training_figure(history: list[dict], chance: float | None = None, epochs: int | None = None,
-                    title: str = ""):
-    """Accuracy and loss against epochs for one run, training beside validation, as Fig. 6 draws
-    ImageNet accuracy over the course of training. ``chance`` draws the accuracy of guessing (1 / classes);
-    ``epochs`` fixes the x axis to the whole run, so a figure redrawn each epoch does not jump."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    fig, (acc, loss) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80)
-    for ax, metric in ((acc, "acc"), (loss, "loss")):
-        plot_curves({"training (during the epoch)": history}, f"train_{metric}", ax)
-        plot_curves({"validation (weight average)": history}, f"val_{metric}", ax)
-        ax.set_ylabel("accuracy" if metric == "acc" else "cross-entropy loss")
-        if epochs:
-            ax.set_xlim(0, epochs)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if chance is not None:
-        acc.axhline(chance, color="#999999", ls="--", lw=1, label=f"chance ({chance:.3g})")
-        acc.legend(fontsize=8)
-    acc.set_ylim(0, 1)
-    loss.legend(fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-class LiveCurves:
-    """An ``on_epoch_end`` callback for ``engine.Trainer`` that redraws ``training_figure`` after every
-    epoch in ONE notebook output (a display handle updated in place), so the curves grow as the run goes.
-
-        trainer = engine.Trainer(model, train_set, val_set, cfg, on_epoch_end=LiveCurves(chance=1 / 16))
-
-    Outside a notebook the figure is drawn but not shown. ``figure`` is the latest one (for tests).
-    """
-    def __init__(self, chance: float | None = None, title: str = "", epochs: int | None = None):
-        self.chance, self.title, self.epochs = chance, title, epochs
-        self.handle = None
-        self.figure = None
-        self.updates = 0
-
-    def __call__(self, trainer) -> None:
-        import matplotlib.pyplot as plt
-
-        epochs = self.epochs or trainer.cfg.epochs
-        last = trainer.history[-1]
-        title = f"{self.title} — epoch {last['epoch']:g} of {epochs}".lstrip(" —")
-        self.figure = training_figure(trainer.history, chance=self.chance, epochs=epochs, title=title)
-        self._show(self.figure)
-        plt.close(self.figure)
-        self.updates += 1
-
-    def _show(self, fig) -> None:
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:
-            return
-        if get_ipython() is None:
-            return
-        if self.handle is None:
-            self.handle = display(fig, display_id=True)
-        else:
-            self.handle.update(fig)
 
 
 # --- exercise checks --------------------------------------------------------------------------------------
