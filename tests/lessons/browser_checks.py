@@ -7,10 +7,12 @@ checked in the page test_browser.py has already opened and run.
   the keys WAI-ARIA gives them), keeps the focus, and the App's view changes after the key press.
 * ``layout_problems``: at each ``SCREENS`` window (the file browser open, as JupyterLab starts) every
   part of every control (label, slider track, readout, drop-down) lies inside the output area and is
-  not clipped by an enclosing box, slider tracks are at least ``MIN_TRACK_PX`` long, and each picture
-  of the view (SVG or image) fits the output area and scales down rather than being cropped.
-* ``tall_problems``: at a 768 px high window the App fits the notebook's visible height, and after the
-  learner moves a slider, the element marking the selection is in view.
+  not clipped by an enclosing box, slider tracks are at least ``MIN_TRACK_PX`` long, each picture of
+  the view (SVG or image) fits the output area and scales down rather than being cropped, and nothing
+  of the view reaches past the output area's right edge.
+* ``tall_problems``: at a 768 px high window the App fits the notebook's visible height, and with the
+  App scrolled to the top, after the learner moves a slider, the element marking the selection is in
+  view.
 
 Each returns a list of problems (empty when all is well), in words with the measured px, so one failing
 test names every control that fails, not only the first.
@@ -195,6 +197,17 @@ _LAYOUT = """(app, minTrack) => {
                       'cropped, not scaled');
     }
   });
+  // what the view draws past the output area's right edge is cut off or scrolls sideways
+  let widest = {right: area.right + 0.5, e: null};
+  for (const e of view ? view.querySelectorAll('*') : []) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.right > widest.right && !e.parentElement.closest('svg'))
+      widest = {right: r.right, e};
+  }
+  if (widest.e)
+    problems.push(`the view reaches ${px(widest.right - area.left)} px (${widest.e.tagName.toLowerCase()} ` +
+                  `${JSON.stringify((widest.e.textContent || '').trim().slice(0, 30))}): ` +
+                  `${px(widest.right - area.right)} px past the output area`);
   return {area: px(area.width), shortest: shortest === Infinity ? null : px(shortest), problems};
 }"""
 
@@ -241,6 +254,8 @@ def tall_problems(lp, app, title: str, slider: str, key: str, selected: str,
     page.evaluate(_SETTLED)
     _, handle = lp.slider(app, slider)
     view_before = app.evaluate(_VIEW_HTML)
+    app.evaluate("el => el.scrollIntoView({block: 'start'})")  # the learner has scrolled to the App
+    page.evaluate(_SETTLED)
     handle.focus()
     page.keyboard.press(key)
     page.wait_for_function(_VIEW_CHANGED, arg=[app.element_handle(), view_before], timeout=30_000,
