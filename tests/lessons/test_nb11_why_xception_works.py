@@ -169,19 +169,6 @@ def test_argument_steps_count_what_the_closed_forms_say():
     assert steps[5].params == evidence.TABLE3["Xception"][0]
 
 
-def test_argument_figure_shows_every_count():
-    import matplotlib.pyplot as plt
-
-    fig = nb11.argument_figure(96)
-    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
-    assert all(f"{s.params:,}" in texts for s in nb11.argument_steps(96))
-    # readable: no text in the figure below 10 pt
-    sizes = [t.get_fontsize() for ax in fig.axes for t in [*ax.texts, ax.title]]
-    sizes.append(fig._suptitle.get_fontsize())
-    assert min(sizes) >= 10
-    plt.close(fig)
-
-
 def test_argument_panels_draw_each_operator_in_the_papers_order_of_steps():
     c = 192
     kinds = [[[kind for kind, _ in col] for col in p.columns] for p in nb11.argument_panels(c)]
@@ -198,13 +185,31 @@ def test_argument_panels_draw_each_operator_in_the_papers_order_of_steps():
     assert "middle flow: 8 x 3 separable convs" in labels[5]  # Fig. 5: the middle flow repeated 8 times
 
 
-def test_argument_text_names_every_panels_operator_and_count():
-    text = nb11.argument_text(96)
-    for i, p in enumerate(nb11.argument_panels(96), 1):
-        line = next(line for line in text.splitlines() if line.startswith(f"{i}. {p.step.figure},"))
-        assert f"{p.step.params:,} parameters" in line
-        assert all(label in line for col in p.columns for _, label in col)
-    assert f"a regular 3x3 conv: {9 * 96 * 96:,} parameters" in text
+def test_argument_described_passes_the_style_check_and_shows_every_count():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from xception_edu.lessons import figures
+
+    d = nb11.argument_described(96)
+    FigureCanvasAgg(d.fig)  # described() closed the figure; the check draws it again
+    figures.check_style(d)
+    texts = " ".join(t.get_text() for ax in d.fig.axes for t in ax.texts)
+    assert all(f"{s.params:,}" in texts for s in nb11.argument_steps(96))
+    sizes = [t.get_fontsize() for ax in d.fig.axes for t in [*ax.texts, ax.title]]
+    assert min(sizes + [d.fig._suptitle.get_fontsize()]) >= 10  # above the suite's 9 pt, as drawn
+    assert (d.alt, d.data) == nb11.argument_words(96)
+
+
+def test_argument_words_name_every_panels_operator_and_count_and_follow_the_width():
+    alt, data = nb11.argument_words(96)
+    panels = nb11.argument_panels(96)
+    assert [row[0] for row in data[1:]] == [p.step.figure for p in panels]
+    for row, p in zip(data[1:], panels):
+        assert row[3] == f"{p.step.params:,}" and f"{p.step.figure} (" in alt
+        assert all(label in row[2] for col in p.columns for _, label in col)
+    assert f"a regular 3x3 conv: {9 * 96 * 96:,} parameters" in alt
+    other, other_data = nb11.argument_words(48)  # counted from the modules: another width, other numbers
+    assert f"{9 * 48 + 48 * 48:,} parameters" in other and other_data[4][3] != data[4][3]
 
 
 def test_block_drawing_refuses_an_unknown_step_kind():

@@ -1,5 +1,6 @@
 """Notebook 11's argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3): each step's operator, drawn
-from the package's own module by ``block_drawing``, with its parameter count; and the picture in words."""
+from the package's own module by ``block_drawing``, with its parameter count, its text alternative and
+the picture in words as a table (``figures.described``)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from ..ops import (
     StandardConv,
 )
 from .block_drawing import FONT_PT, describe_block, draw_block
+from .figures import Described, described
 
-__all__ = ["Panel", "Step", "argument_figure", "argument_panels", "argument_steps", "argument_text"]
+__all__ = ["Panel", "Step", "argument_described", "argument_figure", "argument_panels", "argument_steps",
+           "argument_words"]
 
 
 # --- the argument of Figs 1-5 in one picture --------------------------------------------------------------
@@ -151,12 +154,20 @@ def argument_figure(channels: int = 192):
     return fig
 
 
-def argument_text(channels: int = 192) -> str:
-    """The text alternative of ``argument_figure``, from the same panels: each step's figure, claim,
-    operator (what the drawing shows) and parameter count."""
-    lines = [f"The argument, Figs 1-5, {channels} -> {channels} channels (a regular 3x3 conv: "
-             f"{_regular_params(channels):,} parameters), six drawings left to right:"]
-    for i, p in enumerate(argument_panels(channels), 1):
-        lines.append(f"{i}. {p.step.figure}, {p.step.claim}. Drawn: "
-                     f"{describe_block(p.columns, p.top, p.bottom)}. {p.step.params:,} parameters.")
-    return "\n".join(lines)
+def argument_words(channels: int = 192) -> tuple[str, list[list]]:
+    """The text alternative of ``argument_figure`` (the chain and each step's parameters) and its table:
+    each step's figure, claim, the operator drawn (``describe_block``) and its parameter count."""
+    panels = argument_panels(channels)
+    alt = (f"The argument of Figs 1-5 in six drawings, {channels} -> {channels} channels with 3x3 kernels (a "
+           f"regular 3x3 conv: {_regular_params(channels):,} parameters): "
+           + "; ".join(f"{p.step.figure} ({p.step.claim.split(':')[0]}), {p.step.params:,} parameters"
+                       for p in panels) + ".")
+    data = [["step", "claim", "drawn", "parameters"]]
+    data += [[p.step.figure, p.step.claim, describe_block(p.columns, p.top, p.bottom), f"{p.step.params:,}"]
+             for p in panels]
+    return alt, data
+
+
+def argument_described(channels: int = 192) -> Described:
+    """``argument_figure`` with ``argument_words``: what the notebook shows."""
+    return described(argument_figure(channels), *argument_words(channels))

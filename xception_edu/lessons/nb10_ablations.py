@@ -1,8 +1,7 @@
 """Notebook 10, the ablations of Figs 9 and 10 (Sec. 4) and the spectrum of Sec. 1.2 whose intermediate
-points Sec. 5 leaves open: their curves and the spectrum plot with error bars over seeds, the exercise
-checks, the widget that explores the runs already trained (no training in it), and the verdict of each
-comparison by the bands rule beside the verdict the notebook's text states. The grids run in
-``experiments/ablations.py``."""
+points Sec. 5 leaves open: their figures (``ablation_figures``), the exercise checks, the widget that
+explores the runs already trained (no training in it), and the verdict of each comparison by the bands
+rule beside the verdict the notebook's text states. The grids run in ``experiments/ablations.py``."""
 
 from __future__ import annotations
 
@@ -15,75 +14,19 @@ import ipywidgets as W
 
 from ..exercises import Mismatch, attempt, check, register
 from ..experiments import ablations
-from ..experiments.ablations import summarize
 from ..experiments.summary import band_p_value, band_verdict
+from .ablation_figures import curves_described, plot_curves, plot_spectrum, spectrum_described
 from .app import App, check_choices
 from .checking import Mistake, closed_form
+from .figures import PALETTE
+from .svg import svg_root
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "CLAIMS", "COMPARISONS", "Verdict", "band_p_value", "check", "epoch_summary", "format_verdicts",
-    "plot_curves", "plot_spectrum", "results_explorer", "results_view", "verdict_sentence", "verdicts",
+    "CLAIMS", "COMPARISONS", "Verdict", "band_p_value", "check", "curves_described", "epoch_summary",
+    "format_verdicts", "plot_curves", "plot_spectrum", "results_explorer", "results_view",
+    "spectrum_described", "verdict_sentence", "verdicts",
 ]
-
-
-def plot_curves(rows: list[dict], metric: str = "val_acc", ax=None, title: str = ""):
-    """Figs 9/10 style: per configuration, the mean curve over seeds, a band from the lowest to the
-    highest seed, and each seed as a thin line."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5.2, 3.3))
-    names = list(dict.fromkeys(r["config"] for r in rows))
-    for i, name in enumerate(names):
-        runs = [r["history"] for r in rows if r["config"] == name]
-        n = min(len(h) for h in runs)
-        xs = [runs[0][j]["epoch"] for j in range(n)]
-        ys = [[h[j][metric] for h in runs] for j in range(n)]
-        color = f"C{i}"
-        for h in runs:
-            ax.plot(xs, [h[j][metric] for j in range(n)], color=color, lw=0.6, alpha=0.4)
-        ax.fill_between(xs, [min(y) for y in ys], [max(y) for y in ys], color=color, alpha=0.15)
-        ax.plot(xs, [statistics.fmean(y) for y in ys], color=color, lw=2, marker="o",
-                label=f"{name} ({len(runs)} seeds)")
-    ax.set_xlabel("epochs")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel({"val_acc": "validation accuracy", "train_acc": "training accuracy",
-                   "val_loss": "validation loss", "train_loss": "training loss"}.get(metric, metric))
-    if title:
-        ax.set_title(title, fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return ax.figure
-
-
-def plot_spectrum(rows: list[dict], metric: str = "final_val_acc", title: str = ""):
-    """Two panels against the number of groups g: accuracy (mean ± std over seeds, each seed a dot)
-    and time per training step (mean ± std)."""
-    import matplotlib.pyplot as plt
-
-    summary = summarize(rows, metric)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
-    xs = range(len(summary))
-    labels = [f"{s['groups']}\n{s['params'] / 1e3:.0f}k params" for s in summary]
-    a.errorbar(xs, [s["mean"] for s in summary], yerr=[s["std"] for s in summary], fmt="o-", capsize=4)
-    for x, s in zip(xs, summary):
-        vals = [r[metric] for r in rows if r["config"] == s["config"]]
-        a.plot([x] * len(vals), vals, ".", color="grey", alpha=0.6)
-    a.set_ylabel("validation accuracy")
-    b.errorbar(xs, [1000 * s["s_per_step"] for s in summary],
-               yerr=[1000 * s["s_per_step_std"] for s in summary],
-               fmt="s-", color="C3", capsize=4)
-    b.set_ylabel("ms per training step")
-    for ax in (a, b):
-        ax.set_xticks(list(xs), labels, fontsize=8)
-        ax.set_xlabel("groups g in the spatial step (C: depthwise)")
-        ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
 
 
 # --- the widget: the trained runs at any epoch ------------------------------------------------------------
@@ -128,28 +71,31 @@ def verdict(a: dict, b: dict, metric: str) -> str:
             f"not resolved by these seeds")
 
 
-def _svg_bands(summary: list[dict], metric: str, width: int = 460) -> str:
-    """Per configuration: a bar to the mean, a line from the worst to the best seed, a dot per seed."""
+def _svg_bands(summary: list[dict], metric: str, title: str, width: int = 460) -> str:
+    """Per configuration: a bar to the mean, a line from the worst to the best seed, a dot per seed; its
+    title and description (``svg.svg_root``) name every configuration's mean and seed range."""
     top = 1.0 if metric.endswith("acc") else max(s["max"] for s in summary) * 1.1 or 1.0
-    left, plot, row = 130, width - 130 - 100, 26
+    left, plot, row = 130, width - 130 - 110, 26
 
     def x(v):
         return left + plot * v / top
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(summary) + 20}" '
-             f'font-family="sans-serif" font-size="11">']
+    axis_y = 4 + row * len(summary)
+    desc = "; ".join(f"{s['config']}: mean {s['mean']:.3f}, seeds from {s['min']:.3f} to {s['max']:.3f}"
+                     for s in summary)
+    parts = [svg_root(width, axis_y + 20, title, f"Bars to the mean, lines from the worst to the best seed: "
+                      f"{desc}.")]
     for i, s in enumerate(summary):
-        y, color = 4 + row * i, f"hsl({(210 + 110 * i) % 360},45%,55%)"
-        parts += [f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{html.escape(s["config"])}</text>',
+        y = 4 + row * i
+        parts += [f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{html.escape(s["config"])}</text>',
                   f'<rect x="{left}" y="{y + 4}" width="{x(s["mean"]) - left:.1f}" height="14" '
-                  f'fill="{color}" opacity="0.45"/>',
+                  f'fill="{PALETTE[i % len(PALETTE)]}" opacity="0.45"/>',
                   f'<line x1="{x(s["min"]):.1f}" x2="{x(s["max"]):.1f}" y1="{y + 11}" y2="{y + 11}" '
                   f'stroke="#222" stroke-width="2"/>']
         parts += [f'<circle cx="{x(v):.1f}" cy="{y + 11}" r="2.5" fill="#222"/>' for v in s["values"]]
-        parts.append(f'<text x="{left + plot + 6}" y="{y + 14}">{s["mean"]:.3f} ± {s["std"]:.3f}</text>')
-    axis_y = 4 + row * len(summary)
-    parts += [f'<line x1="{left}" x2="{left + plot}" y1="{axis_y}" y2="{axis_y}" stroke="#888"/>',
-              f'<text x="{left}" y="{axis_y + 13}">0</text>',
-              f'<text x="{left + plot}" y="{axis_y + 13}" text-anchor="end">{top:.3g}</text>', "</svg>"]
+        parts.append(f'<text x="{left + plot + 6}" y="{y + 15}">{s["mean"]:.3f} ± {s["std"]:.3f}</text>')
+    parts += [f'<line x1="{left}" x2="{left + plot}" y1="{axis_y}" y2="{axis_y}" stroke="#767676"/>',
+              f'<text x="{left}" y="{axis_y + 15}">0</text>',
+              f'<text x="{left + plot}" y="{axis_y + 15}" text-anchor="end">{top:.3g}</text>', "</svg>"]
     return "".join(parts)
 
 
@@ -163,8 +109,9 @@ def results_view(grids: dict[str, list[dict]], grid: str, metric: str = "val_acc
                     f"<td>{s['max']:.3f}</td></tr>" for s in summary)
     pairs = [verdict(a, b, metric) for i, a in enumerate(summary) for b in summary[i + 1:]]
     better = "higher" if metric.endswith("acc") else "lower"
-    return (f"<p>{html.escape(grid)}: {METRICS[metric]} after epoch {epoch} ({better} is better); "
-            f"bar = mean, line = worst to best seed, dots = seeds</p>{_svg_bands(summary, metric)}"
+    title = f"{grid}: {METRICS[metric]} after epoch {epoch}"
+    return (f"<p>{html.escape(title)} ({better} is better); "
+            f"bar = mean, line = worst to best seed, dots = seeds</p>{_svg_bands(summary, metric, title)}"
             f"<table><tr><th>configuration</th><th>n</th><th>mean</th><th>std</th><th>min</th><th>max</th></tr>"
             f"{cells}</table><ul class='xe-verdicts'>" + "".join(f"<li>{p}</li>" for p in pairs) + "</ul>")
 

@@ -20,19 +20,25 @@ from ..exercises import Mismatch, attempt, check, register
 from ..ops import SeparableConv2d
 from . import evidence
 from .app import App, check_choices
-from .argument_picture import argument_figure, argument_panels, argument_steps, argument_text
+from .argument_picture import (
+    argument_described,
+    argument_figure,
+    argument_panels,
+    argument_steps,
+    argument_words,
+)
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "BUDGET_CHOICES", "DEPTHWISE", "GROUP_CHOICES", "MAP_SIZE", "argument_figure", "argument_panels",
-    "argument_steps", "argument_text", "block_width", "budget_explorer", "budget_point", "budget_view",
-    "check", "evidence", "evidence_html",
+    "BUDGET_CHOICES", "DEPTHWISE", "GROUP_CHOICES", "MAP_SIZE", "argument_described", "argument_figure",
+    "argument_panels", "argument_steps", "argument_words", "block_width", "budget_explorer", "budget_point",
+    "budget_view", "check", "evidence", "evidence_html",
 ]
 
 
 # --- the evidence table -------------------------------------------------------------------------------------
 
-_VERDICT_COLORS = {"agrees": "#1b9e77", "disagrees": "#d95f02", "cannot say": "#777777"}
+_VERDICT_COLORS = {"agrees": "#006d4f", "disagrees": "#a84300", "cannot say": "#5f5f5f"}  # >= 6:1 on white
 
 
 def evidence_html(rows=evidence.ROWS) -> str:
