@@ -8,15 +8,9 @@ import re  # noqa: E402
 import statistics  # noqa: E402
 
 import pytest  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
 from xception_edu.lessons import figures  # noqa: E402
 from xception_edu.lessons import nb10_ablations as nb10  # noqa: E402
-
-
-def check_style(d: figures.Described) -> None:
-    FigureCanvasAgg(d.fig)  # described() closed the figure; the check draws it again
-    figures.check_style(d)
 
 
 def runs(config, accs, losses):
@@ -33,7 +27,7 @@ ROWS = (runs("none", [[0.3, 0.5, 0.62], [0.35, 0.55, 0.58]], [[2.0, 1.5, 1.2], [
 
 def test_curves_pass_the_style_check_and_state_each_configurations_last_epoch():
     d = nb10.curves_described(ROWS, title="Fig. 10 (ours)")
-    check_style(d)
+    figures.check_style(d)
     assert d.alt.startswith("Fig. 10 (ours): training loss and validation accuracy against epochs")
     for name in ("none", "ELU", "ReLU"):
         acc = [r["history"][-1]["val_acc"] for r in ROWS if r["config"] == name]
@@ -69,7 +63,7 @@ def spectrum_rows(acc_g1=(0.30, 0.35, 0.40)):
 
 def test_spectrum_passes_the_style_check_and_states_mean_std_and_time():
     d = nb10.spectrum_described(spectrum_rows(), title="The spectrum (ours)")
-    check_style(d)
+    figures.check_style(d)
     g1 = [0.30, 0.35, 0.40]
     assert f"g=1 (153,528 parameters) {statistics.fmean(g1):.3f} ± {statistics.stdev(g1):.3f}" in d.alt
     assert "depthwise (g=C) 31.0 ± 1.0 ms" in d.alt  # 30, 31, 32 ms per step
