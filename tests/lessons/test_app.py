@@ -94,7 +94,10 @@ def test_controls_need_a_description_and_wrap_in_a_narrow_output_area():
     row = app.widget.children[1]
     assert row.layout.flex_flow == "row wrap"
     slider = app.controls["n"]
-    assert slider.style.description_width == "initial" and slider.layout.flex == "1 1 300px"
+    assert slider.style.description_width == "initial" and slider.layout.flex == "1 1 320px"
+    # the readout sized to the longest value ("5": 1 character), by a rule the app's own HTML carries
+    assert "xe-readout-1" in slider._dom_classes and "xe-app" in app.widget._dom_classes
+    assert ".xe-app .xe-readout-1 .widget-readout{min-width:calc(1ch + 12px)" in app.widget.children[0].value
 
 
 def test_figure_views_fall_back_to_png():

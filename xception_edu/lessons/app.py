@@ -57,16 +57,27 @@ def _said(control) -> str:
     return str(labels[index] if labels and isinstance(index, int) else control.value)
 
 
-def _fit(control) -> None:
+def _fit(control) -> int:
     """Size a control for a narrow output area: its label as wide as its text (not a fixed 80 px that
-    truncates it and starves the track), and a basis of 300 px that grows to 480 px, so that a row of
-    controls wraps before a slider's track drops under about 150 px."""
+    truncates it and starves the track), a basis of 320 px that grows to 480 px, so that a row of
+    controls wraps before a slider's track drops under about 120 px. Returns the characters its readout
+    needs (its longest option or bound)."""
     if hasattr(control.style, "description_width") and not control.style.description_width:
         control.style.description_width = "initial"
     layout = control.layout
     if layout.width is None:
-        layout.width, layout.flex = "auto", "1 1 300px"
-        layout.min_width, layout.max_width = "min(300px, 100%)", "480px"
+        layout.width, layout.flex = "auto", "1 1 320px"
+        layout.min_width, layout.max_width = "min(320px, 100%)", "480px"
+    labels = getattr(control, "_options_labels", None) or [getattr(control, k, "") for k in ("min", "max")]
+    return max(len(str(v)) for v in labels)
+
+
+def _readout_css(widths: set[int]) -> str:
+    """Slider readouts as wide as their longest value (ipywidgets gives each 72 px, which a one-digit value
+    does not need and a long label overflows); a longer label that comes later widens it."""
+    return "<style>" + "".join(
+        f".xe-app .xe-readout-{n} .widget-readout{{min-width:calc({n}ch + 12px);width:auto;max-width:none}}"
+        for n in sorted(widths)) + "</style>"
 
 
 class App:
@@ -74,17 +85,21 @@ class App:
 
     def __init__(self, controls: dict[str, W.ValueWidget], view: Callable, title: str = ""):
         self.controls, self._view, self.title = controls, view, title
+        widths = set()
         for name, c in controls.items():
             if not c.description:
                 raise ValueError(f"control {name!r} has no description: it is the label a screen reader says")
-            _fit(c)
+            n = _fit(c)
+            c.add_class(f"xe-readout-{n}")
+            widths.add(n)
         self.output = W.Output(layout=W.Layout(max_width="100%", overflow="auto"))
         for c in controls.values():
             c.observe(lambda _change: self.update(), names="value")
-        header = [W.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+        header = W.HTML((f"<b>{html.escape(title)}</b>" if title else "") + _readout_css(widths))
         row = W.HBox(list(controls.values()),
                      layout=W.Layout(flex_flow="row wrap", max_width="100%", grid_gap="4px 16px"))
-        self.widget = W.VBox(header + [row, self.output], layout=W.Layout(max_width="100%"))
+        self.widget = W.VBox([header, row, self.output], layout=W.Layout(max_width="100%"))
+        self.widget.add_class("xe-app")
         self.update()
 
     @property

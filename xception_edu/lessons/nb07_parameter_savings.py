@@ -184,9 +184,11 @@ def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_
         f"<p>Cin = {cin}, Cout = {cout}, k = {kernel_size}, g = {groups}; multiply-adds per image on a "
         f"{SAVINGS_MAP_SIZE}x{SAVINGS_MAP_SIZE} map; time: median forward pass on this machine, "
         "one thread</p>"
-        "<div style='display:flex;gap:12px;align-items:flex-start'>"
+        # the plot wraps under the table where both do not fit, rather than shrinking to nothing
+        "<div style='display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start'>"
         "<table><tr><th>operator</th><th>weights</th><th>parameters</th><th>multiply-adds</th>"
-        "<th>vs regular</th><th>time</th></tr>" + "".join(rows) + "</table>" + plot + "</div>"
+        "<th>vs regular</th><th>time</th></tr>" + "".join(rows) + "</table>"
+        f"<div style='flex:1 1 300px;max-width:420px'>{plot}</div></div>"
         f"<p>separable / regular = <span class='xe-ratio'>{ratio:.4f}</span> = 1/{cout} + 1/{kernel_size}² "
         f"= {1 / cout + 1 / kernel_size**2:.4f}</p>"
     )
