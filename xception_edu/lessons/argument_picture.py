@@ -127,17 +127,24 @@ def _regular_params(channels: int) -> int:
 def argument_figure(channels: int = 192):
     """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six drawings of the operators
     (``block_drawing``: purple 1x1, orange 3x3, each box labelled), each with its claim and its parameter
-    count; a regular 3x3 conv at the same size is the yardstick in the title."""
+    count; a regular 3x3 conv at the same size is the yardstick in the title. Two rows, the Inception
+    modules (Figs 1-2) above their rewriting into Xception (Fig. 3 on), so that the picture is about as
+    wide as a laptop's output area rather than twice it, with an arrow from the first row to the second."""
     import textwrap
 
     import matplotlib.pyplot as plt
     from matplotlib.patches import ConnectionPatch
+    from matplotlib.transforms import blended_transform_factory
 
     panels = argument_panels(channels)
     # a single column gets room to wrap its labels less; Fig. 5's five flows get the most
     ratios = [max(len(p.columns), 1.5 + 0.15 * max(map(len, p.columns))) for p in panels]
-    fig, axes = plt.subplots(1, len(panels), figsize=(1.45 * sum(ratios), 6.4), dpi=80,
-                             gridspec_kw={"width_ratios": ratios})
+    rows = [(0, 2), (2, len(panels))]
+    fig = plt.figure(figsize=(1.45 * max(sum(ratios[a:b]) for a, b in rows), 11.6), dpi=80)
+    axes = []
+    for sub, (a, b) in zip(fig.subfigures(len(rows), 1), rows):
+        axes += list(sub.subplots(1, b - a, gridspec_kw={"width_ratios": ratios[a:b]}))
+        sub.subplots_adjust(left=0.01, right=0.99, top=0.80, bottom=0.09, wspace=0.12)
     for ax, p, r in zip(axes, panels, ratios):
         draw_block(ax, p.columns, p.top, p.bottom, wrap=int(14 * r / len(p.columns)))
         ax.set_title(f"{p.step.figure}\n{textwrap.fill(p.step.claim, int(15 * r))}", fontsize=FONT_PT,
@@ -147,10 +154,15 @@ def argument_figure(channels: int = 192):
                 transform=ax.transAxes, ha="center", va="top", fontsize=FONT_PT + 1, weight="bold")
     fig.suptitle(f"The argument, Figs 1-5: {channels} -> {channels} channels, 3x3 kernels "
                  f"(a regular 3x3 conv: {_regular_params(channels):,} parameters)", fontsize=FONT_PT + 2)
-    fig.tight_layout()
-    for a, b in zip(axes[:-1], axes[1:]):
-        fig.add_artist(ConnectionPatch((1.0, 0.5), (0.0, 0.5), "axes fraction", "axes fraction", axesA=a,
-                                       axesB=b, arrowstyle="-|>", lw=2, color="#444", mutation_scale=18))
+    arrow = dict(arrowstyle="-|>", lw=2, color="#444", mutation_scale=18)
+    for a, b in rows:
+        for left, right in zip(axes[a:b - 1], axes[a + 1:b]):
+            fig.add_artist(ConnectionPatch((1.0, 0.5), (0.0, 0.5), "axes fraction", "axes fraction",
+                                           axesA=left, axesB=right, **arrow))
+    for (_, end), (start, _) in zip(rows[:-1], rows[1:]):  # in the gap between the rows, back to the left
+        fig.add_artist(ConnectionPatch(
+            (0.5, 0.486), (0.5, 0.486), blended_transform_factory(axes[end - 1].transAxes, fig.transFigure),
+            blended_transform_factory(axes[start].transAxes, fig.transFigure), **arrow))
     return fig
 
 
