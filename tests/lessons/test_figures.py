@@ -72,3 +72,25 @@ def test_check_style_names_small_text_and_a_legend_over_the_data():
     with pytest.raises(ValueError) as err:
         figures.check_style(fig)
     assert "'tiny' at 7.0 pt" in str(err.value) and "legend overlaps" in str(err.value)
+
+
+def test_check_style_reads_error_bars_by_their_data_lines_not_their_caps_or_reference_lines():
+    fig, ax = plt.subplots()
+    ax.errorbar([0, 1, 2], [1, 2, 3], yerr=0.2, capsize=3, label="a", **figures.series_style(0))
+    ax.errorbar([0, 1, 2], [2, 3, 4], yerr=0.2, capsize=3, label="b", **figures.series_style(1))
+    ax.axhline(1.5, color="#767676", ls=":")
+    ax.axhline(2.5, color="black", ls=":")
+    ax.tick_params(labelsize=10)
+    figures.check_style(fig)
+    ax.plot([0, 1, 2], [0, 1, 0], color=figures.PALETTE[2], linestyle="-", marker="o")  # series 0's look
+    with pytest.raises(ValueError, match="'a' and '_child"):  # an unlabelled curve counts as a series too
+        figures.check_style(fig)
+
+
+def test_check_style_names_error_bar_series_that_differ_only_by_colour():
+    fig, ax = plt.subplots()
+    ax.errorbar([0, 1, 2], [1, 2, 3], yerr=0.2, label="a", color=figures.PALETTE[0], marker="o")
+    ax.errorbar([0, 1, 2], [2, 3, 4], yerr=0.2, label="b", color=figures.PALETTE[1], marker="o")
+    ax.tick_params(labelsize=10)
+    with pytest.raises(ValueError, match="'a' and 'b' differ only by colour"):
+        figures.check_style(fig)

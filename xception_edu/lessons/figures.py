@@ -22,7 +22,7 @@ from functools import cached_property
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection
-from matplotlib.container import BarContainer
+from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -91,17 +91,19 @@ def described(fig: Figure, alt: str, data: Sequence[Sequence] | None = None) -> 
 
 def _series(ax) -> list[tuple[str, object, str]]:
     """(name, look-apart-from-colour, colour) of each data series in ``ax``."""
+    lines = {line: line.get_label() for line in ax.get_lines()}
     out = []
-    for line in ax.get_lines():
-        x = line.get_xdata()
-        if len(x) < 2 and line.get_marker() in ("None", None, "", " "):
-            continue
-        look = ("line", line.get_linestyle(), line.get_marker())
-        out.append((line.get_label(), look, str(line.get_color())))
     for c in ax.containers:
         if isinstance(c, BarContainer) and c.patches:
             p = c.patches[0]
             out.append((c.get_label(), ("bars", p.get_hatch() or ""), str(p.get_facecolor())))
+        if isinstance(c, ErrorbarContainer) and c.lines[0] is not None:
+            lines[c.lines[0]] = c.get_label()  # the data line; its caps and bars are '_nolegend_'
+    for line, label in lines.items():
+        # a series: a labelled line, or an unlabelled one of 3+ points (not a reference line, not error caps)
+        if label == "_nolegend_" or (label.startswith("_") and len(line.get_xdata()) <= 2):
+            continue
+        out.append((label, ("line", line.get_linestyle(), line.get_marker()), str(line.get_color())))
     for coll in ax.collections:
         label = coll.get_label()
         if isinstance(coll, Collection) and label and not label.startswith("_"):
