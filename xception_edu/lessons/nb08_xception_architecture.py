@@ -27,11 +27,13 @@ from .fig5 import (
     fig5_svg,
     fig5_view,
 )
+from .figures import HATCHES, PALETTE, Described, described
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
-    "architecture", "architecture_view", "breakdown", "breakdown_figure", "check", "feature_map_figure",
+    "architecture", "architecture_view", "breakdown", "breakdown_described", "breakdown_figure", "check",
+    "feature_map_figure", "feature_maps_described",
     "fig5_app", "fig5_drawing", "fig5_picture", "fig5_svg", "fig5_view", "time_training_steps",
     "xception_counts",
 ]
@@ -45,54 +47,76 @@ def feature_map_figure(shapes):
     names = [n.replace("_flow", "").replace("stem.conv1", "conv1") for n in shapes]
     sides = [s[1] for s in shapes.values()]
     chans = [s[0] for s in shapes.values()]
-    fig, ax = plt.subplots(figsize=(11, 3.4), dpi=80)
+    fig, ax = plt.subplots(figsize=(11, 3.8), dpi=80)
     x = range(len(names))
-    ax.bar(x, sides, color="#b2abd2", label="map side H = W (px)")
+    ax.bar(x, sides, color=PALETTE[5], hatch="//", edgecolor="#333", lw=0.5, label="map side H = W (px)")
     for i, s in enumerate(sides):
-        ax.text(i, s + 2, str(s), ha="center", fontsize=7)
+        ax.text(i, s + 2, str(s), ha="center", fontsize=9)
     ax.set_ylabel("map side (px)")
     ax.set_xticks(list(x))
-    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=9)
+    ax.set_ylim(top=max(sides) * 1.15)  # room for the numbers on the bars
     ax2 = ax.twinx()
-    ax2.plot(list(x), chans, "o-", color="#e66101", label="channels")
-    ax2.set_ylabel("channels", color="#e66101")
+    ax2.plot(list(x), chans, "o-", color=PALETTE[1], label="channels")
+    ax2.set_ylabel("channels")
     ax.set_title("Through Xception: space shrinks, channels grow", fontsize=10)
-    fig.legend(loc="upper center", bbox_to_anchor=(0.5, 0.86), fontsize=8)
+    fig.legend(loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
 
+def feature_maps_described(shapes) -> Described:
+    """``feature_map_figure`` with its text alternative and the stages as data."""
+    fig = feature_map_figure(shapes)
+    stages = "; ".join(f"{n}: {s[1]}x{s[2]}x{s[0]}" for n, s in shapes.items())
+    alt = (f"Bars: the map side after each of {len(shapes)} stages of Xception, a line: its channels. "
+           f"Stage by stage (H x W x C): {stages}.")
+    return described(fig, alt, [["stage", "H", "W", "channels"]] + [[n, s[1], s[2], s[0]]
+                                                                    for n, s in shapes.items()])
+
+
 def breakdown_figure(parts):
     """Where the parameters and multiply-adds go, by kind of layer (``model.anatomy.breakdown``):
-    two horizontal bars of shares; a share too small to hold its name is named in the legend only."""
+    two horizontal bars of shares, each kind with its colour and hatch; a share too small to hold its name
+    is named in the legend only."""
     import matplotlib.pyplot as plt
 
-    colors = ("#fdb863", "#5e3c99", "#999999", "#b2abd2", "#1b9e77")
-    dark = ("#5e3c99", "#999999", "#1b9e77")
-    fig, axes = plt.subplots(2, 1, figsize=(10, 3.4), dpi=80)
+    fig, axes = plt.subplots(2, 1, figsize=(10, 3.6), dpi=80)
     for ax, what in zip(axes, ("params", "macs")):
         values = [getattr(c, what) for c in parts.values()]
         total = sum(values)
         left = 0.0
-        for (name, _), v, color in zip(parts.items(), values, colors):
-            share = v / total
-            ax.barh(0, share, left=left, color=color, label=name)
-            if share > 0.12:    # room for the name on one line
-                ax.text(left + share / 2, 0, f"{name}  {share:.0%}", ha="center", va="center", fontsize=8,
-                        color="white" if color in dark else "black")
-            elif share > 0.025:  # a narrow bar: the share only (the legend names it)
-                ax.text(left + share / 2, 0, f"{share:.0%}", ha="center", va="center", fontsize=8,
-                        color="white" if color in dark else "black")
+        for i, ((name, _), v) in enumerate(zip(parts.items(), values)):
+            share, color = v / total, PALETTE[(4, 5, 2, 3, 1)[i % 5]]  # the palette's lighter colours
+            ax.barh(0, share, left=left, color=color, hatch=HATCHES[i % len(HATCHES)], edgecolor="#333",
+                    lw=0.5, label=name)
+            text = f"{name}  {share:.0%}" if share > 0.14 else f"{share:.0%}" if share > 0.03 else ""
+            if text:  # on a white box: legible over any fill and hatch
+                ax.text(left + share / 2, 0, text, ha="center", va="center", fontsize=9,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
             left += share
         ax.set_xlim(0, 1)
         ax.set_yticks([])
         ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set_title(f"{'parameters' if what == 'params' else 'multiply-adds per image'}: {total:,}",
-                     fontsize=9)
-    fig.legend(*axes[0].get_legend_handles_labels(), ncol=5, fontsize=8, loc="lower center",
+                     fontsize=10)
+    fig.legend(*axes[0].get_legend_handles_labels(), ncol=5, fontsize=9, loc="lower center",
                bbox_to_anchor=(0.5, 0), frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig
+
+
+def breakdown_described(parts) -> Described:
+    """``breakdown_figure`` with its text alternative and the counts as data."""
+    fig = breakdown_figure(parts)
+    said = []
+    for what, words in (("params", "parameters"), ("macs", "multiply-adds per image")):
+        total = sum(getattr(c, what) for c in parts.values())
+        shares = ", ".join(f"{name} {getattr(c, what) / total:.1%}" for name, c in parts.items())
+        said.append(f"{total:,} {words}: {shares}")
+    alt = "Two bars of shares by kind of layer. " + ". ".join(said) + "."
+    data = [["kind", "parameters", "multiply-adds"]] + [[n, c.params, c.macs] for n, c in parts.items()]
+    return described(fig, alt, data)
 
 
 # --- Xception's size as a function of depth and width (Fig. 5) ---------------------------------------------
