@@ -72,11 +72,12 @@ class PageReport:
     external: list[str] = field(default_factory=list)  # requests that would have left the machine
     missing_alt: list[str] = field(default_factory=list)
     examples: dict[str, str] = field(default_factory=dict)  # rule -> one failing element and axe's summary
+    unrendered: str = ""  # maths or widgets the page did not draw: its audit misses them
     seconds: float = 0.0
 
     @property
     def clean(self) -> bool:
-        return not (self.violations or self.external or self.missing_alt)
+        return not (self.violations or self.external or self.missing_alt or self.unrendered)
 
 
 def browser_utils():
@@ -107,6 +108,8 @@ def axe_violations(page, context=None) -> tuple[Counter, dict[str, str]]:
 
 def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[PageReport]:
     """Open each page in one browser page, reused, and check it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     requests: list[str] = []
     context.route(lambda url: not url.startswith(LOCAL_SCHEMES), lambda route: route.abort())
@@ -118,8 +121,13 @@ def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[Pa
             start = time.monotonic()
             requests.clear()
             page.goto(html.resolve().as_uri(), wait_until="load")
-            page.wait_for_function(READY, timeout=timeout_ms, polling=100)
             report = PageReport(html.stem)
+            try:
+                page.wait_for_function(READY, timeout=timeout_ms, polling=100)
+            except PlaywrightTimeout:
+                report.unrendered = f"maths or widgets not drawn in {timeout_ms / 1000:.0f} s"
+            if failed := page.locator(".jupyter-widgets", has_text="Error displaying widget").count():
+                report.unrendered = f"{failed} widget(s) show 'Error displaying widget'"
             report.violations, report.examples = axe_violations(page)
             report.missing_alt = page.evaluate(_MISSING_ALT, PLACEHOLDER)
             report.external = sorted({u for u in requests if not u.startswith(LOCAL_SCHEMES)})
@@ -171,6 +179,7 @@ def table(reports: list[PageReport]) -> str:
             lines.append(f"  {r.notebook}: {rule} x{n}: {r.examples[rule]}")
         lines += [f"  {r.notebook}: external request {u}" for u in r.external]
         lines += [f"  {r.notebook}: no text alternative: {m}" for m in r.missing_alt]
+        lines += [f"  {r.notebook}: {r.unrendered}"] if r.unrendered else []
     return "\n".join(lines)
 
 
