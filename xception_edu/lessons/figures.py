@@ -25,6 +25,7 @@ from matplotlib.collections import Collection
 from matplotlib.container import BarContainer, ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.transforms import blended_transform_factory
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Okabe-Ito, ordered by contrast on white (the yellow, last, is for fills only)."""
@@ -85,6 +86,21 @@ def described(fig: Figure, alt: str, data: Sequence[Sequence] | None = None) -> 
         raise ValueError("data must be a header row and at least one row, all of the same length")
     plt.close(fig)
     return Described(fig, alt.strip(), data)
+
+
+def direct_labels(ax, ends: dict[str, tuple[float, float, str]], min_gap: float = 0.09) -> None:
+    """Each curve's name just right of the axes, at its last point's height (spread apart so none overlap)
+    and tied to that point by a thin line in the curve's colour: no legend to decode by colour. ``ends``:
+    name -> (x, y, colour) of each curve's last point."""
+    lo, hi = ax.get_ylim()
+    gap = min_gap * (hi - lo)
+    placed: list[float] = []
+    for name, (x, y, colour) in sorted(ends.items(), key=lambda kv: kv[1][1]):
+        at = max(y, placed[-1] + gap) if placed else y
+        placed.append(at)
+        ax.annotate(name, xy=(x, y), xytext=(1.04, at), fontsize=10, va="center",
+                    textcoords=blended_transform_factory(ax.transAxes, ax.transData),
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.8, "shrinkA": 0, "shrinkB": 2})
 
 
 # --- the style check -----------------------------------------------------------------------------
@@ -158,4 +174,4 @@ def check_style(fig: Figure | Described) -> None:
 
 
 __all__ = ["DPI", "HATCHES", "LINESTYLES", "MARKERS", "MIN_FONT_PT", "PALETTE", "Described", "check_style",
-           "described", "series_style"]
+           "described", "direct_labels", "series_style"]
