@@ -106,3 +106,14 @@ def test_the_instructor_notes_quote_the_stored_run():
     assert f"{x:,} and {i:,} parameters ({100 * abs(x - i) / x:.1f} % apart" in notes
     assert f"held-out accuracy {fig6._acc(acc['Xception'])} against {fig6._acc(acc['Inception'])}" in notes
     assert fig6.COMMAND.removeprefix("python ") in notes
+
+
+def test_the_stored_training_cells_print_no_warning_no_temporary_path_and_no_stale_bar():
+    cells = json.loads((ROOT / "notebooks" / "09_train_xception.ipynb").read_text())["cells"]
+    outputs = [(c.get("id"), o) for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    stderr = [cid for cid, o in outputs if o.get("name") == "stderr"]
+    texts = [(cid, "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
+             for cid, o in outputs]
+    assert not stderr, f"cells that print to stderr (a pink box in JupyterLab): {stderr}"
+    assert not [cid for cid, t in texts if "/tmp" in t], "a cell prints a temporary path"
+    assert not [cid for cid, t in texts if "0%|" in t], "a cell keeps a progress bar at 0%"
