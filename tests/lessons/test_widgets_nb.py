@@ -1,4 +1,5 @@
-"""The widgets of notebooks 01-05, tested without a kernel: set a control, check the view."""
+"""The widgets of notebooks 01-05 (and, at the end, every widget that needs no trained model), tested
+without a kernel: set a control, check the view."""
 import pytest
 
 from xception_edu.lessons import app as xe_app
@@ -119,3 +120,46 @@ def test_tiny_model_apps_restore_the_thread_count():
     nb04.spectrum_view(3, time_it=False)
     nb05.regroup_view(2)
     assert torch.get_num_threads() == n
+
+
+# --- every widget that needs no trained model: keyboard controls, a fallback any viewer can show ----------
+
+KEYBOARD_CONTROLS = ("SelectionSlider", "IntSlider", "FloatSlider", "Dropdown", "ToggleButtons", "Checkbox",
+                     "RadioButtons", "SelectionRangeSlider", "IntRangeSlider")
+
+
+def _apps():
+    from xception_edu.lessons import fig5
+    from xception_edu.lessons import nb00_start_here as nb00
+    from xception_edu.lessons import nb07_parameter_savings as nb07
+    from xception_edu.lessons import nb08_xception_architecture as nb08
+
+    return {"00": nb00.savings_teaser, "01": nb01.conv_cost, "02": nb02.inception_towers,
+            "03": nb03.reformulation, "04": nb04.spectrum, "05": nb05.regroup,
+            "07": lambda: nb07.savings_explorer(), "08": nb08.architecture, "08 Fig. 5": fig5.fig5_app}
+
+
+@pytest.mark.parametrize("name", list(_apps()))
+def test_every_control_is_labelled_for_the_keyboard_and_the_fallback_is_pictures_with_text(name, monkeypatch):
+    import re
+
+    from xception_edu.lessons import nb07_parameter_savings as nb07
+
+    monkeypatch.setattr(nb07, "savings_numbers", _untimed)  # counts, no timing: this test is about the widget
+    app = _apps()[name]()
+    for c in app.controls.values():
+        assert type(c).__name__ in KEYBOARD_CONTROLS and c.description.strip() and not c.disabled
+    static = app.static_html()
+    assert "<svg" not in static
+    drawn = app.rendering().get("text/html", "")
+    assert static.count("<img") >= drawn.count("<svg")
+    assert all(alt.strip() and alt != "a drawing" for alt in re.findall(r'<img [^>]*alt="([^"]*)"', static))
+    for c in app.controls.values():
+        assert f"{c.description} = " in static
+
+
+def _untimed(cin, cout, kernel_size, groups, time_it=True):
+    from xception_edu.experiments import timing
+
+    counts = timing.all_counts(cin, cout, kernel_size, groups, (14, 14))
+    return {"counts": counts, "times": None}

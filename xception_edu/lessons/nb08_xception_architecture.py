@@ -132,19 +132,18 @@ def architecture_view(middle_repeats: int, width: float, image_size: int = 299) 
     total = parts["total"]
     scale = max(total.params, paper.params)
     mscale = max(total.macs, xception_counts(middle_repeats, width, 299)["total"].macs, paper.macs)
-    colors = {"stem": "#999999", "entry": "#b2abd2", "middle": "#5b3f8c", "exit": "#e66101",
-              "classifier": "#1b9e77"}
+    colors = dict(zip(("stem", "entry", "middle", "exit", "classifier"), PALETTE[6:7] + PALETTE[:4]))
     rows = "".join(
         f"<tr><td>{name}</td><td style='text-align:right'>{c.params:,}</td>"
-        f"<td>{html_bar(c.params, scale, colors[name], length=200, height=10)}</td>"
+        f"<td>{html_bar(c.params, scale, colors[name], length=150, height=10)}</td>"
         f"<td style='text-align:right'>{c.macs / 1e9:.3f} G</td>"
-        f"<td>{html_bar(c.macs, mscale, colors[name], length=200, height=10)}</td></tr>"
+        f"<td>{html_bar(c.macs, mscale, colors[name], length=150, height=10)}</td></tr>"
         for name, c in parts.items() if name != "total")
     return (
         f"<p>Xception with <b>{middle_repeats}</b> middle-flow block{'s' if middle_repeats != 1 else ''} "
         f"(paper: 8), width × <b>{width:g}</b>, at {image_size}x{image_size} px</p>"
-        "<table><tr><th>flow</th><th>parameters</th><th></th>"
-        "<th>multiply-adds</th><th></th></tr>" + rows + "</table>"
+        "<table><tr><th>flow</th><th>parameters</th><th>on one scale</th>"
+        "<th>multiply-adds</th><th>on one scale</th></tr>" + rows + "</table>"
         f"<p><span class='xe-params'>parameters: {total.params:,}</span> · "
         f"<span class='xe-macs'>multiply-adds: {total.macs:,}</span> per image</p>"
         f"<p style='color:#555'>{total.params / paper.params:.2f}x the parameters and "
