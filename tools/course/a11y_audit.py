@@ -29,11 +29,20 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOCAL_SCHEMES = ("file:", "data:")
 PLACEHOLDER = "No description has been provided for this image"
 
-# A page is ready when MathJax's queue is empty and every saved widget view has been drawn.
-READY = """() => {
+# A page is ready when its maths is typeset (MathJax 2, as nbconvert's pages load it, or MathJax 3) and
+# every saved widget view has been drawn.
+READY = """async () => {
   const mj = window.MathJax;
-  const typeset = !!(mj && mj.Hub && mj.Hub.queue && mj.Hub.queue.pending === 0 && mj.Hub.queue.running === 0
-                     && !document.querySelector('.MathJax_Processing, .MathJax_Preview:not(:empty)'));
+  let typeset;
+  if (mj && mj.Hub) {
+    typeset = !!(mj.Hub.queue && mj.Hub.queue.pending === 0 && mj.Hub.queue.running === 0
+                 && !document.querySelector('.MathJax_Processing, .MathJax_Preview:not(:empty)'));
+  } else if (mj && mj.startup && mj.startup.promise) {
+    await mj.startup.promise;
+    typeset = true;
+  } else {
+    typeset = !document.querySelector('script[src*="MathJax"], script[src*="mathjax"]');
+  }
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
   const drawn = [...views].every(s => s.previousElementSibling &&
                                       s.previousElementSibling.querySelector('.jupyter-widgets'));
