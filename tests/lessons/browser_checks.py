@@ -11,8 +11,8 @@ checked in the page test_browser.py has already opened and run.
   the view (SVG or image) fits the output area and scales down rather than being cropped, and nothing
   of the view reaches past the output area's right edge.
 * ``tall_problems``: at a 768 px high window the App fits the notebook's visible height, and with the
-  App scrolled to the top, after the learner moves a slider, the element marking the selection is in
-  view.
+  App scrolled to the top, End on a slider selects its last option (the kernel's, after the options
+  changed), redraws the view, and the element marking the selection is in view.
 
 Each returns a list of problems (empty when all is well), in words with the measured px, so one failing
 test names every control that fails, not only the first.
@@ -244,10 +244,11 @@ _SCROLLER = """(el) => { let p = el.parentElement;
   return {top: s.top, bottom: s.bottom, height: s.height}; }"""
 
 
-def tall_problems(lp, app, title: str, slider: str, key: str, selected: str,
+def tall_problems(lp, app, title: str, slider: str, last: str, selected: str,
                   screen: Screen = TALL_SCREEN) -> list[str]:
-    """Move ``slider`` with ``key`` at ``screen``; the App must fit the notebook's visible height and
-    ``selected`` (a CSS selector in the view) must then be in view."""
+    """At ``screen``, with the App scrolled to the top, press End on ``slider``: it must select ``last``
+    (its last option as the kernel has it now) and redraw the view; the App must fit the notebook's
+    visible height and ``selected`` (a CSS selector in the view) must be in view."""
     page = lp.page
     show_file_browser(page)
     page.set_viewport_size(screen.viewport)
@@ -257,13 +258,21 @@ def tall_problems(lp, app, title: str, slider: str, key: str, selected: str,
     app.evaluate("el => el.scrollIntoView({block: 'start'})")  # the learner has scrolled to the App
     page.evaluate(_SETTLED)
     handle.focus()
-    page.keyboard.press(key)
-    page.wait_for_function(_VIEW_CHANGED, arg=[app.element_handle(), view_before], timeout=30_000,
-                           polling=100)
+    page.keyboard.press("End")
+    problems = []
+    shown_value = lp.readout(app, slider)
+    if shown_value != last:
+        at, top = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+        problems.append(f"{title}: End on {slider!r} shows {shown_value!r} (position {at} of {top}), "
+                        f"not its last option {last!r}")
+    try:
+        page.wait_for_function(_VIEW_CHANGED, arg=[app.element_handle(), view_before], timeout=30_000,
+                               polling=100)
+    except Exception:
+        problems.append(f"{title}: End on {slider!r} did not redraw the view in 30 s")
     page.evaluate(_SETTLED)
     shown = app.evaluate(_SCROLLER)
     box = app.bounding_box()
-    problems = []
     if box["height"] > shown["height"] + 0.5:
         problems.append(f"{title} at {screen.name}: {box['height']:.0f} px tall, the notebook shows "
                         f"{shown['height']:.0f} px")
@@ -272,5 +281,5 @@ def tall_problems(lp, app, title: str, slider: str, key: str, selected: str,
         top = None if mark is None else mark["y"] - shown["top"]
         where = "not drawn" if mark is None else (f"at y {top:.0f}..{top + mark['height']:.0f} px of the "
                                                   f"{shown['height']:.0f} px shown")
-        problems.append(f"{title} at {screen.name}: after {key} on {slider!r} the selection is {where}")
+        problems.append(f"{title} at {screen.name}: after End on {slider!r} the selection is {where}")
     return problems

@@ -241,7 +241,8 @@ CASES = [
 # Notebook 08 has two widgets: both are checked in one page (test_notebook_08s_widgets_in_the_browser), so its
 # "Run all" (a training step of Xception and Inception V3 at 299 px) runs once.
 
-# Notebooks with widgets that this test does not open, and why (each is tested without a browser).
+# Notebooks with widgets that this test does not run, and why (each is tested without a browser); their
+# widgets are walked from the keyboard and measured in a page of their own (browser_untrained.py).
 NOT_IN_BROWSER = {
     "06_correlations.ipynb": "its view shows maps of networks the notebook trains (over a minute of CPU)",
     "06a_correlations_deeper.ipynb": "its view shows kernels of networks the notebook trains (half a minute "
@@ -346,8 +347,10 @@ def test_notebook_08s_widgets_in_the_browser(browser, lab):
             expect(lp.view(app).locator(".xe-block-macs")).to_have_text(f"multiply-adds: {want.macs:,}")
             expect(lp.view(app).locator("svg .xe-selected")).to_have_count(1)
             assert (lp.readout(app, "block"), lp.readout(app, "middle blocks")) == (block, str(repeats))
-        # Fig. 5 is the tall one: at a 768 px high window, End on its block slider (the exit flow) in view
-        tall = tall_problems(lp, app, "08's Fig. 5", "block", "End", "svg .xe-selected")
+        # Fig. 5 is the tall one: at a 768 px high window, End on its block slider (after the depth changed
+        # above: the last block of 3 middle blocks), the exit flow's last block outlined and in view
+        last = nb08.fig5_drawing(3).block_names[-1]
+        tall = tall_problems(lp, app, "08's Fig. 5", "block", last, "svg .xe-selected")
         _keyboard_and_screens(lp, {"08's size": size, "08's Fig. 5": app}, tall)
 
 
