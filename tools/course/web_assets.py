@@ -82,7 +82,8 @@ def fetch(quiet: bool = False) -> None:
             if _integrity(tarball) != integrity:
                 raise MissingAsset(f"{name}@{version}: the tarball's hash is not the pinned one")
             with tarfile.open(tarball) as tar:
-                tar.extractall(tmp, filter="data")
+                # the "data" filter (no links out, no absolute paths) where this Python has it
+                tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
             staged = Path(tmp) / "staged"
             staged.mkdir()
             src = Path(tmp) / "package" / KEEP[name]
@@ -111,8 +112,12 @@ def link(dest: Path, copy: bool = False) -> Path:
     assets.mkdir(parents=True, exist_ok=True)
     for short, src in sources().items():
         target = assets / short
-        if target.is_symlink() or target.exists():
+        if target.is_symlink() and not copy and target.resolve() == src.resolve():
             continue
+        if target.is_symlink():
+            target.unlink()
+        elif target.exists():
+            shutil.rmtree(target)
         if copy:
             shutil.copytree(src, target)
         else:
