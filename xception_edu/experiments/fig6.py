@@ -4,8 +4,9 @@ parameter count, trained side by side on the same synthetic data, seeds and reci
 Both start with the same regular 3x3 stem and keep the same stage widths (w, 2w, 4w at 16, 8, 4 px); the
 Inception modules' 1x1 bottleneck widths are the one knob turned to match the parameters.
 
-``python -m xception_edu.experiments.fig6 --seeds 6 --epochs 8`` prints a longer run as JSON (notebook 09
-shows a stored copy beside its live run: six seeds take longer than the notebook's minute)."""
+``python -m xception_edu.experiments.fig6 --seeds 6 --epochs 8 --train-size 1024`` prints a longer run as
+JSON (notebook 09 shows a stored copy, ``lessons/fig6_miniature.py``, beside its live run: six seeds take
+longer than the notebook's minute)."""
 from __future__ import annotations
 
 import argparse
