@@ -75,10 +75,13 @@ def test_miniature_figure_tells_variants_apart_without_colour_and_says_their_end
 @pytest.mark.parametrize("scale", [1.0, 0.0])
 def test_limits_figure_is_described_by_limits_text(scale):
     weight = torch.randn(4, 3, 3, 3, generator=torch.Generator().manual_seed(0))
-    weight[:, 0] *= scale  # without scale, channel R is rank 1... or absent: the text must follow
+    weight[:, 0] *= scale  # scale 0: input channel R holds no weight, and the text must say so
     d = sl.limits_figure(weight)
     _style(d)
     assert d.alt == sl.limits_text(weight).replace("\n", " ")
+    said = ("Input channel R: the output channels use 4 independent spatial patterns" if scale  # 4 outputs
+            else "Input channel R: no output channel uses it")
+    assert said in d.alt
 
 
 def test_widget_text_says_one_channel_not_one_channels():

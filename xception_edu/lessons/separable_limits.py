@@ -77,6 +77,9 @@ def limits_text(weight: torch.Tensor, channel_names=("R", "G", "B")) -> str:
         name = channel_names[c] if c < len(channel_names) else f"channel {c}"
         rank = int((sv > 1e-9 * max(float(sv[0]), 1e-300)).sum()) if float(sv[0]) > 0 else 0
         kept = float(sv[0] ** 2 / sv.square().sum()) if rank else 1.0
+        if not rank:
+            lines.append(f"Input channel {name}: no output channel uses it (all its weights are zero).")
+            continue
         lines.append(f"Input channel {name}: the output channels use {rank} independent spatial "
                      f"pattern{'s' if rank != 1 else ''} in it; a separable conv keeps one, {kept:.0%} of "
                      "its squared weight.")
