@@ -79,3 +79,16 @@ def test_the_widgets_drawing_fits_a_laptop_screen():
     full = ET.fromstring(fig5.fig5_svg(fig5.fig5_drawing()))
     assert {t.text for t in full.iter(f"{SVG}text") if t.get("font-weight") == "bold"} >= {
         "Entry flow", "Middle flow", "Exit flow"}
+
+
+def test_new_block_options_rebuild_the_browsers_slider():
+    """The browser's slider keeps the range it was built with (End would stop at the old last block): a
+    change of options must make it rebuild (an orientation round trip), and only then."""
+    app = fig5.fig5_app()
+    slider, moves = app.controls["block"], []
+    slider.observe(lambda change: moves.append(change["new"]), names="orientation")
+    app.set(width=0.5)  # same blocks
+    assert moves == []
+    app.set(middle_repeats=16)
+    assert moves == ["vertical", "horizontal"] and slider.orientation == "horizontal"
+    assert slider.options[-1] == "block14"

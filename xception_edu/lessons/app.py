@@ -51,6 +51,14 @@ def _figure_png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def rebuild_in_browser(slider) -> None:
+    """Have the browser build ``slider`` anew after its options or bounds changed: its noUiSlider keeps the
+    range it was built with (End would go to the old last option); a change of orientation rebuilds it."""
+    kept = slider.orientation
+    slider.orientation = "vertical" if kept == "horizontal" else "horizontal"
+    slider.orientation = kept
+
+
 def _said(control) -> str:
     """A control's current value as a reader would say it: its option label, not the value behind it."""
     labels, index = getattr(control, "_options_labels", None), getattr(control, "index", None)

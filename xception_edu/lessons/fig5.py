@@ -19,7 +19,7 @@ import html
 import ipywidgets as W
 
 from .._validate import choice
-from .app import App, check_choices
+from .app import App, check_choices, rebuild_in_browser
 from .fig5_data import (
     ARCH_IMAGE_SIZES,
     FLOWS,
@@ -278,6 +278,7 @@ def fig5_app(middle_repeats: int = 8, width: float = 1.0, image_size: int = 299,
             with app[0].hold(redraw=False), sel.hold_sync():
                 sel.options = options
                 sel.value = value
+            rebuild_in_browser(sel)
 
     controls["middle_repeats"].observe(keep_block_valid, names="value")
     app.append(App(controls, fig5_view, title="Fig. 5, drawn from the model"))

@@ -24,7 +24,7 @@ from ..experiments.timing import (
     variant_counts,
 )
 from ..model.anatomy import regular_equivalent, separable_layers
-from .app import KERNEL_CHOICES, App, check_choices
+from .app import KERNEL_CHOICES, App, check_choices, rebuild_in_browser
 from .checking import Mistake, closed_form
 from .figures import LINESTYLES, PALETTE, Described, described, series_style
 from .svg import html_bar, svg_plot
@@ -275,6 +275,7 @@ def savings_explorer(cin: int = 64, cout: int = 64, kernel_size: int = 3, groups
             with app[0].hold(redraw=False), g.hold_sync():
                 g.options = options
                 g.value = value
+            rebuild_in_browser(g)
 
     controls["cin"].observe(keep_groups_valid, names="value")
     controls["cout"].observe(keep_groups_valid, names="value")
