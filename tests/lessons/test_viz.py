@@ -147,10 +147,10 @@ def test_spectrum_data_is_the_closed_form_at_every_divisor_and_the_figure_has_fo
     assert d["groups"] == [1, 2, 3, 4, 6, 8, 12, 16, 24, 48]
     assert d["params"] == [48 * 48 + 9 * 48 * 48 // g for g in d["groups"]]  # 1x1, then k^2 (C/g) C
     assert d["macs"] == [16 * 16 * p for p in d["params"]]  # every weight used once per output pixel
-    assert len(nb04.spectrum_figure().axes) == 4
+    assert len(nb04.spectrum_figure().fig.axes) == 4
 
 
 def test_depthwise_figure_has_a_kernel_panel_and_an_output_panel_per_channel():
     conv = torch.nn.Conv2d(4, 4, 3, padding=1, groups=4, bias=False)
-    fig = nb05.depthwise_figure(conv, photo.load_photo(16))
+    fig = nb05.depthwise_figure(conv, photo.load_photo(16)).fig
     assert len(fig.axes) == 8  # 4 kernels + 4 outputs

@@ -12,6 +12,7 @@ from ..experiments.summary import band_p_value, band_verdict
 from .ablation_figures import plot_curves
 from .figures import Described, described
 from .joint_task_depth import paired_wins
+from .wording import plural
 
 COMMAND = "python -m xception_edu.experiments.fig6 --seeds 6 --epochs 8 --train-size 1024"
 """The command that made ``STORED`` (its JSON output, written as a Python dict)."""
@@ -59,13 +60,9 @@ def verdict(result: dict) -> tuple[str, Fraction]:
     return band_verdict(x, i), band_p_value(len(x), len(i))
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
-
-
 def _run_name(result: dict) -> str:
     s = result["settings"]
-    return f"{_seeds(len(s['seeds']))}, {s['epochs']} epochs of {s['n_train']:,} images"
+    return f"{plural(len(s['seeds']), 'seed')}, {s['epochs']} epochs of {s['n_train']:,} images"
 
 
 def params_line(result: dict) -> str:

@@ -13,6 +13,7 @@ from ..exercises import Mismatch, attempt, check, register
 from .app import KERNEL_CHOICES, App, check_choices
 from .checking import NOT_FINITE, Mistake, close, closed_form, mistake_made, same_output
 from .figures import Described, described
+from .wording import plural
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -154,7 +155,7 @@ def conv_cost_view(cin: int, cout: int, kernel_size: int, size: int = 56) -> str
     per_kernel = cin * k * k
     return (
         f"<p>one kernel: C<sub>in</sub>·k·k = {cin}·{k}·{k} = <b>{per_kernel:,}</b> weights, "
-        f"and there are C<sub>out</sub> = {cout:,} kernels</p>"
+        f"and there are C<sub>out</sub> = {plural(cout, 'kernel')}</p>"
         f"<p class='xe-params'>parameters: {c.params:,}</p>"
         f"<p class='xe-macs'>multiply-adds: {c.macs:,}</p>"
         f"<p style='color:#555'>= parameters × H × W = {c.params:,} × {size} × {size} "

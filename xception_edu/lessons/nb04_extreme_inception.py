@@ -28,6 +28,7 @@ from .figures import Described, described
 from .nb03_reformulation import stage_figure
 from .operator_drawing import operator_figure
 from .svg import svg_matrix, svg_plot
+from .wording import plural
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -143,7 +144,7 @@ def _spectrum_name(g: int, channels: int) -> str:
         return "a regular 3x3 conv after a 1x1 conv"
     if g == channels:
         return "extreme Inception (Fig. 4): one 3x3 filter per channel"
-    return f"an Inception module with {g} towers of {channels // g} channels (Fig. 3)"
+    return f"an Inception module with {g} towers of {plural(channels // g, 'channel')} (Fig. 3)"
 
 
 def spectrum_view(groups: int, time_it: bool = True) -> str:
