@@ -57,8 +57,9 @@ test: $(VENV)/.installed-test web-assets
 
 # The widget manager and require.js an exported notebook page loads instead of a CDN's (the accessibility
 # audit's pages): npm packages at pinned versions and hashes, in the ignored .cache/web-assets/; once.
+# Without npm the audit is skipped with the reason (under CI it fails), the rest of `make test` runs.
 web-assets: $(VENV)/.installed-test
-	$(BIN)/python -m tools.course.web_assets
+	-$(BIN)/python -m tools.course.web_assets
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
 # storing outputs and widget state (each exercise: its task, its stub, its worked solution hidden).
