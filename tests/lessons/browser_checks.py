@@ -98,6 +98,10 @@ def keyboard_problems(lp, app, title: str, view_timeout_ms: int = 30_000) -> lis
     page.keyboard.press("Tab")
     for i, c in enumerate(controls):
         where = f"{title}: control {i + 1} ({c['kind']} {c['label']!r})"
+        # mark them again: the browser rebuilds a slider whose options changed (app.rebuild_in_browser)
+        if app.evaluate(_CONTROLS) != controls:
+            problems.append(f"{where}: the controls changed while the walk went on")
+            break
         # a slider's readout is focusable too: at most two Tabs from one control to the next
         for tabs in range(3):
             if app.evaluate(_ACTIVE) == str(i):
@@ -107,7 +111,7 @@ def keyboard_problems(lp, app, title: str, view_timeout_ms: int = 30_000) -> lis
         else:
             problems.append(f"{where}: not reached with Tab (the focus is on {app.evaluate(_ACTIVE)!r})")
         target = _control(app, i)
-        target.focus()  # carry on from here, reached or not
+        target.focus(timeout=5_000)  # carry on from here, reached or not
         if not c["label"]:
             problems.append(f"{where}: has no visible description")
         name = _announced_name(target)
@@ -229,6 +233,7 @@ def layout_problems(lp, apps: dict, screens=SCREENS) -> tuple[list[str], dict]:
         page.set_viewport_size(screen.viewport)
         page.evaluate(_SETTLED)
         for title, app in apps.items():
+            app.evaluate(_CONTROLS)
             got = app.evaluate(_LAYOUT, MIN_TRACK_PX)
             measured[(screen.name, title)] = (got["area"], got["shortest"])
             problems += [f"{title} at {screen.name} ({got['area']} px output area): {p}"
