@@ -129,3 +129,19 @@ def test_bad_values_and_unknown_controls():
     with pytest.raises(ValueError, match=(r"'groups' is not a control of this app; "
                                           r"controls: \['channels', 'kernel_size'\]")):
         nb00.savings_teaser().set(groups=4)
+
+
+def test_an_app_shows_the_script_naming_its_sliders_then_itself(monkeypatch):
+    import IPython.display as D
+
+    shown = []
+    monkeypatch.setattr(D, "display", lambda obj, **kw: shown.append(("display", obj)))
+    monkeypatch.setattr(D, "publish_display_data", lambda data, *a, **kw: shown.append(("publish", data)))
+    import ipywidgets as W
+
+    app = xe_app.App({"k": W.IntSlider(value=3, min=1, max=7, description="kernel k")},
+                     lambda k: f"<p>{k}</p>")
+    app._ipython_display_()
+    (kind0, script), (kind1, data) = shown
+    assert kind0 == "display" and script.data == xe_app.NAME_SLIDERS_JS and "aria-labelledby" in script.data
+    assert kind1 == "publish" and "application/vnd.jupyter.widget-view+json" in data

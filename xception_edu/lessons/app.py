@@ -29,6 +29,24 @@ from .._validate import choice
 from .figures import Described
 from .svg import SVG_ELEMENT, svg_as_img
 
+NAME_SLIDERS_JS = """(() => {
+  if (window.xeNameSliders) return;
+  window.xeNameSliders = true;
+  let next = 0;
+  const name = () => document.querySelectorAll('.widget-slider').forEach(row => {
+    const label = row.querySelector(':scope > .widget-label');
+    if (!label || !label.textContent.trim()) return;
+    if (!label.id) label.id = 'xe-slider-label-' + (next++);
+    row.querySelectorAll('[role=slider]:not([aria-labelledby]), .widget-readout:not([aria-labelledby])')
+      .forEach(el => el.setAttribute('aria-labelledby', label.id));
+  });
+  name();
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+})();"""
+"""ipywidgets 8 draws a slider's handle (role=slider) and its readout apart from the description label,
+with no accessible name: this names each by its row's label, once per page, as sliders are drawn. It
+runs wherever a notebook's outputs are trusted (one run in JupyterLab) and in an exported page."""
+
 KERNEL_CHOICES = (1, 3, 5, 7)
 """Kernel sizes the widgets offer: odd, so that 'same' padding keeps the map size."""
 
@@ -173,6 +191,12 @@ class App:
         head = f"<b>{html.escape(self.title)}</b>" if self.title else ""
         return (f"<div class='xe-static'>{head}<p><i>Shown at {values}. Run the cell to move the "
                 f"controls.</i></p>{view}</div>")
+
+    def _ipython_display_(self):
+        from IPython.display import Javascript, display, publish_display_data
+
+        display(Javascript(NAME_SLIDERS_JS))
+        publish_display_data(self._repr_mimebundle_())
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
