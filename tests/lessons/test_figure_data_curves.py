@@ -77,8 +77,8 @@ def test_time_vs_macs_draws_each_measurement_and_the_regular_convs_median_rate()
     ax = nb07.time_vs_macs_figure(rows).axes[0]
     points, diagonal = ax.lines[:-1], ax.lines[-1]
     assert [(p.get_xdata()[0], p.get_ydata()[0]) for p in points] == [(r.macs * r.batch, r.ms) for r in rows]
-    assert [p.get_marker() for p in points] == ["o", "s", "o", "o", "s"]
-    assert [p.get_markerfacecolor() == "none" for p in points] == [False, True, False, False, True]
+    assert [p.get_marker() for p in points] == [nb07.VARIANT_MARKERS[r.variant] for r in rows]
+    assert [p.get_markerfacecolor() == "none" for p in points] == [r.memory_format == "NHWC" for r in rows]
     x0, x1 = 2 * 10**8, 2 * 10**9  # the smallest and largest multiply-adds per batch
     assert list(diagonal.get_xdata()) == [x0, x1]
     assert ys(diagonal) == pytest.approx([x0 / 20e9 * 1e3, x1 / 20e9 * 1e3])  # ms at 20 GMAC/s

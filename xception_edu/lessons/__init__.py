@@ -4,9 +4,10 @@ exercise checks as ``lesson.<name>``. Nothing here is imported by ``import xcept
 need the notebook tools (ipywidgets, IPython, matplotlib).
 
     app.py           the widget pattern (a pure view function, controls, a static fallback)
-    svg.py           the inline SVG charts and HTML bars the widgets draw
+    svg.py           the inline SVG charts and HTML bars the widgets draw (svg_parts.py: their pieces)
+    figures.py       every matplotlib figure with its text alternative; the style check
     checking.py      how exercise checks try a closed form over a grid and name the mistake
-    fig5.py          Fig. 5 drawn from the model's block table (notebook 08)
+    fig5.py          Fig. 5 drawn from the model's block table (notebook 08; fig5_data.py: what it draws)
     build_blocks.py  the 08 exercises that build SeparableConv2d and Fig. 5's blocks, checked by behaviour
     evidence.py      the paper's evidence beside this suite's measurements (notebook 11)
 """

@@ -165,7 +165,7 @@ def spectrum_view(groups: int, time_it: bool = True) -> str:
         f"<p style='color:#555;font-size:90%'>1x1 conv {SPECTRUM_IN}→{C}, then 3x3 conv {C}→{C} in {groups} "
         f"group{'s' if groups > 1 else ''} of {C // groups} channel{'s' if C // groups > 1 else ''}, "
         f"on {SPECTRUM_SIZE}x{SPECTRUM_SIZE} maps</p>"
-        "<div style='display:flex;gap:12px;align-items:flex-start'>"
+        "<div style='display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start'>"
         + svg_matrix(p.connectivity, size=200, title="3x3 stage: who feeds whom")
         + svg_plot(gs, params, mark=groups, width=320, height=236, xlabel="number of groups g (segments)",
                    ylabel="parameters", title="parameters vs g (log-log)")

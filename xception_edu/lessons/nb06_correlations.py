@@ -24,7 +24,7 @@ from ..experiments.correlations import (
 from ..experiments.nets import KIND_NAMES, KINDS, small_net
 from ..experiments.operators import TASKS, which_learns_what
 from ..experiments.pool import default_processes
-from .app import App
+from .app import App, rebuild_in_browser
 from .checking import NOT_FINITE, close
 from .correlation_figures import curves_figure, photo_correlation_figure, synthetic_factors_figure
 from .joint_task_depth import depth_table
@@ -116,14 +116,11 @@ def correlation_view(maps: dict, layer: str, image: int, a: int, b: int) -> str:
 
 
 def set_slider_max(slider: W.IntSlider, top: int) -> None:
-    """Give ``slider`` a new maximum. The browser's slider (noUiSlider) keeps the range it was built with
-    for its End key after a range change; a change of orientation makes ipywidgets build it anew."""
+    """Give ``slider`` a new maximum that the browser's End key reaches too (``app.rebuild_in_browser``)."""
     if slider.max == top:
         return
     slider.max = top
-    kept = slider.orientation
-    slider.orientation = "vertical" if kept == "horizontal" else "horizontal"
-    slider.orientation = kept
+    rebuild_in_browser(slider)
 
 
 def correlation_explorer(maps: dict, layer: str | None = None, image: int = 0, a: int = 0, b: int = 1,
