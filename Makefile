@@ -40,7 +40,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The server's root is the repository, so a notebook's link to the lesson module behind it
 # (../xception_edu/lessons/nbNN_*.py) opens; the browser starts in notebooks/.
 # lab-settings/overrides.json: a classroom-clean Lab (no "get notified about news?" pop-up, no update
-# check) for this server only; the user's own JupyterLab settings are not touched.
+# check; arrows in a widget's drop-down move its value, not the cell) for this server only.
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 	  --LabApp.app_settings_dir=$(CURDIR)/lab-settings $(ROOT_FLAG) $(LAB_ARGS)

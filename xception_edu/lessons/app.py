@@ -75,6 +75,8 @@ def rebuild_in_browser(slider) -> None:
     kept = slider.orientation
     slider.orientation = "vertical" if kept == "horizontal" else "horizontal"
     slider.orientation = kept
+    # and its position once more, after the rebuild: set before it, a position past the old range was clamped
+    slider.send_state("index" if isinstance(slider, W.SelectionSlider) else "value")
 
 
 def _said(control) -> str:

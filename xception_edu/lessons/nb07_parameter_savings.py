@@ -215,9 +215,10 @@ def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_
     rows = []
     for v, c in counts.items():
         name = savings.VARIANT_NAMES[v].replace("g groups", f"g = {groups}")
-        bar = html_bar(c.macs, ref, VARIANT_COLORS[v], length=160, height=10)
+        bar = html_bar(c.macs, ref, VARIANT_COLORS[v], length=90, height=10)
         t = f"<span class='xe-time-{v}'>{times[v]:.2f} ms</span>" if times else ""
-        rows.append(f"<tr><td>{name}</td><td>{_FORMULAS[v]}</td>"
+        # the formula under the name, not in a column of its own: the table fits a 479 px output area
+        rows.append(f"<tr><td>{name}<br><span style='font-size:90%'>{_FORMULAS[v]}</span></td>"
                     f"<td style='text-align:right'><span class='xe-params-{v}'>{c.params:,}</span></td>"
                     f"<td style='text-align:right'><span class='xe-macs-{v}'>{c.macs:,}</span></td>"
                     f"<td>{bar}</td><td style='text-align:right'>{t}</td></tr>")
@@ -232,7 +233,7 @@ def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_
         "one thread</p>"
         # the plot wraps under the table where both do not fit, rather than shrinking to nothing
         "<div style='display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start'>"
-        "<table><tr><th>operator</th><th>weights</th><th>parameters</th><th>multiply-adds</th>"
+        "<table><tr><th>operator, weights</th><th>parameters</th><th>multiply-adds</th>"
         "<th>vs regular</th><th>time</th></tr>" + "".join(rows) + "</table>"
         f"<div style='flex:1 1 300px;max-width:420px'>{plot}</div></div>"
         f"<p>separable / regular = <span class='xe-ratio'>{ratio:.4f}</span> = 1/{cout} + 1/{kernel_size}² "
