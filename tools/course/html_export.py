@@ -2,9 +2,10 @@
 maths and widgets rendered from local copies (``web_assets``), colours that meet WCAG 2.1 AA.
 
 The template ``html_template/a11y`` extends nbconvert's ``lab`` one with ``a11y.css`` (prompts, syntax
-colours and links that nbconvert's theme draws below 4.5:1 or tells apart by colour only), ``a11y.js``
-(slider handles named by their labels) and SVG outputs inline, as JupyterLab shows them, so that their own
-``<title>`` and ``role="img"`` name them (nbconvert's ``<img>`` of base64 can carry no alt text).
+colours and links that nbconvert's theme draws below 4.5:1 or tells apart by colour only) and SVG outputs
+inline, as JupyterLab shows them, so that their own ``<title>`` and ``role="img"`` name them (nbconvert's
+``<img>`` of base64 can carry no alt text). Slider handles are named by the script each widget's display
+stores with it (``xception_edu.lessons.app``).
 ``export(notebooks, dest)`` writes ``dest/NN_name.html`` for each notebook beside ``dest/_assets/``;
 a page opened from disk requests nothing outside that folder.
 
