@@ -130,8 +130,9 @@ def test_miniature_rows_follow_the_band_rule_on_notebook_05s_run_under_its_seeds
     for r in rows:
         better, worse = (end[name] for name in r.miniature)
         assert evidence.band_verdict(-better, -worse) == r.verdict, r.claim  # a lower loss is better
-    # the mean alone would rank ReLU last; the rule the table states does not, against no activation
-    assert max(end, key=lambda name: end[name].mean()) == "relu"
+    # the gap the rows call "less than 0.01"; the mean puts ELU ahead of no activation, the rule does not
+    assert 0 < end["relu"].min() - end[None].max() < 0.01
+    assert min(end, key=lambda name: end[name].mean()) == "elu" and end[None].min() < end["elu"].max()
 
 
 @pytest.mark.parametrize("better,worse,want", [

@@ -10,7 +10,8 @@ from ..experiments import ablations
 from ..experiments.summary import band_verdict
 
 COMMAND = "python -m xception_edu.lessons.verdict_budget"
-"""The command that made ``STORED`` (its JSON output, written as a Python dict)."""
+"""The command that made ``STORED`` (its JSON output, written as a Python dict), under the Makefile's CPU
+settings (the AVX2 kernels of ATen, oneDNN and MKL), as the notebooks' stored outputs are."""
 
 MODEL = dict(width=0.125, middle_repeats=1, bn_momentum=0.1)
 """Notebook 10's CPU model (its ``MODEL``)."""
@@ -58,14 +59,14 @@ STORED = {'settings': {'model': {'width': 0.125, 'middle_repeats': 1, 'bn_moment
                                  'log_every': 10},
                        'seeds': [0, 1, 2],
                        'groups': [1, 8, 'C']},
-          'final_val_acc': {'residual': [0.6354, 0.7083, 0.6042],
-                            'no residual': [0.5417, 0.6042, 0.3021],
-                            'no activation': [0.6354, 0.7083, 0.6042],
-                            'ELU': [0.6354, 0.6354, 0.5417],
-                            'ReLU': [0.625, 0.5521, 0.4167],
-                            'g=1': [0.5208, 0.4896, 0.4792],
-                            'g=8': [0.6458, 0.5208, 0.6771],
-                            'depthwise (g=C)': [0.6354, 0.7083, 0.6042]}}
+          'final_val_acc': {'residual': [0.6875, 0.6979, 0.6458],
+                            'no residual': [0.5417, 0.4271, 0.4792],
+                            'no activation': [0.6875, 0.6979, 0.6458],
+                            'ELU': [0.5833, 0.6562, 0.5208],
+                            'ReLU': [0.5625, 0.5521, 0.5417],
+                            'g=1': [0.4583, 0.4583, 0.5625],
+                            'g=8': [0.6979, 0.6146, 0.6875],
+                            'depthwise (g=C)': [0.6875, 0.6979, 0.6458]}}
 """``make()``'s output: the settings and the final validation accuracy per configuration and seed."""
 
 
