@@ -23,13 +23,13 @@ def _two_lines(**second):
 def test_bundle_carries_the_alt_in_every_form():
     fig, _ = _two_lines()
     d = figures.described(fig, 'two curves "a" & "b" cross at x=1', data=[["x", "a"], [0, 0], [2, 4]])
-    data, meta = d._repr_mimebundle_()
-    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    data = d._repr_mimebundle_()
+    assert set(data) == {"text/html", "text/plain"}  # the PNG once, inside the <img>
     assert data["text/plain"] == d.alt
-    assert meta == {"image/png": {"alt": d.alt}}
     html = data["text/html"]
     assert 'alt="two curves &quot;a&quot; &amp; &quot;b&quot; cross at x=1"' in html
-    assert f"data:image/png;base64,{data['image/png']}" in html
+    assert f'src="data:image/png;base64,{d.png}"' in html
+    assert base64.b64decode(d.png).startswith(b"\x89PNG")
     assert "<details>" in html and "<td>4</td>" in html
     assert not plt.fignum_exists(fig.number)  # closed: notebooks never show it twice
 

@@ -172,7 +172,7 @@ class App:
         if isinstance(result, str):
             return {"text/html": result, "text/plain": "<HTML view>"}
         if isinstance(result, Described):
-            return dict(result._repr_mimebundle_()[0])
+            return dict(result._repr_mimebundle_())
         import matplotlib.pyplot as plt
 
         png = _figure_png(result)

@@ -1,8 +1,7 @@
 """Figures every learner can read: a text alternative computed from the data, and a style check.
 
 ``described(fig, alt, data)`` shows a matplotlib figure (rendered once, when shown) as an ``<img alt>``
-in HTML, plus the PNG with ``{"image/png": {"alt": ...}}`` metadata (what nbconvert reads) and the alt as
-plain text. Checked in headless Chromium: JupyterLab 4 ignores the metadata but renders the HTML, and its
+in HTML, with the alt as plain text for text-only front ends. Checked in headless Chromium: JupyterLab 4 ignores the metadata but renders the HTML, and its
 sanitizer keeps ``<img alt src="data:...">``, so the figure's accessible name is the alt in a notebook
 run there and in one opened as stored (untrusted); nbconvert's HTML export shows the same ``<img alt>``.
 ``data`` (rows, the first one the column names) becomes a folded table: the numbers a learner reads off.
@@ -52,7 +51,7 @@ def _table_html(rows: Sequence[Sequence]) -> str:
 
 @dataclass
 class Described:
-    """A figure with its text alternative; displays as PNG + ``<img alt>`` + text."""
+    """A figure with its text alternative; displays as an ``<img alt>`` (a PNG) + text."""
 
     fig: Figure
     alt: str
@@ -71,8 +70,9 @@ class Described:
         return img + (_table_html(self.data) if self.data else "")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"image/png": self.png, "text/html": self.html(), "text/plain": self.alt}
-        return bundle, {"image/png": {"alt": self.alt}}
+        # No separate image/png: every front end checked picks the HTML, and the PNG twice would double
+        # a stored notebook past what GitHub renders.
+        return {"text/html": self.html(), "text/plain": self.alt}
 
 
 def described(fig: Figure, alt: str, data: Sequence[Sequence] | None = None) -> Described:

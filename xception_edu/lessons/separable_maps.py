@@ -103,7 +103,8 @@ def maps_figure(conv: SeparableConv2d, image: torch.Tensor, names=("R", "G", "B"
             ax.axis("off")
             if i >= maps.shape[0]:
                 continue
-            im = ax.imshow(maps[i].numpy(), cmap=cmap, vmin=lo, vmax=hi)
+            # each map pixel drawn as a block: the maps as computed (and a PNG half the size)
+            im = ax.imshow(maps[i].numpy(), cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
             name = label[i] if r < 2 else str(i)
             sub = (f"\n({what[label[i]]})" if r == 1 and label[i] in what else
                    "\n= " + mixes[i].split(" = ")[1].replace(" map", "") if r == 2 else "")
