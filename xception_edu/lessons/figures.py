@@ -1,9 +1,10 @@
 """Figures every learner can read: a text alternative computed from the data, and a style check.
 
 ``described(fig, alt, data)`` shows a matplotlib figure (rendered once, when shown) as an ``<img alt>``
-in HTML, with the alt as plain text for text-only front ends. Checked in headless Chromium: JupyterLab 4 ignores the metadata but renders the HTML, and its
-sanitizer keeps ``<img alt src="data:...">``, so the figure's accessible name is the alt in a notebook
-run there and in one opened as stored (untrusted); nbconvert's HTML export shows the same ``<img alt>``.
+in HTML, with the alt as plain text for text-only front ends. Checked in headless Chromium: JupyterLab 4
+sets no alt from an image/png output's metadata, but it renders the HTML, and its sanitizer keeps
+``<img alt src="data:...">``, so the figure's accessible name is the alt in a notebook run there and in
+one opened as stored (untrusted); nbconvert's HTML export shows the same ``<img alt>``.
 ``data`` (rows, the first one the column names) becomes a folded table: the numbers a learner reads off.
 
 ``check_style(fig)`` raises ValueError on what a colour-blind or low-vision reader cannot use: two
