@@ -8,16 +8,13 @@ import statistics
 
 from ..experiments.ablations import summarize
 from .figures import PALETTE, Described, described, series_style
+from .wording import plural
 
 __all__ = ["METRIC_LABELS", "curves_described", "plot_curves", "plot_spectrum", "spectrum_described"]
 
 METRIC_LABELS = {"val_acc": "validation accuracy", "train_acc": "training accuracy",
                  "val_loss": "validation loss", "train_loss": "training loss"}
 FONT_PT = 10
-
-
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
 def _curves(rows: list[dict], metric: str) -> list[tuple[str, list[int], list[list[float]]]]:
@@ -49,7 +46,7 @@ def plot_curves(rows: list[dict], metric: str = "val_acc", ax=None, title: str =
         ax.fill_between(xs, [min(y) for y in by_epoch], [max(y) for y in by_epoch], color=style["color"],
                         alpha=0.15)
         ax.plot(xs, [statistics.fmean(y) for y in by_epoch], lw=2, markersize=6, **style,
-                label=f"{name} ({_seeds(len(seeds))})")
+                label=f"{name} ({plural(len(seeds), 'seed')})")
     ax.set_xlabel("epochs")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(METRIC_LABELS.get(metric, metric))
@@ -82,7 +79,7 @@ def curves_described(rows: list[dict], metrics=("train_loss", "val_acc"), title:
     finals = []
     for i, (name, xs, n) in enumerate(names):
         parts = [f"{METRIC_LABELS.get(m, m)} {_range([s[-1] for s in curves[m][i][2]])}" for m in metrics]
-        finals.append(f"{name} ({_seeds(n)}) at epoch {xs[-1]}: " + ", ".join(parts))
+        finals.append(f"{name} ({plural(n, 'seed')}) at epoch {xs[-1]}: " + ", ".join(parts))
     alt = (f"{title + ': ' if title else ''}{' and '.join(METRIC_LABELS.get(m, m) for m in metrics)} against "
            f"epochs, {len(names)} configurations, each the mean over its seeds (line with markers) in a band "
            "from its lowest to its highest seed. Mean (lowest to highest seed): " + "; ".join(finals) + ".")
