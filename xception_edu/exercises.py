@@ -13,6 +13,10 @@ with the solution between markers and a stub after them, and ends by calling ``c
 
     lesson.check("01.conv_params", conv_params)
 
+A task too long for one line goes on over the comment lines right after the header that open with ``#``
+and two or more spaces (``#   more of the task``); ``header`` joins them into one sentence, so the task
+cell shows it whole and no code line grows past the notebooks' width.
+
 (``lesson`` is the notebook's own module, ``xception_edu.lessons.nb01_standard_convolution``: its checks
 are registered here when it is imported.) The solution lives only in the notebook cell.
 ``strip_solution`` removes it (the student edition),
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 HEADER = re.compile(r"^# EXERCISE (?P<id>\d\d[a-z]?\.[\w.]+):", re.M)
 """An exercise's header line; the id opens with its notebook's number: ``06`` or, in an appendix, ``06a``."""
+_CONTINUED = re.compile(r"#[ ]{2,}(?P<more>\S.*)")  # a header's continuation line
 
 _CHECKS: dict[str, Callable] = {}
 _FAILURES: dict[str, int] = {}  # failed attempts per exercise since its last pass: graduated hints
@@ -194,6 +199,23 @@ def strip_solution(source: str) -> str:
     return split_solution(source)[0]
 
 
+def header(source: str) -> tuple[str, str] | None:
+    """An exercise cell's id and whole task: its header line and the continuation lines right after it
+    joined by single spaces. None for a cell with no header."""
+    found = HEADER.search(source)
+    if found is None:
+        return None
+    first, *rest = source[found.end():].split("\n")
+    task = [first.strip()]
+    for line in rest:
+        more = _CONTINUED.fullmatch(line.rstrip())
+        if more is None:
+            break
+        task.append(more["more"])
+    return found["id"], " ".join(task)
+
+
 def exercise_id(source: str) -> str | None:
-    m = HEADER.search(source)
-    return m.group("id") if m else None
+    """An exercise cell's id (None for any other cell)."""
+    found = header(source)
+    return found[0] if found else None

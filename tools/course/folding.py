@@ -4,7 +4,8 @@ solution hidden behind a click.
 In the notebooks as stored (what JupyterLab, Colab, Binder, GitHub, nbviewer and nbconvert's HTML show), an
 exercise is three cells:
 
-1. a markdown **task** cell (tag ``exercise-task``): the task, from the exercise's ``# EXERCISE NN.id:`` line;
+1. a markdown **task** cell (tag ``exercise-task``): the task, from the exercise's
+   ``# EXERCISE NN.id:`` header and its continuation lines (``exercises.header``);
 2. the **stub**, a code cell: the exercise cell with the lines between its solution markers removed
    (``exercises.strip_solution``): signature, docstring, the given helpers, ``raise NotImplementedError``
    and the check. The learner writes here; run as stored, it prints "Not done yet";
@@ -47,12 +48,11 @@ _SOLUTION = re.compile(r"\A<details><summary>" + re.escape(SOLUTION_SUMMARY) +
 
 
 def task_of(source: str) -> tuple[str, str]:
-    """The exercise id and the task from an exercise cell's ``# EXERCISE NN.id: task`` line."""
-    found = exercises.HEADER.search(source)
+    """The exercise id and the whole task from an exercise cell's header (``exercises.header``)."""
+    found = exercises.header(source)
     if found is None:
         raise ValueError(f"not an exercise cell (no '# EXERCISE NN.id:' line): {source[:120]!r}")
-    line = source[found.start():].splitlines()[0]
-    return found["id"], line[found.end() - found.start():].strip()
+    return found
 
 
 def task_text(source: str, edition: str = "source") -> str:
