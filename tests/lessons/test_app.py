@@ -100,25 +100,32 @@ def test_controls_need_a_description_and_wrap_in_a_narrow_output_area():
     assert ".xe-app .xe-readout-1 .widget-readout{min-width:calc(1ch + 12px)" in app.widget.children[0].value
 
 
-def test_figure_views_fall_back_to_png():
+def test_a_described_figure_is_shown_by_its_own_bundle_and_a_bare_one_is_refused():
     import ipywidgets as W
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def view(n):
+    from xception_edu.lessons.figures import described
+
+    def figure(n):
         fig, ax = plt.subplots()
         ax.plot(range(n))
         return fig
 
-    open_before = set(plt.get_fignums())  # figures other tests left open are not this view's
-    app = xe_app.App({"n": W.IntSlider(value=3, min=2, max=5, description="n")}, view)
+    slider = {"n": W.IntSlider(value=3, min=2, max=5, description="n")}
+    app = xe_app.App(slider, lambda n: described(figure(n), f"a line through {n} points"))
     bundle = app._repr_mimebundle_()
-    assert bundle["image/png"].startswith("iVBORw0KGgo")  # base64 of the PNG signature
-    assert bundle["image/png"] in bundle["text/html"]  # the static fallback shows the same picture
-    assert app.output.outputs[0]["data"]["image/png"].startswith("iVBORw0KGgo")
-    assert set(plt.get_fignums()) == open_before  # the view's figures are closed after rendering
+    shown = app.output.outputs[0]["data"]
+    png = "data:image/png;base64,iVBORw0KGgo"  # base64 of the PNG signature
+    assert shown["text/html"].startswith(f'<img alt="a line through 3 points" src="{png}')
+    assert shown["text/html"] in bundle["text/html"]  # the static fallback shows the same picture
+    plt.close("all")
+    with pytest.raises(TypeError, match=r"the view returned a Figure: a view returns HTML \(a str\) or a "
+                                        r"figures.Described"):
+        xe_app.App({"n": W.IntSlider(value=3, min=2, max=5, description="n")}, figure)
+    plt.close("all")
 
 
 def test_bad_values_and_unknown_controls():

@@ -1,7 +1,7 @@
 """The one pattern every widget of the suite follows (ipywidgets):
 
-* a **pure view function** ``view(**values) -> str | Figure | Described`` holds all the logic and is
-  tested without a kernel (set the values, check the result);
+* a **pure view function** ``view(**values) -> str | Described`` (HTML, or a figure with its text
+  alternative) holds all the logic and is tested without a kernel (set the values, check the result);
 * an ``App`` wires controls that offer only valid values to that function; every control is an
   ipywidgets control with a ``description`` (its accessible name), so Tab reaches it and arrows, Home,
   End or Enter operate it;
@@ -17,10 +17,8 @@
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
-import io
 from collections.abc import Callable
 
 import ipywidgets as W
@@ -61,12 +59,6 @@ def check_choices(**values_and_choices) -> None:
     """A widget's starting values must be among its slider's options: ``name=(value, choices)``."""
     for name, (value, choices) in values_and_choices.items():
         choice(name, value, choices)
-
-
-def _figure_png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=80)
-    return base64.b64encode(buf.getvalue()).decode()
 
 
 def rebuild_in_browser(slider) -> None:
@@ -166,28 +158,21 @@ class App:
         self.output.outputs = ({"output_type": "display_data", "data": self.rendering(), "metadata": {}},)
 
     def rendering(self) -> dict:
-        """The current view as a MIME bundle: HTML for a string, the figure's own bundle for a described
-        figure, PNG for a bare figure."""
+        """The current view as a MIME bundle: HTML for a string, the figure's own bundle (its ``<img alt>``)
+        for a described figure."""
         result = self.view()
         if isinstance(result, str):
             return {"text/html": result, "text/plain": "<HTML view>"}
         if isinstance(result, Described):
             return dict(result._repr_mimebundle_())
-        import matplotlib.pyplot as plt
-
-        png = _figure_png(result)
-        plt.close(result)
-        return {"image/png": png, "text/plain": "<Figure>"}
+        raise TypeError(f"the view returned a {type(result).__name__}: a view returns HTML (a str) or a "
+                        "figures.Described (a figure with its text alternative)")
 
     def static_html(self, rendering: dict | None = None) -> str:
         """What a viewer without the widget shows: the title, the controls' values in words, and the
         current view, every inline SVG as an ``<img>`` with its title and description as alt text."""
         rendering = rendering or self.rendering()
-        if "text/html" in rendering:
-            view = SVG_ELEMENT.sub(lambda m: svg_as_img(m.group(0)), rendering["text/html"])
-        else:
-            view = (f'<img src="data:image/png;base64,{rendering["image/png"]}" '
-                    f'alt="{html.escape(self.title or "the view", quote=True)}" style="max-width:100%"/>')
+        view = SVG_ELEMENT.sub(lambda m: svg_as_img(m.group(0)), rendering["text/html"])
         values = "; ".join(f"{html.escape(c.description)} = {html.escape(_said(c))}"
                            for c in self.controls.values())
         head = f"<b>{html.escape(self.title)}</b>" if self.title else ""
