@@ -1,6 +1,7 @@
 """Notebook 11: the evidence table against its sources (the reference notes on the paper, docs/benchmarks.md,
-the stored notebooks 05 and 10, parameter counts recomputed with timm and torchvision), the argument's
-counts, the equal-budget widget against closed forms and traced counts, and the exercise checks."""
+the stored notebooks 05 and 10, parameter counts recomputed with timm and torchvision), the equal-budget
+widget against closed forms and traced counts, and the exercise checks (the argument picture:
+test_argument_picture.py)."""
 import json
 import pathlib
 import re
@@ -153,68 +154,6 @@ def test_evidence_html_shows_every_row():
     assert html.count("<tr>") == len(evidence.ROWS) + 1
     for r in evidence.ROWS:
         assert r.verdict in html and r.cited in html
-
-
-# --- the argument -------------------------------------------------------------------------------------------
-
-def test_argument_steps_count_what_the_closed_forms_say():
-    c = 192
-    steps = nb11.argument_steps(c)
-    assert [s.figure for s in steps] == ["Fig. 1", "Fig. 2", "Fig. 3", "Fig. 4", "Sec. 1.2", "Fig. 5"]
-    fig1 = 4 * c * 48 + 3 * 9 * 48 * 48  # four 1x1 (c -> 48), three 3x3 (48 -> 48); no BN, as Figs 2-4
-    fig2 = 3 * (c * 64 + 9 * 64 * 64)  # three towers of 1x1 (c -> 64) then 3x3 (64 -> 64)
-    assert [s.params for s in steps[:5]] == [fig1, fig2, fig2, c * c + 9 * c, c * c + 9 * c]
-    # the module itself also holds one BN per conv, which the step leaves out to count like Figs 2-4
-    with_bn = counting.inception_v3(c, (48,) * 4, (48, 48), 3, (1, 1)).params
-    assert with_bn == fig1 + 7 * counting.batchnorm(48).params
-    assert steps[5].params == evidence.TABLE3["Xception"][0]
-
-
-def test_argument_panels_draw_each_operator_in_the_papers_order_of_steps():
-    c = 192
-    kinds = [[[kind for kind, _ in col] for col in p.columns] for p in nb11.argument_panels(c)]
-    # Fig. 1: 1x1; 1x1 -> 3x3; 1x1 -> 3x3 -> 3x3; pool -> 1x1. Fig. 2: three towers 1x1 -> 3x3
-    assert kinds[0] == [["1x1"], ["1x1", "kxk"], ["1x1", "kxk", "kxk"], ["pool", "1x1"]]
-    assert kinds[1] == [["1x1", "kxk"]] * 3
-    # Figs 3-4: the 1x1 first; the separable conv (Sec. 1.2): the spatial step first
-    assert kinds[2] == kinds[3] == [["1x1", "kxk"]]
-    assert kinds[4] == [["kxk", "1x1"]]
-    labels = [[label for col in p.columns for _, label in col] for p in nb11.argument_panels(c)]
-    assert labels[2][1] == "3x3 conv in 3 groups of 64 + ReLU"
-    assert labels[3][1] == "3x3 depthwise: one per channel + ReLU"
-    assert not any("ReLU" in label for label in labels[4])  # no non-linearity between the two steps
-    assert "middle flow: 8 x 3 separable convs" in labels[5]  # Fig. 5: the middle flow repeated 8 times
-
-
-def test_argument_described_passes_the_style_check_and_shows_every_count():
-    from xception_edu.lessons import figures
-
-    d = nb11.argument_described(96)
-    figures.check_style(d)
-    texts = " ".join(t.get_text() for ax in d.fig.axes for t in ax.texts)
-    assert all(f"{s.params:,}" in texts for s in nb11.argument_steps(96))
-    sizes = [t.get_fontsize() for ax in d.fig.axes for t in [*ax.texts, ax.title]]
-    assert min(sizes + [d.fig._suptitle.get_fontsize()]) >= 10  # above the suite's 9 pt, as drawn
-    assert (d.alt, d.data) == nb11.argument_words(96)
-
-
-def test_argument_words_name_every_panels_operator_and_count_and_follow_the_width():
-    alt, data = nb11.argument_words(96)
-    panels = nb11.argument_panels(96)
-    assert [row[0] for row in data[1:]] == [p.step.figure for p in panels]
-    for row, p in zip(data[1:], panels):
-        assert row[3] == f"{p.step.params:,}" and f"{p.step.figure} (" in alt
-        assert all(label in row[2] for col in p.columns for _, label in col)
-    assert f"a regular 3x3 conv: {9 * 96 * 96:,} parameters" in alt
-    other, other_data = nb11.argument_words(48)  # counted from the modules: another width, other numbers
-    assert f"{9 * 48 + 48 * 48:,} parameters" in other and other_data[4][3] != data[4][3]
-
-
-def test_block_drawing_refuses_an_unknown_step_kind():
-    from xception_edu.lessons.block_drawing import describe_block
-
-    with pytest.raises(ValueError, match="'5x5'"):
-        describe_block([[("5x5", "a step")]], "in", "out")
 
 
 # --- Sec. 5 at an equal budget: the widget ------------------------------------------------------------------

@@ -1,10 +1,10 @@
-"""Notebook 11's argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3): each step's operator, drawn
-from the package's own module by ``block_drawing``, with its parameter count, its text alternative and
-the picture in words as a table (``figures.described``)."""
+"""Notebook 11's argument of Figs 1-5 in one picture (Sec. 1.1-1.2, Sec. 3): each step's operator read
+off the package's own module by ``operator_drawing`` and drawn by ``block_drawing``, as in notebooks 02-05,
+with its parameter count, its text alternative and the picture in words as a table (``figures.described``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn as nn
@@ -19,14 +19,18 @@ from ..ops import (
     SimplifiedInception,
     StandardConv,
 )
-from .block_drawing import FONT_PT, describe_block, draw_block
+from .block_drawing import FONT_PT, describe_stages, draw_stages, drawn_width
 from .figures import Described, described
+from .operator_drawing import Drawing, operator_drawing
 
 __all__ = ["Panel", "Step", "argument_described", "argument_figure", "argument_panels", "argument_steps",
            "argument_words"]
 
 
 # --- the argument of Figs 1-5 in one picture --------------------------------------------------------------
+
+PANEL_COLUMNS = 4
+"""Fig. 1's four towers all drawn; a panel of more columns shows its first two, an ellipsis and its last."""
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,19 @@ class Step:
     params: int
 
 
+def _operators(c: int) -> list[nn.Module]:
+    """Figs 1-4 and the separable conv of Sec. 1.2, each from ``c`` to ``c`` channels with 3x3 kernels."""
+    return [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
+            ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+
+
 def argument_steps(channels: int = 192) -> list[Step]:
     """Sec. 1.1 -> Sec. 3 step by step, every operator from ``channels`` to ``channels`` channels with 3x3
     kernels (192: divisible by Fig. 1's 4 towers and Fig. 2's 3), all five counted alike: their conv
     weights only (Fig. 1's module also carries BN, which Figs 2-4 and the separable conv do not); the last
     step is the whole network of Fig. 5 (1000 classes, every parameter), counted on the meta device."""
-    c = channels
     with torch.device("meta"):
-        ops = [InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3),
-               ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+        ops = _operators(channels)
         network = counting.count_params(Xception(num_classes=1000))
     claims = [
         ("Fig. 1", "Inception V3 module: 1x1 convs look at channels, then 3x3s at space, in 4 towers"),
@@ -59,22 +67,6 @@ def argument_steps(channels: int = 192) -> list[Step]:
     params = [sum(counting.count_params(conv) for conv in m.modules() if isinstance(conv, nn.Conv2d))
               for m in ops] + [network]
     return [Step(f, claim, p) for (f, claim), p in zip(claims, params)]
-
-
-def _conv_steps(module: nn.Module) -> list[tuple[str, str]]:
-    """The convs of a Fig. 3 / Fig. 4 module or a separable conv, in the order they run, as
-    ``block_drawing`` steps; a ReLU that follows a conv is named in its box (Sec. 1.2's second difference)."""
-    steps, children = [], list(module.children())
-    for i, m in enumerate(children):
-        if not isinstance(m, nn.Conv2d):
-            continue
-        k, g = m.kernel_size[0], m.groups
-        label = (f"{k}x{k} conv, {m.out_channels}" if g == 1 else
-                 f"{k}x{k} depthwise: one per channel" if g == m.in_channels else
-                 f"{k}x{k} conv in {g} groups of {m.out_channels // g}")
-        relu = i + 1 < len(children) and isinstance(children[i + 1], nn.ReLU)
-        steps.append(("1x1" if k == 1 else "kxk", label + (" + ReLU" if relu else "")))
-    return steps
 
 
 def _flow_steps(network: nn.Module) -> list[tuple[str, str]]:
@@ -91,33 +83,28 @@ def _flow_steps(network: nn.Module) -> list[tuple[str, str]]:
             ("pool", "global avg-pool, FC")]
 
 
+def _network_drawing(network: nn.Module) -> Drawing:
+    """Fig. 5 in the same grammar: one column of its flows, from the image to the class scores."""
+    return Drawing([[_flow_steps(network)]], "image (3 x 299 x 299)", "1000 class scores", column="flow")
+
+
 @dataclass(frozen=True)
 class Panel:
-    """One panel of the argument figure: its step and the operator drawn as ``block_drawing`` columns."""
+    """One panel of the argument figure: its step and what ``block_drawing`` draws for its operator."""
 
     step: Step
-    columns: list
-    top: str
-    bottom: str
+    drawing: Drawing
 
 
 def argument_panels(channels: int = 192) -> list[Panel]:
-    """The six operators of ``argument_steps`` as drawings, each read off the module itself: Figs 1-2 by
-    notebook 02's ``towers``, Figs 3-4 and the separable conv by their convs, Fig. 5 by its flows."""
-    from .nb02_inception_module import towers
-
-    c = channels
-    steps = argument_steps(c)
+    """The six steps of ``argument_steps`` as drawings, each read off the module itself: Figs 1-4 and the
+    separable conv by ``operator_drawing`` (the drawings of notebooks 02-05), Fig. 5 by its flows."""
     with torch.device("meta"):
-        fig1, fig2 = InceptionV3Module(c, c), SimplifiedInception(c, c, towers=3)
-        ops = [ReformulatedInception(c, c, towers=3), ExtremeInception(c, c), SeparableConv2d(c, c)]
+        ops = _operators(channels)
         network = Xception(num_classes=1000)
-    io = (f"input, {c} channels", f"output, {c} channels")
-    panels = [Panel(steps[0], [t["steps"] for t in towers(fig1)], io[0], f"concatenate, {c} channels"),
-              Panel(steps[1], [t["steps"] for t in towers(fig2)], io[0], f"concatenate, {c} channels")]
-    panels += [Panel(s, [_conv_steps(m)], *io) for s, m in zip(steps[2:5], ops)]
-    panels.append(Panel(steps[5], [_flow_steps(network)], "image, 3 x 299 x 299", "1000 class scores"))
-    return panels
+    # no tower captions: a tower's own count includes Fig. 1's BN, which the panel's count leaves out
+    drawings = [replace(operator_drawing(m), captions=None) for m in ops] + [_network_drawing(network)]
+    return [Panel(s, d) for s, d in zip(argument_steps(channels), drawings)]
 
 
 def _regular_params(channels: int) -> int:
@@ -125,11 +112,12 @@ def _regular_params(channels: int) -> int:
 
 
 def argument_figure(channels: int = 192):
-    """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six drawings of the operators
-    (``block_drawing``: purple 1x1, orange 3x3, each box labelled), each with its claim and its parameter
-    count; a regular 3x3 conv at the same size is the yardstick in the title. Two rows, the Inception
-    modules (Figs 1-2) above their rewriting into Xception (Fig. 3 on), so that the picture is about as
-    wide as a laptop's output area rather than twice it, with an arrow from the first row to the second."""
+    """The chain Fig. 1 -> 2 -> 3 -> 4 -> separable conv -> Fig. 5 as six drawings of the operators in
+    notebooks 02-05's grammar (``block_drawing``: purple 1x1, orange 3x3, one column per tower, segment or
+    channel, each box labelled), each with its claim and its parameter count; a regular 3x3 conv at the same
+    size is the yardstick in the title. Two rows, Fig. 1 to its exact rewriting (Fig. 3) above one segment
+    per channel (Fig. 4) to Xception, so that Fig. 4 and the separable conv stand side by side, with an
+    arrow from the first row to the second; a column is about as wide as in ``operator_drawing``'s figures."""
     import textwrap
 
     import matplotlib.pyplot as plt
@@ -138,15 +126,18 @@ def argument_figure(channels: int = 192):
 
     panels = argument_panels(channels)
     # a single column gets room to wrap its labels less; Fig. 5's five flows get the most
-    ratios = [max(len(p.columns), 1.5 + 0.15 * max(map(len, p.columns))) for p in panels]
-    rows = [(0, 2), (2, len(panels))]
+    ratios = [max(drawn_width(p.drawing.stages, PANEL_COLUMNS),
+                  1.5 + 0.15 * max(len(col) for stage in p.drawing.stages for col in stage)) for p in panels]
+    rows = [(0, 3), (3, len(panels))]
     fig = plt.figure(figsize=(1.45 * max(sum(ratios[a:b]) for a, b in rows), 11.6), dpi=80)
     axes = []
     for sub, (a, b) in zip(fig.subfigures(len(rows), 1), rows):
         axes += list(sub.subplots(1, b - a, gridspec_kw={"width_ratios": ratios[a:b]}))
         sub.subplots_adjust(left=0.01, right=0.99, top=0.80, bottom=0.09, wspace=0.12)
     for ax, p, r in zip(axes, panels, ratios):
-        draw_block(ax, p.columns, p.top, p.bottom, wrap=int(14 * r / len(p.columns)))
+        d = p.drawing
+        draw_stages(ax, d.stages, d.top, d.bottom, wrap=int(14 * r / drawn_width(d.stages, PANEL_COLUMNS)),
+                    max_columns=PANEL_COLUMNS)
         ax.set_title(f"{p.step.figure}\n{textwrap.fill(p.step.claim, int(15 * r))}", fontsize=FONT_PT,
                      loc="center")
         whole = p is panels[-1]
@@ -168,14 +159,16 @@ def argument_figure(channels: int = 192):
 
 def argument_words(channels: int = 192) -> tuple[str, list[list]]:
     """The text alternative of ``argument_figure`` (the chain and each step's parameters) and its table:
-    each step's figure, claim, the operator drawn (``describe_block``) and its parameter count."""
+    each step's figure, claim, the operator drawn (``describe_stages``: every column, even those elided) and
+    its parameter count."""
     panels = argument_panels(channels)
     alt = (f"The argument of Figs 1-5 in six drawings, {channels} -> {channels} channels with 3x3 kernels (a "
            f"regular 3x3 conv: {_regular_params(channels):,} parameters): "
            + "; ".join(f"{p.step.figure} ({p.step.claim.split(':')[0]}), {p.step.params:,} parameters"
                        for p in panels) + ".")
     data = [["step", "claim", "drawn", "parameters"]]
-    data += [[p.step.figure, p.step.claim, describe_block(p.columns, p.top, p.bottom), f"{p.step.params:,}"]
+    data += [[p.step.figure, p.step.claim, describe_stages(p.drawing.stages, p.drawing.top, p.drawing.bottom,
+                                                           name=p.drawing.column), f"{p.step.params:,}"]
              for p in panels]
     return alt, data
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import textwrap
 
+from .wording import plural
+
 # 1x1 convs work across channels only, kxk convs (also) in space: the colour repeats what the label says.
 STEP_COLORS = {"1x1": "#b2abd2", "kxk": "#fdb863", "pool": "#d9d9d9", "flow": "#d9f0d3"}
 FONT_PT = 10
@@ -37,6 +39,11 @@ def _shown(n: int, max_columns: int) -> list[int | None]:
     if n <= max_columns:
         return list(range(n))
     return list(range(max_columns - 2)) + [None, n - 1]
+
+
+def drawn_width(stages, max_columns: int = MAX_COLUMNS) -> int:
+    """How many columns wide ``draw_stages`` draws ``stages``: its widest stage, an ellipsis as one."""
+    return max(len(_shown(len(stage), max_columns)) for stage in stages)
 
 
 def draw_stages(ax, stages, top: str, bottom: str, wrap: int = 14, captions=None,
@@ -102,10 +109,6 @@ def draw_stages(ax, stages, top: str, bottom: str, wrap: int = 14, captions=None
     ax.axis("off")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def describe_stages(stages, top: str, bottom: str, captions=None, name: str = "column") -> str:
     """The text alternative of ``draw_stages``'s picture, from the same data: what it draws, in words
     (every column, even those the drawing elides). ``name`` is what a column is (tower, segment, channel)."""
@@ -120,15 +123,6 @@ def describe_stages(stages, top: str, bottom: str, captions=None, name: str = "c
         else:
             listed = paths if len(paths) <= 6 else paths[:3] + [f"... {len(paths) - 4} more alike ...",
                                                                  paths[-1]]
-            parts.append(f"{_plural(len(stage), name)} in parallel: " + "; ".join(listed))
+            parts.append(f"{plural(len(stage), name)} in parallel: " + "; ".join(listed))
     return ", then ".join(parts + [bottom])
 
-
-def draw_block(ax, columns, top: str, bottom: str, wrap: int = 14) -> None:
-    """``draw_stages`` for a block of one stage: ``columns`` side by side between ``top`` and ``bottom``."""
-    draw_stages(ax, [columns], top, bottom, wrap)
-
-
-def describe_block(columns, top: str, bottom: str) -> str:
-    """The text alternative of ``draw_block``'s picture, from the same data: what it draws, in words."""
-    return describe_stages([columns], top, bottom, name="tower")

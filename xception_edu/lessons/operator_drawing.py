@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from .. import counting
 from ..ops import InceptionV3Module, SeparableConv2d, SimplifiedInception, SpectrumConv
-from .block_drawing import FONT_PT, MAX_COLUMNS, _shown, describe_stages, draw_stages
+from .block_drawing import FONT_PT, describe_stages, draw_stages, drawn_width
 from .figures import Described, described
 
 __all__ = ["Drawing", "operator_drawing", "operator_figure", "towers"]
@@ -109,7 +109,7 @@ def operator_figure(module: nn.Module, title: str = "") -> Described:
     import matplotlib.pyplot as plt
 
     d = operator_drawing(module)
-    columns = max(len(_shown(len(s), MAX_COLUMNS)) for s in d.stages)
+    columns = drawn_width(d.stages)
     rows = sum(max(len(c) for c in s) + 1 for s in d.stages) + 1
     height = 0.85 * rows + (0.9 if d.captions else 0.5)
     fig, ax = plt.subplots(figsize=(max(4.8, 1.3 * columns + 0.4), height), dpi=80)
