@@ -9,6 +9,7 @@ need the notebook tools (ipywidgets, IPython, matplotlib).
     checking.py      how exercise checks try a closed form over a grid and name the mistake
     fig5.py          Fig. 5 drawn from the model's block table (notebook 08; fig5_data.py: what it draws)
     build_blocks.py  the 08 exercises that build SeparableConv2d and Fig. 5's blocks, checked by behaviour
+    build_check.py   how those checks run a learner's class beside the package's module, on the same weights
     evidence.py      the paper's evidence beside this suite's measurements (notebook 11)
 """
 import importlib

@@ -8,14 +8,11 @@
                          + 1x1/2 conv -> BN of x                   vs model.Block (block3, block4)
 
 The learner passes the CLASS; the check builds it with channel numbers of its own (Fig. 5 at 1/16 and
-1/32 width): ``cls(in, out, kernel_size)``, ``cls(channels)``, ``cls(in, out)``. It runs it once with
-hooks (the layers its forward calls, in order, and which feeds which) and names the structural mistakes
-it sees; then it copies the learner's seeded random weights and BN statistics into the reference,
-matched by shape in call order, and compares outputs on random inputs of both signs: eval mode, train
-mode (batch statistics), eval again (the running statistics that step updated). Where they differ, what
-the usual mistakes compute with the same weights names the mistake; a class that cannot be built or run
-with the check's sizes is a miss naming the call. Hints are graduated: a first miss gets a nudge, a
-repeated one the exact fix (``Mismatch(..., fix=...)``).
+1/32 width): ``cls(in, out, kernel_size)``, ``cls(channels)``, ``cls(in, out)``, names the structural
+mistakes its traced forward shows, then compares its outputs with the reference's on the same weights
+(``build_check``: how a built class is run beside the package's module). Here: what each exercise asks and
+the mistakes it names. Hints are graduated: a first miss gets a nudge, a repeated one the exact fix
+(``Mismatch(..., fix=...)``).
 """
 from __future__ import annotations
 
@@ -24,117 +21,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..devices import cpu_threads
-from ..exercises import Mismatch, attempt, register
+from ..exercises import Mismatch, register
 from ..model import Block, MaxPool2dTFSame, XceptionConfig, fig5_blocks
 from ..ops import SeparableConv2d
-from .checking import BUILD_CRASH, FORWARD_CRASH, mistake_made, same_output
+from .build_check import Trace, build, call_text, check_layers, compare, crashed, named_mistake, signed_input
 
 WIDTHS = (1 / 16, 1 / 32)
 """Fig. 5 at these widths: middle blocks of 48 and 24 channels; block3 8 -> 16 and block4 16 -> 48 at 1/16."""
 
 _POOLS = (nn.MaxPool2d, MaxPool2dTFSame)
-
-
-def _input(channels: int, size: tuple[int, int], seed: int) -> torch.Tensor:
-    # standard normal: half the values negative, so a missing or extra ReLU shows
-    return torch.randn(4, channels, *size, generator=torch.Generator().manual_seed(seed))
-
-
-def _build(answer, args: tuple, signature: str, fix: str) -> nn.Module:
-    """The learner's class built as the task states (``signature``); a crash is a miss naming the call."""
-    if isinstance(answer, nn.Module) or not callable(answer):
-        raise Mismatch(f"pass your class itself, e.g. lesson.check(..., MyBlock), not a "
-                       f"{type(answer).__name__}: the check builds it with channel numbers of its own.",
-                       fix="hand over the class, not an instance: lesson.check(..., MyBlock), "
-                           "not MyBlock(...).")
-    module = attempt(answer, args, _call(answer, args), f"The check builds your class as {signature}. "
-                     f"{BUILD_CRASH}", fix)
-    if not isinstance(module, nn.Module):
-        raise Mismatch(f"your class called with {args} gave a {type(module).__name__}, not an nn.Module.")
-    return module
-
-
-class _Trace:
-    """One forward pass (eval mode, no grad) of a module: the leaf layers it calls in order (``calls``),
-    the layer that produced each one's input (``fed_by``), and the output or the error."""
-
-    def __init__(self, module: nn.Module, x: torch.Tensor):
-        self.calls, self.fed_by, produced, keep = [], {}, {}, []
-        self.leaves = leaves = [m for m in module.modules()
-                                if not list(m.children()) and not isinstance(m, nn.Identity)]
-
-        def before(m, inputs):
-            self.calls.append(m)
-            self.fed_by.setdefault(m, produced.get(id(inputs[0])) if inputs else None)
-
-        def after(m, inputs, output):
-            produced[id(output)] = m
-            keep.append(output)  # alive until the pass ends, so no other tensor takes its id
-
-        hooks = [*(m.register_forward_pre_hook(before) for m in leaves),
-                 *(m.register_forward_hook(after) for m in leaves)]
-        self.out = self.error = None
-        try:
-            with torch.no_grad():
-                self.out = module.eval()(x.clone())  # a clone: an in-place first ReLU must not change x
-        except NotImplementedError:
-            raise  # the stub: "Not done yet"
-        except Exception as e:  # explained below if it is a known mistake, else shown as it is
-            self.error = e
-        finally:
-            for h in hooks:
-                h.remove()
-        called = list(dict.fromkeys(self.calls))
-        self.layers = called + [m for m in leaves if m not in called and _tensors([m])]
-        self.convs = [m for m in called if isinstance(m, nn.Conv2d)]
-        self.bns = [m for m in called if isinstance(m, nn.BatchNorm2d)]
-        self.unused_bns = [m for m in leaves if isinstance(m, nn.BatchNorm2d) and m not in called]
-
-
-def _tensors(layers) -> list[tuple[str, torch.Tensor]]:
-    return [(n, t) for m in layers for n, t in (*m.named_parameters(recurse=False),
-                                                *m.named_buffers(recurse=False))
-            if n != "num_batches_tracked"]
-
-
-def _call(answer, args: tuple) -> str:
-    return f"{getattr(answer, '__name__', 'your class')}({', '.join(map(str, args))})"
-
-
-def _crashed(trace: _Trace, call: str, x: torch.Tensor, fix: str) -> Mismatch:
-    """The miss of a forward that raised on the check's input: the call, the error, what to look at."""
-    e = trace.error
-    return Mismatch(f"{call} run on an input of shape {tuple(x.shape)}: your forward raised "
-                    f"{type(e).__name__}: {e}. {FORWARD_CRASH}", fix=fix)
-
-
-@torch.no_grad()
-def _randomise(layers, seed: int) -> None:
-    g = torch.Generator().manual_seed(seed)
-    for name, t in _tensors(layers):
-        if t.dim() > 1:  # a kernel, scaled to keep the outputs near unit size
-            t.copy_(torch.randn(t.shape, generator=g) / t[0].numel() ** 0.5)
-        elif name in ("weight", "running_var"):  # BN's scale and variance: positive, and not 1
-            t.copy_(torch.rand(t.shape, generator=g) + 0.5)
-        else:  # biases, BN shifts and means: either sign
-            t.copy_(0.3 * torch.randn(t.shape, generator=g))
-
-
-@torch.no_grad()
-def _transplant(learner_layers, reference_layers) -> None:
-    """Each reference tensor, in call order, takes the first unused learner tensor of its shape."""
-    source = [t for _, t in _tensors(learner_layers)]
-    free = list(range(len(source)))
-    for _, t in _tensors(reference_layers):
-        i = next((i for i in free if source[i].shape == t.shape), None)
-        if i is not None:
-            free.remove(i)
-            t.copy_(source[i])
-
-
-@torch.no_grad()
-def _run(module: nn.Module, x: torch.Tensor, train: bool) -> torch.Tensor:
-    return module.train(train)(x.clone())
 
 
 BIAS = ("your convs have a bias. Xception's have none: the BN after each of them (Fig. 5) has its own shift.",
@@ -214,15 +109,7 @@ def _check_separable_convs(convs, units: int | None, what: str) -> None:
                            + (", each unit ReLU -> SeparableConv -> BN." if units > 1 else "."))
 
 
-def _check_layers(trace: _Trace, allowed: tuple, what: str) -> None:
-    extra = sorted({type(m).__name__ for m in trace.calls if not isinstance(m, allowed)})
-    if extra:
-        names = ", ".join(a.__name__ for a in allowed)
-        raise Mismatch(f"your forward calls {', '.join(extra)}: {what} has none.",
-                       fix=f"remove the {', '.join(extra)}: use only {names}.")
-
-
-def _check_bns(trace: _Trace, want: int, what: str) -> None:
+def _check_bns(trace: Trace, want: int, what: str) -> None:
     n = len(trace.bns)
     if n != want:
         unused = f" ({len(trace.unused_bns)} more defined but never called)" if trace.unused_bns else ""
@@ -232,45 +119,23 @@ def _check_bns(trace: _Trace, want: int, what: str) -> None:
                            "each called in forward.")
 
 
-def _bn_settings(trace: _Trace) -> XceptionConfig:
+def _bn_settings(trace: Trace) -> XceptionConfig:
     # eps and momentum are not the lesson: the reference takes the learner's (PyTorch's or Keras's)
     bn = trace.bns[0] if trace.bns else None
     return XceptionConfig(bn_eps=bn.eps, bn_momentum=bn.momentum) if bn else XceptionConfig()
 
 
-def _compare(learner, trace, ref, x, what: str, wrong=None, pairs=(), seed: int = 0) -> None:
-    """Raise Mismatch unless learner and reference compute the same with the same weights (see the module
-    docstring); ``wrong(ref, x)``: {hint: what that mistake computes} for a first failure in eval mode."""
-    ref_trace = _Trace(ref, x)
-    _randomise(ref_trace.layers, seed + 1)  # a reference tensor with no counterpart stays different
-    _randomise(trace.layers, seed)
-    for a, b in pairs:
-        _transplant([a], [b])
-    mine, theirs = {a for a, _ in pairs}, {b for _, b in pairs}
-    _transplant([m for m in trace.layers if m not in mine], [m for m in ref_trace.layers if m not in theirs])
-    for mode, train in (("eval mode", False), ("train mode (batch statistics)", True),
-                        ("eval mode after a training step (running statistics)", False)):
-        got, want = _run(learner, x, train), _run(ref, x, train)
-        if same_output(got, want):
-            continue
-        first = trace.calls[0] if trace.calls else None
-        first_relu_inplace = isinstance(first, nn.ReLU) and first.inplace
-        if mode == "eval mode" and wrong is not None:
-            with torch.no_grad():
-                candidates = wrong(ref.eval(), x)
-            hint = mistake_made(got, candidates)
-            if hint == INPLACE and not first_relu_inplace:  # the same sum, from a rebound name
-                hint = REBOUND
-            if hint is None and RELU_AFTER_ADD in candidates and bool((got >= 0).all()):
-                hint = RELU_AFTER_ADD  # never negative: a ReLU after the add, with some other slip
-            if hint:
-                raise Mismatch(*hint)
-        if first_relu_inplace:
-            raise Mismatch(*INPLACE)
-        diff = f"largest difference {(got - want).abs().max().item():.3g}" if got.shape == want.shape \
-            else f"shape {tuple(got.shape)} instead of {tuple(want.shape)}"
-        raise Mismatch(f"with your weights copied into the package's {type(ref).__name__}, the outputs "
-                       f"differ in {mode} ({diff}).", fix=f"compare your forward with {what}, layer by layer")
+def _explain(got: torch.Tensor, trace: Trace, candidates: dict) -> tuple | None:
+    """The named mistake, with the block's ones that the outputs alone cannot tell apart: a shortcut that
+    reads relu(x) by an in-place first ReLU or by a rebound name, and a ReLU after the add among others."""
+    first = trace.calls[0] if trace.calls else None
+    first_relu_inplace = isinstance(first, nn.ReLU) and first.inplace
+    hint = named_mistake(got, trace, candidates)
+    if hint == INPLACE and not first_relu_inplace:  # the same sum, from a rebound name
+        hint = REBOUND
+    if hint is None and RELU_AFTER_ADD in candidates and bool((got >= 0).all()):
+        hint = RELU_AFTER_ADD  # never negative: a ReLU after the add, with some other slip
+    return hint or (INPLACE if first_relu_inplace else None)
 
 
 # Tensors this small run fastest on one thread: on a busy machine, threads spin against each other.
@@ -284,10 +149,10 @@ _one_thread = cpu_threads(1)
 @_one_thread
 def _separable_conv2d(answer):
     for cin, cout, k in ((8, 16, 3), (16, 8, 5)):
-        x = _input(cin, (9, 10), seed=cin + k)
-        learner = _build(answer, (cin, cout, k), "cls(in_channels, out_channels, kernel_size)",
+        x = signed_input(cin, (9, 10), seed=cin + k)
+        learner = build(answer, (cin, cout, k), "cls(in_channels, out_channels, kernel_size)",
                          SEPARABLE_RECIPE)
-        trace = _Trace(learner, x)
+        trace = Trace(learner, x)
         if trace.convs:  # else a functional forward (F.conv2d with weights of its own): its outputs decide
             _check_separable_convs(trace.convs, None if trace.error else 1,
                                    f"SeparableConv2d({cin}, {cout}, {k})")
@@ -301,11 +166,11 @@ def _separable_conv2d(answer):
                 "10: none works best) and none after (Fig. 5: a BN follows)."),
                 fix=f"remove the {name}: nothing but the two convs.")
         if trace.error:
-            raise _crashed(trace, _call(answer, (cin, cout, k)), x, SEPARABLE_RECIPE)
+            raise crashed(trace, call_text(answer, (cin, cout, k)), x, SEPARABLE_RECIPE)
         ref = SeparableConv2d(cin, cout, k)
-        _compare(learner, trace, ref, x, "Sec. 1.2: depthwise kxk conv, then 1x1 conv", seed=cin,
-                 wrong=lambda r, x: {RELU_BETWEEN: r.pointwise(F.relu(r.depthwise(x))),
-                                     RELU_AFTER: F.relu(r(x))})
+        compare(learner, trace, ref, x, "Sec. 1.2: depthwise kxk conv, then 1x1 conv", seed=cin,
+                explain=_explain, wrong=lambda r, x: {RELU_BETWEEN: r.pointwise(F.relu(r.depthwise(x))),
+                                                      RELU_AFTER: F.relu(r(x))})
 
 
 def _middle_wrong(ref: Block, x: torch.Tensor) -> dict:
@@ -323,17 +188,17 @@ def _middle_block(answer):
     for width in WIDTHS:
         spec = next(b for b in fig5_blocks(width) if b.name == "block5")
         c = spec.in_channels
-        x = _input(c, (7, 8), seed=c)
-        learner = _build(answer, (c,), "cls(channels)", MIDDLE_RECIPE)
-        trace = _Trace(learner, x)
-        _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU), what)
+        x = signed_input(c, (7, 8), seed=c)
+        learner = build(answer, (c,), "cls(channels)", MIDDLE_RECIPE)
+        trace = Trace(learner, x)
+        check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU), what)
         _check_separable_convs(trace.convs, None if trace.error else 3, what)
         if trace.error:
-            raise _crashed(trace, _call(answer, (c,)), x, MIDDLE_RECIPE)
+            raise crashed(trace, call_text(answer, (c,)), x, MIDDLE_RECIPE)
         _check_bns(trace, 3, what)
         ref = Block(spec, _bn_settings(trace))
-        _compare(learner, trace, ref, x, "3 x [ReLU -> SeparableConv 3x3 -> BN], then + x",
-                 wrong=_middle_wrong, seed=c)
+        compare(learner, trace, ref, x, "3 x [ReLU -> SeparableConv 3x3 -> BN], then + x",
+                wrong=_middle_wrong, seed=c, explain=_explain)
 
 
 def _entry_wrong(ref: Block, x: torch.Tensor) -> dict:
@@ -345,7 +210,7 @@ def _entry_wrong(ref: Block, x: torch.Tensor) -> dict:
             SHORTCUT_BN: body(x) + shortcut.conv(x), RELU_LAST: body.pool(h) + shortcut(x)}
 
 
-def _entry_shortcut(trace: _Trace, x: torch.Tensor, cin: int):
+def _entry_shortcut(trace: Trace, x: torch.Tensor, cin: int):
     """The learner's shortcut conv and BN (the 1x1 conv with a stride, the BN it feeds), or the named
     mistake that leaves the block without them; () if it has no strided conv yet the right shapes."""
     convs = [m for m in trace.convs if m.kernel_size == (1, 1) and m.stride != (1, 1)]
@@ -380,19 +245,19 @@ def _entry_block(answer):
         spec = next(b for b in fig5_blocks(WIDTHS[0]) if b.name == name)
         cin, cout = spec.in_channels, spec.out_channels
         # an even side and an odd one: TF "same" pads the even one 0 before and 1 after, the odd one 1 and 1
-        x = _input(cin, (10, 9), seed=cin)
-        learner = _build(answer, (cin, cout), "cls(in_channels, out_channels)", ENTRY_RECIPE)
-        trace = _Trace(learner, x)
-        _check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, *_POOLS), what)
+        x = signed_input(cin, (10, 9), seed=cin)
+        learner = build(answer, (cin, cout), "cls(in_channels, out_channels)", ENTRY_RECIPE)
+        trace = Trace(learner, x)
+        check_layers(trace, (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, *_POOLS), what)
         if trace.error and any(m not in trace.calls for m in trace.leaves):  # stopped early: what it
-            raise _crashed(trace, _call(answer, (cin, cout)), x, ENTRY_RECIPE)  # lacks cannot be told
+            raise crashed(trace, call_text(answer, (cin, cout)), x, ENTRY_RECIPE)  # lacks cannot be told
         shortcut = _entry_shortcut(trace, x, cin)
         branch = [m for m in trace.convs if m not in shortcut]
         _check_separable_convs(branch, None if trace.error else 2, what)
         if trace.error:
-            raise _crashed(trace, _call(answer, (cin, cout)), x, ENTRY_RECIPE)
+            raise crashed(trace, call_text(answer, (cin, cout)), x, ENTRY_RECIPE)
         _check_bns(trace, 3, what)
         ref = Block(spec, _bn_settings(trace))
         pairs = tuple(zip(shortcut, (ref.shortcut.conv, ref.shortcut.bn)))
-        _compare(learner, trace, ref, x, "2 x [ReLU -> SeparableConv 3x3 -> BN] -> MaxPool2dTFSame(3, 2)"
-                 ", plus 1x1/2 conv -> BN of x", wrong=_entry_wrong, pairs=pairs, seed=cin)
+        compare(learner, trace, ref, x, "2 x [ReLU -> SeparableConv 3x3 -> BN] -> MaxPool2dTFSame(3, 2)"
+                ", plus 1x1/2 conv -> BN of x", wrong=_entry_wrong, pairs=pairs, seed=cin, explain=_explain)
