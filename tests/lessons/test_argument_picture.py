@@ -142,3 +142,19 @@ def test_no_module_draws_with_the_old_one_stage_path():
 def test_block_drawing_refuses_an_unknown_step_kind():
     with pytest.raises(ValueError, match="'5x5'"):
         block_drawing.describe_stages([[[("5x5", "a step")]]], "in", "out")
+
+
+def test_every_label_fits_its_box_at_the_notebooks_size():
+    fig = ap.argument_figure(192)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    for ax in fig.axes:
+        boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+        for t in ax.texts:
+            if t.get_transform() != ax.transData or t.get_text() in ("", "…"):
+                continue
+            x, y = t.get_position()  # a label sits at its box's centre
+            box = min(boxes, key=lambda p: abs(p.get_x() + p.get_width() / 2 - x)
+                      + abs(p.get_y() + p.get_height() / 2 - y))
+            inner, outer = t.get_window_extent(renderer), box.get_window_extent(renderer)
+            assert inner.width <= outer.width and inner.height <= outer.height, t.get_text()
