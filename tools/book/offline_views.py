@@ -247,7 +247,7 @@ def explorer_html(ex: Explorer, uid: str) -> str:
                      f"{items}</select>")
         controls.append(f'<div class="xe-offline-control">{label_tag}{field}</div>')
     said = [f"{app.controls[n].description} = {ex.labels[n][v]}" for n, v in zip(vary, start)] + fixed
-    kept = (f" {'; '.join(fixed)}: as stored, not offered here." if fixed else "")
+    kept = f" Kept at their stored values: {'; '.join(fixed)}." if fixed else ""
     note = (f"These {len(ex.views)} views were computed when this page was built, by the notebook's own "
             f"code; no kernel runs here.{kept} {ex.entry.leaves_out} Run the notebook to move every control.")
     templates = "".join(f'<template data-xe-view="{i}">{v}</template>' for i, v in enumerate(ex.views))
@@ -275,8 +275,9 @@ def _stored_values(text: str, title: str) -> dict | None:
 
 
 @functools.lru_cache(maxsize=32)
-def _explorer(entry: Offline, initial: str, uid: str) -> str:
-    return explorer_html(explore(entry, ast.literal_eval(initial)), uid)
+def explored(entry: Offline, initial: str) -> Explorer:
+    """``explore`` once per App and stored values (given as their ``repr``)."""
+    return explore(entry, ast.literal_eval(initial))
 
 
 def stored(nb: nbformat.NotebookNode, notebook_name: str) -> list[tuple[Offline, dict, dict]]:
@@ -307,7 +308,7 @@ def substitute(nb: nbformat.NotebookNode, notebook_name: str) -> list[str]:
     for n, (entry, out, values) in enumerate(stored(nb, name)):
         text = out["data"]["text/plain"]
         uid = "xe-off-" + hashlib.sha1(f"{name}|{entry.title}|{n}".encode()).hexdigest()[:8]
-        out["data"] = {"text/html": _explorer(entry, repr(values), uid),
+        out["data"] = {"text/html": explorer_html(explored(entry, repr(values)), uid),
                        "text/plain": "".join(text) if isinstance(text, list) else text}
         done.append(entry.title)
     return done
