@@ -125,6 +125,15 @@ def test_a_registered_app_missing_from_its_notebook_is_an_error():
         ov.substitute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), entry.notebook)
 
 
+def test_a_fixed_control_the_app_moves_is_an_error():
+    """Fig. 5's block kept fixed at a middle block while the repeats vary: fewer repeats move the block."""
+    (entry,) = [e for e in ov.REGISTRY if e.vary == ("middle_repeats", "block")]
+    fixed = ov.Offline(entry.notebook, entry.factory, ("middle_repeats",))
+    start = {"middle_repeats": 8, "width": 1.0, "image_size": 299, "block": "block9"}
+    with pytest.raises(ValueError, match="moves {'block': 'block.*vary it too"):
+        ov.explore(fixed, start)
+
+
 # --- in a real browser -------------------------------------------------------------------------------------
 
 BROWSER_APPS = ("04_extreme_inception", "00_start_here")

@@ -102,6 +102,18 @@ def _go(app: App, vary: tuple[str, ...], values: tuple) -> None:
         raise RuntimeError(f"{app.title!r}: set to {wanted}, the App shows {dict(zip(vary, here))}")
 
 
+def _move(app: App, vary: tuple[str, ...], state: tuple, name: str, value, initial: dict) -> tuple:
+    """The state the App reaches from ``state`` when control ``name`` takes ``value``; an error when the
+    move changes a control the explorer keeps at its stored value."""
+    _go(app, vary, state)
+    app.set(**{name: value})
+    moved = {n: c.value for n, c in app.controls.items() if n not in vary and c.value != initial[n]}
+    if moved:
+        raise ValueError(f"{app.title!r}: {name} = {value!r} moves {moved}, which the explorer keeps fixed: "
+                         "vary it too")
+    return tuple(app.controls[n].value for n in vary)
+
+
 def explore(entry: Offline, initial: dict) -> Explorer:
     """Walk the App's grid from ``initial`` (the stored widget's values), with the App's own moves, then
     render every state reached."""
@@ -134,9 +146,7 @@ def explore(entry: Offline, initial: dict) -> Explorer:
         for name, values in zip(vary, offered):
             targets = []
             for v in values:
-                _go(app, vary, state)
-                app.set(**{name: v})
-                reached = tuple(app.controls[n].value for n in vary)
+                reached = _move(app, vary, state, name, v, initial)
                 if reached not in index:
                     if len(states) >= MAX_STATES:
                         raise ValueError(f"{entry.title!r} has more than {MAX_STATES} states over {vary}: "
