@@ -32,3 +32,11 @@ def test_the_current_g_is_marked_inside_the_plot_for_every_setting():
 def test_the_plot_wraps_under_the_table_rather_than_shrinking():
     html = nb07.savings_table_view(64, 64, 3, 64, time_it=False)
     assert "flex-wrap:wrap" in html and 'style="max-width:100%;height:auto"' in html
+
+
+def test_each_operator_is_a_row_head_and_the_caption_names_the_setting():
+    html = nb07.savings_table_view(32, 128, 5, 8, time_it=False)
+    heads = re.findall(r"<th scope='row'[^>]*>(.*?)<br>", html)
+    assert heads == [savings.VARIANT_NAMES[v].replace("g groups", "g = 8") for v in savings.VARIANTS]
+    assert "<caption>Four operators at Cin = 32, Cout = 128, k = 5, g = 8</caption>" in html
+    assert f"@container (max-width: {nb07.SAVINGS_TABLE_PX - 0.5}px)" in html  # its rows stack when narrow

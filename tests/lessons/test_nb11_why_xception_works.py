@@ -192,6 +192,15 @@ def test_budget_view_shows_width_params_and_traced_macs(budget, g):
     assert "xe-time" not in html
 
 
+def test_budget_view_lists_every_offered_g_with_the_chosen_one_marked():
+    for g in nb11.GROUP_CHOICES:
+        html = nb11.budget_view(20_000, g, time_it=False)
+        rows = re.findall(r"<tr( style='[^']*')?><th scope='row'[^>]*>([^<]+)</th>", html)
+        assert [label for _, label in rows] == [nb11._g_label(h) for h in nb11.GROUP_CHOICES]
+        assert [label for style, label in rows if style] == [nb11._g_label(g)]
+        assert f"(bold: g = {nb11._g_label(g)})</caption>" in html
+
+
 def test_budget_point_times_the_block():
     p = nb11.budget_point(5_000, 4, repeats=2)
     assert p.ms is not None and p.ms > 0 and p.g == 4

@@ -27,6 +27,7 @@ from ..model.anatomy import regular_equivalent, separable_layers
 from .app import KERNEL_CHOICES, App, check_choices, rebuild_in_browser
 from .checking import Mistake, closed_form
 from .figures import LINESTYLES, PALETTE, Described, described, series_style
+from .html_table import stacking_table
 from .svg import html_bar, svg_plot
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -184,6 +185,8 @@ SAVINGS_CHANNEL_CHOICES = (8, 16, 32, 64, 128, 256)
 
 
 SAVINGS_MAP_SIZE = 14
+SAVINGS_TABLE_PX = 520
+"""Under this width the table's rows stack (its five columns side by side need about 440 px in JupyterLab)."""
 
 
 def savings_numbers(cin: int, cout: int, kernel_size: int, groups: int, time_it: bool = True,
@@ -215,27 +218,27 @@ def savings_table_view(cin: int, cout: int, kernel_size: int, groups: int, time_
     rows = []
     for v, c in counts.items():
         name = savings.VARIANT_NAMES[v].replace("g groups", f"g = {groups}")
-        bar = html_bar(c.macs, ref, VARIANT_COLORS[v], length=90, height=10)
         t = f"<span class='xe-time-{v}'>{times[v]:.2f} ms</span>" if times else ""
-        # the formula under the name, not in a column of its own: the table fits a 479 px output area
-        rows.append(f"<tr><td>{name}<br><span style='font-size:90%'>{_FORMULAS[v]}</span></td>"
-                    f"<td style='text-align:right'><span class='xe-params-{v}'>{c.params:,}</span></td>"
-                    f"<td style='text-align:right'><span class='xe-macs-{v}'>{c.macs:,}</span></td>"
-                    f"<td>{bar}</td><td style='text-align:right'>{t}</td></tr>")
+        rows.append([f"{name}<br><span style='font-size:90%;font-weight:normal'>{_FORMULAS[v]}</span>",
+                     f"<span class='xe-params-{v}'>{c.params:,}</span>",
+                     f"<span class='xe-macs-{v}'>{c.macs:,}</span>",
+                     html_bar(c.macs, ref, VARIANT_COLORS[v], length=90, height=10), t])
     gs = savings.valid_groups(cin, cout)
     spectrum = [savings.variant_counts("grouped", cin, cout, kernel_size, g).params for g in gs]
     ratio = counts["separable"].params / counts["standard"].params
     plot = (svg_plot(gs, spectrum, mark=groups, width=300, height=200, xlabel="groups g", ylabel="parameters",
                      title="grouped conv: parameters vs g") if len(gs) > 1 else "")
+    # the formula under the operator's name, not in a column of its own; rows stack where that is too wide
+    table = stacking_table(("operator, weights", "parameters", "multiply-adds", "vs regular", "time"), rows,
+                           f"Four operators at Cin = {cin}, Cout = {cout}, k = {kernel_size}, g = {groups}",
+                           SAVINGS_TABLE_PX, right=(1, 2, 4))
     return (
         f"<p>Cin = {cin}, Cout = {cout}, k = {kernel_size}, g = {groups}; multiply-adds per image on a "
         f"{SAVINGS_MAP_SIZE}x{SAVINGS_MAP_SIZE} map; time: median forward pass on this machine, "
         "one thread</p>"
         # the plot wraps under the table where both do not fit, rather than shrinking to nothing
         "<div style='display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start'>"
-        "<table><tr><th>operator, weights</th><th>parameters</th><th>multiply-adds</th>"
-        "<th>vs regular</th><th>time</th></tr>" + "".join(rows) + "</table>"
-        f"<div style='flex:1 1 300px;max-width:420px'>{plot}</div></div>"
+        f"{table}<div style='flex:1 1 300px;max-width:420px'>{plot}</div></div>"
         f"<p>separable / regular = <span class='xe-ratio'>{ratio:.4f}</span> = 1/{cout} + 1/{kernel_size}² "
         f"= {1 / cout + 1 / kernel_size**2:.4f}</p>"
     )

@@ -27,6 +27,7 @@ from .argument_picture import (
     argument_steps,
     argument_words,
 )
+from .html_table import stacking_table
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
@@ -58,6 +59,8 @@ def evidence_html(rows=evidence.ROWS) -> str:
 BUDGET_CHOICES = (2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000)
 DEPTHWISE = "C"
 GROUP_CHOICES = (1, 2, 4, 8, 16, 32, DEPTHWISE)
+BUDGET_TABLE_PX = 400
+"""Under this width the table of every g stacks its rows (side by side about 340 px in JupyterLab)."""
 """Group counts g of the spatial step the widget offers; "C" is depthwise (g = C, as in Xception)."""
 MAP_SIZE = 19
 """The block works on a 19x19 map, the size of Xception's middle flow at 299 px (Fig. 5)."""
@@ -142,24 +145,24 @@ def budget_view(budget: int, groups, time_it: bool = True) -> str:
     check_choices(budget=(budget, BUDGET_CHOICES), groups=(groups, GROUP_CHOICES))
     p = budget_point(budget, groups, time_it=time_it)
     time = f"<span class='xe-time'>forward pass: {p.ms:.2f} ms</span>" if p.ms is not None else ""
-    rows = []
+    rows, marked = [], None
     for g in GROUP_CHOICES:
         try:
             q = budget_point(budget, g, time_it=False)
         except ValueError:
             continue
-        style = " style='font-weight:bold;background:#f3f0f7'" if g == groups else ""
-        rows.append(f"<tr{style}><td>{_g_label(g)}</td><td style='text-align:right'>{q.channels}</td>"
-                    f"<td style='text-align:right'>{q.params:,}</td>"
-                    f"<td style='text-align:right'>{q.macs:,}</td></tr>")
+        if g == groups:
+            marked = len(rows)
+        rows.append([_g_label(g), str(q.channels), f"{q.params:,}", f"{q.macs:,}"])
+    table = stacking_table(("g", "width C", "parameters", "multiply-adds"), rows,
+                           f"Every g at {budget:,} parameters (bold: g = {_g_label(groups)})",
+                           BUDGET_TABLE_PX, right=(1, 2, 3), marked=marked)
     return (
         f"<p><b>g = {_g_label(groups)}</b> at {budget:,} parameters: "
         f"<span class='xe-width'>width {p.channels} channels</span>, "
         f"<span class='xe-params'>parameters: {p.params:,}</span>, "
         f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span> per image on a {MAP_SIZE}x{MAP_SIZE} map; "
-        f"{time} (median, one image, one thread, this machine)</p>"
-        "<table><tr><th>g</th><th>width C</th><th>parameters</th><th>multiply-adds</th></tr>"
-        + "".join(rows) + "</table>"
+        f"{time} (median, one image, one thread, this machine)</p>" + table
     )
 
 
