@@ -122,3 +122,22 @@ def test_curves_differ_by_dash_and_marker_and_are_named_outside_the_plot():
     assert all(float(t.get("x")) > right for t in names), "curve names must sit outside the plot"
     ys = sorted(float(t.get("y")) for t in names)
     assert all(b - a >= xe_svg.MIN_FONT_PX for a, b in zip(ys, ys[1:])), "curve names overlap"
+
+
+def test_bars_with_text_keep_their_proportions_in_a_narrow_row():
+    scale, length = 400.0, 360
+    values = (400, 100, 30)
+    rows = [ET.fromstring(xe_svg.html_bar(v, scale, "#000", length=length, text=f"{v:g}")) for v in values]
+    for row, v in zip(rows, values):
+        assert "flex-wrap:wrap" in row.get("style")  # the text goes under its bar where it does not fit
+        bar, text = list(row)
+        px, pct = map(float, re.search(r"width:min\(([\d.]+)px,([\d.]+)%\)", bar.get("style")).groups())
+        assert px == pytest.approx(length * v / scale, abs=0.5)
+        assert pct == pytest.approx(100 * v / scale, abs=0.05)  # the same fraction of a narrower row
+        assert text.text == f"{v:g}"
+
+
+def test_a_bar_without_text_is_announced_by_its_value():
+    bar = ET.fromstring(xe_svg.html_bar(30, 120, "#000", length=90))
+    assert (bar.get("role"), bar.get("aria-label")) == ("img", "30 (25% of 120)")
+    assert "width:22px;max-width:100%" in bar.get("style")

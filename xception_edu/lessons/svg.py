@@ -82,14 +82,18 @@ def html_bar(value: float, scale: float, color: str, length: int = 360, height: 
              text: str | None = None) -> str:
     """A horizontal bar ``length * value / scale`` px long (at least 1 px), with ``text`` beside it if
     given: the suite's one way of drawing a quantity next to another in an HTML table or list. Without a
-    text the bar itself is announced, as its value and its fraction of ``scale``."""
-    width = f"width:{max(1.0, length * value / scale):.0f}px;max-width:100%;height:{height}px"
-    width += f";background:{color}"
+    text the bar itself is announced, as its value and its fraction of ``scale``. With one, a row of bars
+    narrower than ``length`` px keeps their proportions (each the same fraction of the row) and the text
+    goes under its bar where it does not fit beside it."""
+    px = max(1.0, length * value / scale)
     if text is None:
         said = html.escape(f"{num(value)} ({value / scale:.0%} of {num(scale)})", quote=True)
-        return f"<div role='img' aria-label='{said}' style='{width}'></div>"
-    return (f"<div style='display:flex;align-items:center;margin:2px 0'><div style='{width};flex:none'></div>"
-            f"<span style='margin-left:6px;font-size:90%'>{text}</span></div>")
+        style = f"width:{px:.0f}px;max-width:100%;height:{height}px;background:{color}"
+        return f"<div role='img' aria-label='{said}' style='{style}'></div>"
+    style = (f"width:min({px:.0f}px,{100 * px / length:.1f}%);min-width:1px;height:{height}px;"
+             f"background:{color};flex:none")
+    return (f"<div style='display:flex;flex-wrap:wrap;align-items:center;column-gap:6px;margin:2px 0'>"
+            f"<div style='{style}'></div><span style='font-size:90%'>{text}</span></div>")
 
 
 def _runs(row) -> list[tuple[int, int, object]]:
