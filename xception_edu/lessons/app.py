@@ -6,7 +6,8 @@
   ipywidgets control with a ``description`` (its accessible name), so Tab reaches it and arrows, Home,
   End or Enter operate it;
 * the controls wrap onto as many rows as the output area needs (592 px: a 1024 px window with the file
-  browser open; 479 px at 150 % zoom), each slider keeping a usable track, and the drawings scale;
+  browser open; 315 px: the same at 150 % zoom), each slider keeping a usable track; the drawings scale
+  and the tables stack their rows (``html_table``);
 * the app's display bundle carries the live widget AND a static rendering of the current view
   (``static_html``): the app's title, its controls' values in words, and the view with every inline
   SVG turned into an ``<img>`` of the same SVG, its alt text the drawing's title and description.
@@ -87,7 +88,8 @@ def _fit(control) -> int:
     layout = control.layout
     if layout.width is None:
         layout.width, layout.flex = "auto", "1 1 320px"
-        layout.min_width, layout.max_width = "min(320px, 100%)", "480px"
+        # 100% less the control's own margins: alone on a row under 320 px it must not reach past the row
+        layout.min_width, layout.max_width = "min(320px, 100% - 2 * var(--jp-widgets-margin, 2px))", "480px"
     labels = getattr(control, "_options_labels", None) or [getattr(control, k, "") for k in ("min", "max")]
     return max(len(str(v)) for v in labels)
 
