@@ -1,6 +1,12 @@
 """The structure a screen reader navigates by, checked on every stored notebook's markdown (WCAG 2.1 AA:
 1.3.1 headings, 2.4.4 link purpose, 1.4.5 images of text). Markdown is parsed with mistune, the parser
-nbconvert renders it with, so a heading or block quote here is one in the HTML export too."""
+nbconvert renders it with, so a heading or block quote here is one in the HTML export too.
+
+And code a reader sees whole (WCAG 2.1 AA 1.4.10 reflow): no line of a code cell, or of a code block in
+markdown, is longer than ``CODE_WIDTH``. JupyterLab 4.6 with its file browser open (250 px) shows a code
+line of 118 characters of its default code font (13 px monospace, 7.83 px a character) at 1366 x 900, and
+of 107 at 1280 x 800 (measured with Playwright and Chromium), 105 beside a 15 px desktop scrollbar; 100
+fits both screens."""
 import json
 import pathlib
 import re
@@ -14,6 +20,7 @@ _parse = mistune.create_markdown(renderer=None)
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _QUOTE = re.compile(r"^ {0,3}>")
 _HTML_LINK = re.compile(r"<a\s[^>]*>(.*?)</a>", re.S | re.I)
+CODE_WIDTH = 100
 
 
 def _markdown(path):
@@ -101,3 +108,33 @@ def test_markdown_holds_no_picture_that_could_be_text(path):
     bad = [(i, url) for i, src in _markdown(path) for url in _images(src)]
     bad += [(i, name) for i, c in enumerate(cells) for name in c.get("attachments", {})]
     assert not bad, f"{path.name}: pictures in markdown (cell, source): {bad}; draw them with the package"
+
+
+def _code_lines(cell: dict) -> list[str]:
+    """The lines a notebook shows as code: a code cell's, and those inside a markdown cell's fences."""
+    lines = "".join(cell["source"]).splitlines()
+    if cell["cell_type"] == "code":
+        return lines
+    code, fenced = [], False
+    for line in lines:
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif fenced:
+            code.append(line)
+    return code
+
+
+def test_the_width_check_reads_code_cells_and_fences_only():
+    long = "x" * (CODE_WIDTH + 1)
+    assert _code_lines({"cell_type": "code", "source": ["a = 1\n", long]}) == ["a = 1", long]
+    markdown = f"{long}\n\n```python\nshort\n{long}\n```\n{long}"
+    assert _code_lines({"cell_type": "markdown", "source": markdown}) == ["short", long]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_code_line_is_wider_than_the_screen(path):
+    cells = json.loads(path.read_text())["cells"]
+    bad = [(i, len(line), line[:40] + "...") for i, cell in enumerate(cells) for line in _code_lines(cell)
+           if len(line) > CODE_WIDTH]
+    assert not bad, (f"{path.name}: code lines over {CODE_WIDTH} characters scroll sideways (cell, length, "
+                     f"start): {bad}")
