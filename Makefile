@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: lab test web-assets notebooks runs editions clean
+.PHONY: lab test web-assets book notebooks runs editions clean
 
 # CPU=1: PyTorch's CPU-only wheels (a Linux laptop without an NVIDIA GPU; PyPI's default Linux wheel pulls
 # several GB of CUDA libraries). Only on the first install: the venv keeps what it has.
@@ -60,6 +60,11 @@ test: $(VENV)/.installed-test web-assets
 # Without npm the audit is skipped with the reason (under CI it fails), the rest of `make test` runs.
 web-assets: $(VENV)/.installed-test
 	-$(BIN)/python -m tools.course.web_assets
+
+# The course as an offline website (tools/book): the stored notebooks, the guide and the notes, nothing
+# executed; open _build/book/html/index.html from disk, or publish the folder on any static host.
+book: $(VENV)/.installed-test web-assets
+	$(BIN)/python -m tools.book.build
 
 # For maintainers: fold the solutions (tools/course/folding.py), then re-execute every notebook in place,
 # storing outputs and widget state (each exercise: its task, its stub, its worked solution hidden).

@@ -6,7 +6,8 @@
   widget state) and the ``require.js`` it loads with, from the npm registry: ``npm pack`` at pinned versions
   and integrity hashes into the ignored ``.cache/web-assets/`` (``make web-assets``).
 
-``link(dest)`` puts all three under ``dest/_assets/`` (symlinks, or copies for a site to publish) and
+``link(dest)`` puts all three under ``dest/_assets/`` (symlinks, or copies for a site to publish, without the
+bundles no page loads) and
 ``urls()`` gives the page-relative addresses a page in ``dest`` loads them from.
 ``python -m tools.course.web_assets`` fetches the npm packages if they are missing.
 """
@@ -40,6 +41,8 @@ NPM = {
 # what a page needs from each package, relative to the package's folder
 KEEP = {"@jupyter-widgets/html-manager": "dist", "requirejs": "require.js"}
 SHORT = {"@jupyter-widgets/html-manager": "html-manager", "requirejs": "requirejs"}
+# bundles no page loads (pages load embed-amd.js): a copy leaves them out (12 MB of a published site)
+UNLOADED = ("embed.js", "embed.js.map", "libembed-amd.js")
 
 
 class MissingAsset(RuntimeError):
@@ -119,7 +122,7 @@ def link(dest: Path, copy: bool = False) -> Path:
         elif target.exists():
             shutil.rmtree(target)
         if copy:
-            shutil.copytree(src, target)
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns(*UNLOADED))
         else:
             target.symlink_to(src, target_is_directory=True)
     return assets
