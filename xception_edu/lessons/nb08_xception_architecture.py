@@ -28,6 +28,7 @@ from .fig5 import (
     fig5_view,
 )
 from .figures import HATCHES, PALETTE, Described, described
+from .html_table import stacking_table
 from .svg import html_bar
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -123,6 +124,10 @@ def breakdown_described(parts) -> Described:
 # (its choices, MIDDLE_REPEAT_CHOICES, WIDTH_MULTIPLIERS and ARCH_IMAGE_SIZES, are the Fig. 5 widget's too)
 
 
+ARCH_TABLE_PX = 500
+"""Under this width the table of flows stacks its rows (side by side they need about 445 px in JupyterLab)."""
+
+
 def architecture_view(middle_repeats: int, width: float, image_size: int = 299) -> str:
     """HTML for notebook 08's widget: parameters and multiply-adds per flow of ``Xception(middle_repeats,
     width)`` at ``image_size`` px, in closed form (``model.anatomy.xception_counts``: no model is built), with
@@ -133,17 +138,15 @@ def architecture_view(middle_repeats: int, width: float, image_size: int = 299) 
     scale = max(total.params, paper.params)
     mscale = max(total.macs, xception_counts(middle_repeats, width, 299)["total"].macs, paper.macs)
     colors = dict(zip(("stem", "entry", "middle", "exit", "classifier"), PALETTE[6:7] + PALETTE[:4]))
-    rows = "".join(
-        f"<tr><td>{name}</td><td style='text-align:right'>{c.params:,}</td>"
-        f"<td>{html_bar(c.params, scale, colors[name], length=150, height=10)}</td>"
-        f"<td style='text-align:right'>{c.macs / 1e9:.3f} G</td>"
-        f"<td>{html_bar(c.macs, mscale, colors[name], length=150, height=10)}</td></tr>"
-        for name, c in parts.items() if name != "total")
+    rows = [[name, f"{c.params:,}", html_bar(c.params, scale, colors[name], length=150, height=10),
+             f"{c.macs / 1e9:.3f} G", html_bar(c.macs, mscale, colors[name], length=150, height=10)]
+            for name, c in parts.items() if name != "total"]
+    table = stacking_table(("flow", "parameters", "on one scale", "multiply-adds", "on one scale"), rows,
+                           f"Parameters and multiply-adds per flow, at {image_size}x{image_size} px",
+                           ARCH_TABLE_PX, right=(1, 3))
     return (
         f"<p>Xception with <b>{middle_repeats}</b> middle-flow block{'s' if middle_repeats != 1 else ''} "
-        f"(paper: 8), width × <b>{width:g}</b>, at {image_size}x{image_size} px</p>"
-        "<table><tr><th>flow</th><th>parameters</th><th>on one scale</th>"
-        "<th>multiply-adds</th><th>on one scale</th></tr>" + rows + "</table>"
+        f"(paper: 8), width × <b>{width:g}</b>, at {image_size}x{image_size} px</p>" + table +
         f"<p><span class='xe-params'>parameters: {total.params:,}</span> · "
         f"<span class='xe-macs'>multiply-adds: {total.macs:,}</span> per image</p>"
         f"<p style='color:#555'>{total.params / paper.params:.2f}x the parameters and "

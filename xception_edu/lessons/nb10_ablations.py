@@ -19,6 +19,7 @@ from .ablation_figures import curves_described, plot_curves, plot_spectrum, spec
 from .app import App, check_choices
 from .checking import Mistake, closed_form
 from .figures import PALETTE
+from .html_table import stacking_table
 from .svg import svg_root
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -99,21 +100,25 @@ def _svg_bands(summary: list[dict], metric: str, title: str, width: int = 460) -
     return "".join(parts)
 
 
+RESULTS_TABLE_PX = 400
+"""Under this width the table of configurations stacks its rows (side by side about 340 px in JupyterLab)."""
+
+
 def results_view(grids: dict[str, list[dict]], grid: str, metric: str = "val_acc", epoch: int = 1) -> str:
     """HTML: one grid's configurations at one epoch, mean ± std and min-max over seeds (bars), a table of
     the numbers, and the verdict of every pair by the notebook's rule (Figs 9, 10; Sec. 1.2's spectrum)."""
     check_choices(grid=(grid, tuple(grids)))
     summary = epoch_summary(grids[grid], metric, epoch)
-    cells = "".join(f"<tr class='xe-variant'><td>{html.escape(s['config'])}</td><td>{s['n']}</td>"
-                    f"<td>{s['mean']:.3f}</td><td>{s['std']:.3f}</td><td>{s['min']:.3f}</td>"
-                    f"<td>{s['max']:.3f}</td></tr>" for s in summary)
+    rows = [[html.escape(s["config"]), str(s["n"])] + [f"{s[k]:.3f}" for k in ("mean", "std", "min", "max")]
+            for s in summary]
     pairs = [verdict(a, b, metric) for i, a in enumerate(summary) for b in summary[i + 1:]]
     better = "higher" if metric.endswith("acc") else "lower"
     title = f"{grid}: {METRICS[metric]} after epoch {epoch}"
     return (f"<p>{html.escape(title)} ({better} is better); "
             f"bar = mean, line = worst to best seed, dots = seeds</p>{_svg_bands(summary, metric, title)}"
-            f"<table><tr><th>configuration</th><th>n</th><th>mean</th><th>std</th><th>min</th><th>max</th></tr>"
-            f"{cells}</table><ul class='xe-verdicts'>" + "".join(f"<li>{p}</li>" for p in pairs) + "</ul>")
+            + stacking_table(("configuration", "n", "mean", "std", "min", "max"), rows,
+                             f"{html.escape(title)}, over seeds", RESULTS_TABLE_PX, right=range(1, 6))
+            + "<ul class='xe-verdicts'>" + "".join(f"<li>{p}</li>" for p in pairs) + "</ul>")
 
 
 def results_explorer(grids: dict[str, list[dict]], grid: str | None = None, metric: str = "val_acc",
