@@ -37,9 +37,10 @@ class Screen:
         return {"width": round(self.width / self.zoom), "height": round(self.height / self.zoom)}
 
 
-SCREENS = (Screen("1024x700", 1024, 700), Screen("1366x900 at 150 % zoom", 1366, 900, 1.5))
-"""A laptop window with the file browser open (a 592 px output area), and the larger window at 150 %
-zoom (479 px)."""
+SCREENS = (Screen("1024x700", 1024, 700), Screen("1366x900 at 150 % zoom", 1366, 900, 1.5),
+           Screen("1024x700 at 150 % zoom", 1024, 700, 1.5))
+"""A laptop window with the file browser open (a 592 px output area), the larger window at 150 % zoom
+(479 px), and the laptop window at 150 % zoom (315 px)."""
 TALL_SCREEN = Screen("1024x768", 1024, 768)
 MIN_TRACK_PX = 100
 """A slider track shorter than this cannot be aimed at with a mouse or read at a glance."""
