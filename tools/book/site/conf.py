@@ -7,7 +7,7 @@ from tools.course import web_assets
 project = "xception-edu"
 author = "xception-edu"
 copyright = "xception-edu contributors, MIT licence"
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx.ext.githubpages"]  # githubpages: .nojekyll, so Pages serves _static/
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
