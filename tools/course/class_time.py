@@ -7,8 +7,10 @@ The rule adds up what a learner does, working through the notebook alone, from t
   question or exercise). Adults read ordinary non-fiction silently at about 240 words a minute; prose
   dense with formulas, figure references and numbers to check is read at well under that, and 150 is
   the usual planning figure for technical text;
-* **reading code** at ``CODE_LINES_PER_MINUTE`` = 10 lines a minute: the non-blank lines of every code
-  cell that is not an exercise (about 6 s a line: reading it, running it, looking at what it prints);
+* **reading code** at ``CODE_LINES_PER_MINUTE`` = 10 lines a minute: the lines of every code cell that is
+  not an exercise (about 6 s a line: reading it, running it, looking at what it prints), a statement
+  counted once however many lines it is wrapped over to fit the screen, and each comment line
+  (``code_lines``);
 * **exercises**: ``MINUTES_PER_EXERCISE`` by kind (``exercises.kind_of``), from a formula to write (the
   shortest) through an interpretation, a prediction to make then measure and a proof, to a function or
   module to build (the longest).
@@ -28,8 +30,10 @@ table; tests/tools/course/test_class_time.py checks that they agree with the rul
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import re
+import tokenize
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +83,19 @@ class Parts:
         return ROUND_TO * math.ceil(round(self.raw_minutes(), 6) / ROUND_TO)
 
 
+def code_lines(source: str) -> int:
+    """The lines of code the rule counts in a cell: its statements (an IPython ``%`` or ``!`` line is
+    one) and its comment lines."""
+    lines = [line[:len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+             for line in source.splitlines()]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):  # not Python: every non-blank line
+        return sum(1 for line in lines if line.strip())
+    return (sum(1 for t in tokens if t.type == tokenize.NEWLINE)
+            + sum(1 for line in lines if line.lstrip().startswith("#")))
+
+
 def prose_words(markdown: str) -> int:
     """The words a learner reads in a markdown cell: code blocks, ``<details>`` blocks and tags left out."""
     return len(_TAG.sub(" ", _FENCE.sub(" ", _DETAILS.sub(" ", markdown))).split())
@@ -105,7 +122,7 @@ def _is_progress_bar(model_id: str, state: dict) -> bool:
 def parts(nb, run_seconds: float) -> Parts:
     """Count what the rule counts in a notebook (as nbformat reads it)."""
     state = nb.metadata.get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
-    ids, words, code_lines, asked, widgets = set(), 0, 0, 0, 0
+    ids, words, code, asked, widgets = set(), 0, 0, 0, 0
     for cell in nb.cells:
         found = {m["id"] for m in exercises.HEADER.finditer(cell.source)}
         ids |= found
@@ -114,11 +131,11 @@ def parts(nb, run_seconds: float) -> Parts:
             asked += questions(cell.source)
         elif cell.cell_type == "code":
             if not found:
-                code_lines += sum(1 for line in cell.source.splitlines() if line.strip())
+                code += code_lines(cell.source)
             widgets += sum(1 for out in cell.get("outputs", []) if _WIDGET in out.get("data", {})
                            and not _is_progress_bar(out["data"][_WIDGET]["model_id"], state))
     kinds = Counter(exercises.kind_of(i) for i in ids)
-    return Parts(words, code_lines, dict(sorted(kinds.items())), asked, widgets, run_seconds)
+    return Parts(words, code, dict(sorted(kinds.items())), asked, widgets, run_seconds)
 
 
 def _load_checks() -> None:

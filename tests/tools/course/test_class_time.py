@@ -159,3 +159,11 @@ def test_the_guide_and_the_notes_state_the_rules_minutes():
     docs = [d for d in runs.disagreements(runs.load()) if ".ipynb:" not in d]
     assert docs == []
     assert ct.LABS.search(GUIDE) and ct.WEEKS.search(GUIDE)
+
+
+def test_a_statement_wrapped_to_fit_the_screen_is_read_as_one_line():
+    one_line = 'print("a long sentence", "and more of it", sep=" - ")  # why'
+    wrapped = 'print("a long sentence",\n      "and more of it",\n      sep=" - ")  # why'
+    assert ct.code_lines(wrapped) == ct.code_lines(one_line) == 1
+    assert ct.code_lines("# a comment\n# goes on\nx = (1 +\n     2)\n\n%pip install x\nif x:\n    !ls") == 6
+    assert ct.code_lines("this is ( not python") == 1  # not Python: its non-blank lines
