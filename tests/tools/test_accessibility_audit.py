@@ -51,9 +51,14 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def reports(browser, tmp_path_factory):
+def pages(browser, tmp_path_factory):
+    """Every notebook's page, exported once for the module."""
+    return html_export.export(NOTEBOOKS, tmp_path_factory.mktemp("html"))
+
+
+@pytest.fixture(scope="module")
+def reports(browser, pages):
     start = time.monotonic()
-    pages = html_export.export(NOTEBOOKS, tmp_path_factory.mktemp("html"))
     found = {r.notebook: r for r in a11y_audit.audit_pages(pages, browser)}
     print(f"\naudit of {len(found)} notebooks: {time.monotonic() - start:.1f} s")
     return found
@@ -82,17 +87,17 @@ def test_every_figure_has_a_text_alternative(reports, path):
     assert not missing, f"{path.name}: figures without a text alternative:\n  " + "\n  ".join(missing)
 
 
-def test_maths_and_widgets_render_from_local_copies(browser, tmp_path):
+def test_maths_and_widgets_render_from_local_copies(browser, pages):
     """A page with maths and a saved widget: MathJax typesets, the widget draws, and every script it loads
     is a local file under _assets/."""
     page = browser.new_page()
     requests = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(html_export.export(NOTEBOOKS[1:2], tmp_path)[0].as_uri())
+    page.goto(pages[1].as_uri())
     page.wait_for_function(a11y_audit.READY, timeout=60_000, polling=100)
     assert page.locator(".MathJax").count() > 0, "no maths typeset"
     assert page.locator(".widget-subarea .jupyter-widgets").count() > 0, "no widget drawn"
-    assets = (tmp_path / web_assets.ASSETS).as_uri()
+    assets = (pages[1].parent / web_assets.ASSETS).as_uri()
     scripts = [u for u in requests if u.split("?")[0].endswith(".js")]
     assert scripts and all(u.startswith(assets) for u in scripts), scripts
     page.close()

@@ -38,11 +38,13 @@ def exporter(template: str = "a11y") -> HTMLExporter:
                         **web_assets.urls())
 
 
-def export_node(nb, dest: Path, name: str, template: str = "a11y", copy: bool = False) -> Path:
-    """Write one notebook (an nbformat node, outputs as stored) as ``dest/<name>.html`` beside _assets/."""
+def export_node(nb, dest: Path, name: str, template: str = "a11y", copy: bool = False,
+                html: HTMLExporter | None = None) -> Path:
+    """Write one notebook (an nbformat node, outputs as stored) as ``dest/<name>.html`` beside _assets/
+    (with ``html``, an ``exporter(template)`` already made)."""
     dest.mkdir(parents=True, exist_ok=True)
     web_assets.link(dest, copy=copy)
-    body, _ = exporter(template).from_notebook_node(nb, resources={"metadata": {"name": name}})
+    body, _ = (html or exporter(template)).from_notebook_node(nb, resources={"metadata": {"name": name}})
     page = dest / f"{name}.html"
     page.write_text(body, encoding="utf-8")
     return page
@@ -50,7 +52,8 @@ def export_node(nb, dest: Path, name: str, template: str = "a11y", copy: bool = 
 
 def export(notebooks: list[Path], dest: Path, copy: bool = False, template: str = "a11y") -> list[Path]:
     """Write each notebook's page into ``dest`` (nothing executed); return the pages."""
-    return [export_node(files.read_notebook(p), dest, p.stem, template, copy) for p in notebooks]
+    html = exporter(template)  # one for all: its Jinja templates compile once
+    return [export_node(files.read_notebook(p), dest, p.stem, template, copy, html) for p in notebooks]
 
 
 def main(argv: list[str] | None = None) -> None:
