@@ -19,8 +19,11 @@ SCRIPT = ROOT / "scripts" / "gpu-check.sh"
 
 def test_the_script_measures_every_section_and_writes_the_table_and_the_json(tmp_path):
     out = tmp_path / "out"
+    # one thread, as in the other training subprocess tests: in a bare environment (no OMP_WAIT_POLICY) idle
+    # OpenMP threads spin on the cores the other test worker needs
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}
     done = subprocess.run(["bash", str(SCRIPT), str(out)], capture_output=True, text=True, timeout=600,
-                          env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(tmp_path)})
+                          env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads((out / "gpu-check.json").read_text())
     assert report["machine"]["torch"] and report["seconds"] > 0
