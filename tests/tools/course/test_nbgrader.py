@@ -48,15 +48,14 @@ def _nbgrader(*args, cwd):
     PATH): the course's config puts it first, for ``alembic`` and the ``python3`` kernel."""
     path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != Path(sys.executable).parent]
     env = dict(os.environ, PATH=os.pathsep.join(path),
-               OMP_NUM_THREADS=str(max(1, (os.cpu_count() or 2) // 2)))  # two graders share the cores
+               OMP_NUM_THREADS=str(max(1, (os.cpu_count() or 2) // 2)))  # beside the other test worker
     return subprocess.Popen([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _wait(*procs):
-    for proc in procs:
-        out, _ = proc.communicate(timeout=1500)
-        assert proc.returncode == 0, out[-4000:]
+def _wait(proc):
+    out, _ = proc.communicate(timeout=1500)
+    assert proc.returncode == 0, out[-4000:]
 
 
 def _wrong(source: str) -> str:
@@ -87,29 +86,25 @@ def released(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graded(released):
-    """GRADED autograded for three students; returns grades per (student, notebook)."""
-    root = released.parent
-    # Two copies of the released course, each with its own gradebook, graded at the same time: one
-    # for the student who hands in the release unchanged, one for the other two.
-    for copy in ("a", "b"):
-        shutil.copytree(released, root / copy)
+    """GRADED autograded for three students, by one nbgrader run on a copy of the released course;
+    returns grades per (student, notebook)."""
+    root = released.parent / "graded"
+    shutil.copytree(released, root)
     for name in GRADED:
-        shutil.copytree(released / "release" / name, root / "a" / "submitted" / "unchanged" / name)
-        shutil.copytree(released / "source" / name, root / "b" / "submitted" / "source" / name)
-    wrong = root / "b" / "submitted" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
+        shutil.copytree(released / "release" / name, root / "submitted" / "unchanged" / name)
+        shutil.copytree(released / "source" / name, root / "submitted" / "source" / name)
+    wrong = root / "submitted" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
     wrong.parent.mkdir(parents=True)
     wrong.write_text(_wrong((released / "source" / WRONG[0] / wrong.name).read_text()))
-    _wait(*[_nbgrader("autograde", "*", "--create", cwd=root / copy) for copy in ("a", "b")])
+    _wait(_nbgrader("autograde", "*", "--create", cwd=root))
     grades = {}
-    for copy, students in (("a", ["unchanged"]), ("b", ["source", "wrong"])):
-        db = f"sqlite:///{root / copy / 'gradebook.db'}"
-        with nbgrader_api.Gradebook(db, course_id="xception-edu") as gb:
-            for student in students:
-                for name in GRADED:
-                    if student != "wrong" or name == WRONG[0]:
-                        submission = gb.find_submission_notebook(name, name, student)
-                        grades[student, name] = {g.name: {**g.to_dict(), "score": g.score}
-                                                 for g in submission.grades}
+    with nbgrader_api.Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="xception-edu") as gb:
+        for student in ("unchanged", "source", "wrong"):
+            for name in GRADED:
+                if student != "wrong" or name == WRONG[0]:
+                    submission = gb.find_submission_notebook(name, name, student)
+                    grades[student, name] = {g.name: {**g.to_dict(), "score": g.score}
+                                             for g in submission.grades}
     return grades
 
 
@@ -165,7 +160,7 @@ def test_one_wrong_answer_loses_that_exercise_only(graded):
 def test_the_autograded_feedback_names_the_mistake_and_never_the_fix(released, graded):
     """The course's checks run in grading mode: the test cell of the wrong answer (its second miss, after
     the student's own check) shows the nudge, no fix and no promise of one."""
-    path = released.parent / "b" / "autograded" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
+    path = released.parent / "graded" / "autograded" / "wrong" / WRONG[0] / f"{WRONG[0]}.ipynb"
     gid = f"test-{course.grade_id(WRONG[1])}"
     [cell] = [c for c in nbformat.read(path, as_version=4).cells
               if c.metadata.get("nbgrader", {}).get("grade_id") == gid]
