@@ -5,6 +5,7 @@ need the notebook tools (ipywidgets, IPython, matplotlib).
 
     app.py           the widget pattern (a pure view function, controls, a static fallback)
     svg.py           the inline SVG charts and HTML bars the widgets draw (svg_parts.py: their pieces)
+    html_table.py    the widgets' tables: a real table whose rows stack in a narrow output area
     figures.py       every matplotlib figure with its text alternative; the style check
     checking.py      how exercise checks try a closed form over a grid and name the mistake
     fig5.py          Fig. 5 drawn from the model's block table (notebook 08; fig5_data.py: what it draws)
