@@ -201,6 +201,25 @@ def test_budget_view_lists_every_offered_g_with_the_chosen_one_marked():
         assert f"(bold: g = {nb11._g_label(g)})</caption>" in html
 
 
+def test_budget_view_untimed_says_no_timing_and_every_count():
+    """Untimed (the static site's views): no timing clause left dangling, every count still there, and
+    otherwise the timed text word for word."""
+    budget, g = 20_000, 8
+    untimed = nb11.budget_view(budget, g, time_it=False)
+    assert not re.search(r"xe-time|forward pass|\bms\b|median|thread|machine", untimed, re.IGNORECASE)
+    for h in nb11.GROUP_CHOICES:
+        q = nb11.budget_point(budget, h, time_it=False)
+        assert f"<td data-head='multiply-adds' style='text-align:right'>{q.macs:,}</td>" in untimed
+        assert f"<td data-head='width C' style='text-align:right'>{q.channels}</td>" in untimed
+    p = nb11.budget_point(budget, g, time_it=False)
+    for said in (f"width {p.channels} channels", f"parameters: {p.params:,}", f"multiply-adds: {p.macs:,}"):
+        assert said in untimed
+    timed = nb11.budget_view(budget, g)
+    clause = re.search(r"; <span class='xe-time'>forward pass: [\d.]+ ms</span> "
+                       r"\(median, one image, one thread, this machine\)(?=</p>)", timed)
+    assert clause and timed.replace(clause.group(0), "") == untimed
+
+
 def test_budget_point_times_the_block():
     p = nb11.budget_point(5_000, 4, repeats=2)
     assert p.ms is not None and p.ms > 0 and p.g == 4

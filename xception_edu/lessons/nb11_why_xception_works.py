@@ -141,10 +141,12 @@ def _g_label(groups) -> str:
 
 def budget_view(budget: int, groups, time_it: bool = True) -> str:
     """HTML for the widget: the chosen point in stable spans (``xe-width``, ``xe-params``, ``xe-macs``,
-    ``xe-time``) and, for comparison, the width and multiply-adds of every offered g at the same budget."""
+    ``xe-time``, only when ``time_it``) and, for comparison, the width and multiply-adds of every offered g at
+    the same budget."""
     check_choices(budget=(budget, BUDGET_CHOICES), groups=(groups, GROUP_CHOICES))
     p = budget_point(budget, groups, time_it=time_it)
-    time = f"<span class='xe-time'>forward pass: {p.ms:.2f} ms</span>" if p.ms is not None else ""
+    time = (f"; <span class='xe-time'>forward pass: {p.ms:.2f} ms</span> (median, one image, one thread, "
+            "this machine)" if p.ms is not None else "")  # untimed (a static page): no timing clause at all
     rows, marked = [], None
     for g in GROUP_CHOICES:
         try:
@@ -161,8 +163,8 @@ def budget_view(budget: int, groups, time_it: bool = True) -> str:
         f"<p><b>g = {_g_label(groups)}</b> at {budget:,} parameters: "
         f"<span class='xe-width'>width {p.channels} channels</span>, "
         f"<span class='xe-params'>parameters: {p.params:,}</span>, "
-        f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span> per image on a {MAP_SIZE}x{MAP_SIZE} map; "
-        f"{time} (median, one image, one thread, this machine)</p>" + table
+        f"<span class='xe-macs'>multiply-adds: {p.macs:,}</span> per image on a {MAP_SIZE}x{MAP_SIZE} map"
+        f"{time}</p>" + table
     )
 
 
