@@ -8,6 +8,7 @@ is skipped with the reason, except under CI (CI=true), where it fails.
 """
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import random
@@ -24,7 +25,9 @@ from xception_edu.lessons.fig5_data import MIDDLE_REPEAT_CHOICES, fig5_drawing
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 IDS = [e.notebook[:3].rstrip("_") for e in ov.REGISTRY]
-TIMING = re.compile(r" · <span class='xe-time'>[^<]*</span>")  # measured live only (the spectrum's note)
+# measured live only: the spectrum's note (04) and the budget's closing clause (11)
+TIMING = re.compile(r" · <span class='xe-time'>[^<]*</span>"
+                    r"|; <span class='xe-time'>[^<]*</span> \(median, one image, one thread, this machine\)")
 
 
 def _notebook(entry: ov.Offline) -> nbformat.NotebookNode:
@@ -73,7 +76,7 @@ def test_the_grid_is_every_valid_setting(grid):
         want = {(r, b) for r in MIDDLE_REPEAT_CHOICES for b in fig5_drawing(r, 1.0).block_names}
     else:
         app = ex.entry.factory()
-        want = set(itertools.product(*(app.controls[n].options for n in ex.entry.vary)))
+        want = set(itertools.product(*(ov._options(app.controls[n])[1] for n in ex.entry.vary)))
     assert set(ex.states) == want and len(ex.states) == len(want)
 
 
@@ -117,6 +120,36 @@ def test_substitute_replaces_the_stored_widget(entry):
     for o in before:
         assert set(o["data"]) == {"text/html", "text/plain"}
         assert o["data"]["text/html"].startswith('<div class="xe-offline-app"')
+
+
+def _note(nb: nbformat.NotebookNode) -> str:
+    page = next(o["data"]["text/html"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if 'class="xe-offline-app"' in o.get("data", {}).get("text/html", ""))
+    return re.search(r'<p class="xe-offline-note">(.*?)</p>', page).group(1)
+
+
+def test_the_note_links_where_the_notebook_runs_live():
+    entry = ov.REGISTRY[0]
+    links = '<a href="https://example.org/b?x=1&amp;y=2">Binder</a> or <a href="https://example.org/c">Colab</a>'
+    nb = _notebook(entry)
+    ov.substitute(nb, entry.notebook, run_live_html=links)
+    assert _note(nb).endswith(f"Run the notebook live in {links} to move every control.</i>")
+    nb = _notebook(entry)
+    ov.substitute(nb, entry.notebook)
+    assert _note(nb).endswith(" Run the notebook to move every control.</i>") and "<a " not in _note(nb)
+
+
+def test_the_site_gives_each_explorer_its_notebooks_launch_links():
+    """``make book`` passes the notebook's own Binder and Colab links, those it puts under a saved widget."""
+    from tools.book import build, launch
+
+    where = launch.from_readme()
+    entry = ov.REGISTRY[0]
+    nb, titles = build.prepare_notebook(_notebook(entry), entry.notebook, where)
+    assert titles == [entry.title]
+    anchors = re.findall(r'<a href="([^"]*)">([^<]*)</a>', _note(nb))
+    wanted = where.links(f"{entry.notebook}.ipynb")
+    assert [(html.unescape(url), name) for url, name in anchors] == [(u, n) for n, u in wanted.items()]
 
 
 def test_a_registered_app_missing_from_its_notebook_is_an_error():

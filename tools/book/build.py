@@ -61,20 +61,26 @@ def landing_page(readme: str, notebooks: list[Path], notes: list[Path]) -> str:
             f"```{{toctree}}\n:caption: For instructors\n:hidden:\n\n{teaching}\n```\n")
 
 
+def live_anchors(links: dict[str, str]) -> str:
+    """Where a notebook runs live, as links: "<a>Binder</a> or <a>Colab</a>"."""
+    return " or ".join(f'<a href="{html.escape(url)}">{html.escape(where)}</a>'
+                       for where, url in links.items())
+
+
 def live_link(links: dict[str, str]) -> str:
     """The note under a saved widget whose controls need a kernel."""
-    anchors = " or ".join(f'<a href="{html.escape(url)}">{html.escape(where)}</a>'
-                          for where, url in links.items())
     return (f'<p class="xe-run-live">This is the widget as it was saved: its controls need Python. '
-            f"Run it live in {anchors}.</p>")
+            f"Run it live in {live_anchors(links)}.</p>")
 
 
 def prepare_notebook(nb, name: str, where: launch.Launch) -> tuple[object, list[str]]:
     """A copy of a stored notebook for the site: responding explorers substituted, a live link beside every
-    other saved widget, links to the package pointing at GitHub. Returns it and the explorers' titles."""
+    other saved widget (and in each explorer's note), links to the package pointing at GitHub. Returns it and
+    the explorers' titles."""
     nb = copy.deepcopy(nb)
-    titles = offline_views.substitute(nb, name) if offline_views is not None else []
-    note = live_link(where.links(f"{name}.ipynb"))
+    links = where.links(f"{name}.ipynb")
+    titles = offline_views.substitute(nb, name, live_anchors(links)) if offline_views is not None else []
+    note = live_link(links)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = _OUTSIDE_LINK.sub(lambda m: f"]({where.source(m['path'])}", cell.source)

@@ -1,11 +1,12 @@
 """Widgets that still respond on the static site: for an App whose controls span a small grid, every view
 is computed at build time by the App itself and the page switches between them with no kernel.
 
-``substitute(nb, name)`` replaces each registered App's stored display in a notebook by an explorer:
-native controls (``<input type=range>`` or ``<select>``, each with a visible label), the values in words,
-and a live region showing the precomputed view of the current setting. The walk over the grid is the App's
-own: each state is reached with ``App.set`` and each move made with it, so a control whose options depend
-on another (Fig. 5's blocks on the middle repeats) lands where the kernel lands. Identical views are
+``substitute(nb, name, run_live_html)`` replaces each registered App's stored display in a notebook by an
+explorer: native controls (``<input type=range>`` or ``<select>``, each with a visible label), the values in
+words, a live region showing the precomputed view of the current setting, and a note naming where to run the
+notebook live (the links the caller gives: the site's Binder and Colab ones). The walk over the grid is the
+App's own: each state is reached with ``App.set`` and each move made with it, so a control whose options
+depend on another (Fig. 5's blocks on the middle repeats) lands where the kernel lands. Identical views are
 stored once, each in a ``<template>``, so that only the shown one is in the page.
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from xception_edu.lessons import (
     nb03_reformulation,
     nb04_extreme_inception,
     nb05_depthwise_separable,
+    nb11_why_xception_works,
 )
 from xception_edu.lessons.app import App
 
@@ -61,6 +63,9 @@ REGISTRY = (
             leaves_out="The forward-pass time is measured only when the notebook runs."),
     Offline("05_depthwise_separable", nb05_depthwise_separable.regroup, ("blocks",)),
     Offline("08_xception_architecture", fig5.fig5_app, ("middle_repeats", "block")),
+    Offline("11_why_xception_works", nb11_why_xception_works.budget_explorer, ("budget", "groups"),
+            view=functools.partial(nb11_why_xception_works.budget_view, time_it=False),
+            leaves_out="The forward-pass time is measured only when the notebook runs."),
 )
 
 
@@ -212,8 +217,9 @@ SCRIPT = """(() => {
 """Shared by every explorer of a page: each explorer carries it, and the first copy run defines it."""
 
 
-def explorer_html(ex: Explorer, uid: str) -> str:
-    """The explorer: title, controls, values in words, the live view, a note, the views and the data."""
+def explorer_html(ex: Explorer, uid: str, run_live_html: str = "") -> str:
+    """The explorer: title, controls, values in words, the live view, a note, the views and the data.
+    ``run_live_html``: where the notebook runs live, as HTML (the site's links), said in the note."""
     app, vary = ex.app, ex.entry.vary
     union = {n: [] for n in vary}  # every value a control offers in some state, in the order first met
     for per_state in ex.options:
@@ -259,7 +265,8 @@ def explorer_html(ex: Explorer, uid: str) -> str:
     said = [f"{app.controls[n].description} = {ex.labels[n][v]}" for n, v in zip(vary, start)] + fixed
     kept = f" Kept at their stored values: {'; '.join(fixed)}." if fixed else ""
     note = (f"These {len(ex.views)} views were computed when this page was built, by the notebook's own "
-            f"code; no kernel runs here.{kept} {ex.entry.leaves_out} Run the notebook to move every control.")
+            f"code; no kernel runs here.{kept} {ex.entry.leaves_out} Run the notebook")
+    run_live = f" live in {run_live_html}" if run_live_html else ""
     templates = "".join(f'<template data-xe-view="{i}">{v}</template>' for i, v in enumerate(ex.views))
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     return (
@@ -270,7 +277,8 @@ def explorer_html(ex: Explorer, uid: str) -> str:
         + "".join(controls)
         + f'<p class="xe-offline-values">Shown at {html.escape("; ".join(said))}.</p>'
         f'<div class="xe-offline-view" aria-live="polite">{ex.views[ex.view_of[0]]}</div>'
-        f'<p class="xe-offline-note"><i>{html.escape(" ".join(note.split()))}</i></p>'
+        f'<p class="xe-offline-note"><i>{html.escape(" ".join(note.split()))}{run_live} to move every '
+        "control.</i></p>"
         f'{templates}<script type="application/json" class="xe-offline-data">{payload}</script>'
         f"<script>{SCRIPT}</script></div>"
     )
@@ -310,15 +318,16 @@ def stored(nb: nbformat.NotebookNode, notebook_name: str) -> list[tuple[Offline,
     return found
 
 
-def substitute(nb: nbformat.NotebookNode, notebook_name: str) -> list[str]:
+def substitute(nb: nbformat.NotebookNode, notebook_name: str, run_live_html: str = "") -> list[str]:
     """Replace, in ``nb`` (a copy: it is modified), each registered App's stored display by its offline
-    explorer; return the titles substituted. A registered App missing from its notebook is an error."""
+    explorer, its note naming ``run_live_html`` (HTML: where the notebook runs live) when given; return the
+    titles substituted. A registered App missing from its notebook is an error."""
     name = Path(notebook_name).stem
     done = []
     for n, (entry, out, values) in enumerate(stored(nb, name)):
         text = out["data"]["text/plain"]
         uid = "xe-off-" + hashlib.sha1(f"{name}|{entry.title}|{n}".encode()).hexdigest()[:8]
-        out["data"] = {"text/html": explorer_html(explored(entry, repr(values)), uid),
+        out["data"] = {"text/html": explorer_html(explored(entry, repr(values)), uid, run_live_html),
                        "text/plain": "".join(text) if isinstance(text, list) else text}
         done.append(entry.title)
     return done
