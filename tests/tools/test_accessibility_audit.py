@@ -1,6 +1,7 @@
 """WCAG 2.1 AA in a real browser: every stored notebook exported to HTML (tools/course/html_export.py) and
 audited in headless Chromium (tools/course/a11y_audit.py): 0 axe-core violations, no request leaving the
-machine (maths and widgets from local copies), a real text alternative on every image and SVG; and the
+machine (maths and widgets from local copies), no console error, a real text alternative on every image and
+SVG; and the
 same axe rules over one notebook's content opened in JupyterLab.
 
 Needs a Chromium, the `playwright` and `axe-playwright-python` packages and the npm assets of
@@ -82,6 +83,12 @@ def test_no_request_leaves_the_machine(reports, path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem[:3].rstrip("_") for p in NOTEBOOKS])
+def test_no_console_error(reports, path):
+    errors = _report(reports, path).console_errors
+    assert not errors, f"{path.name}: console errors and failed requests:\n  " + "\n  ".join(errors)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem[:3].rstrip("_") for p in NOTEBOOKS])
 def test_every_figure_has_a_text_alternative(reports, path):
     missing = _report(reports, path).missing_alt
     assert not missing, f"{path.name}: figures without a text alternative:\n  " + "\n  ".join(missing)
@@ -121,6 +128,7 @@ def test_the_audit_finds_each_kind_of_failure(browser, tmp_path):
     ours, stock = a11y_audit.audit_pages(pages, browser)
     assert ours.violations["color-contrast"] == 1, ours.violations  # the span, not the prompts
     assert ours.external == ["https://example.invalid/picture.png"]
+    assert any("https://example.invalid/picture.png" in e for e in ours.console_errors), ours.console_errors
     assert len(ours.missing_alt) == 2 and "<img>" in ours.missing_alt[0] and "<svg>" in ours.missing_alt[1]
     assert stock.violations["color-contrast"] > ours.violations["color-contrast"]  # prompts at 2.16:1
 

@@ -115,27 +115,21 @@ def test_each_notebook_page_opens_it_live_where_the_readme_does(html):
             assert f'href="{url}"' in text, f"{nb.stem}: no {kind} link {url}"
 
 
-def test_every_page_loads_with_no_console_error_and_no_request_leaving(html, page):
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
-    page.on("request", lambda r: requests.append(r.url))
-    found = {}
-    for path in _pages(html):
-        errors.clear()
-        requests.clear()
-        _open(page, path)
-        external = [u for u in requests if not u.startswith(a11y_audit.LOCAL_SCHEMES)]
-        if errors or external:
-            found[str(path.relative_to(html))] = errors[:] + [f"external request {u}" for u in external]
+@pytest.fixture(scope="module")
+def reports(html, browser):
+    """One audit pass over every page: axe-core, requests, console errors."""
+    return a11y_audit.audit_pages(_pages(html), browser)
+
+
+def test_every_page_loads_with_no_console_error_and_no_request_leaving(html, reports):
+    found = {r.notebook: r.console_errors + [f"external request {u}" for u in r.external]
+             for r in reports if r.console_errors or r.external}
+    assert len(reports) == len(_pages(html))
     assert not found, "\n".join(f"{p}: {e}" for p, e in found.items())
 
 
-def test_axe_finds_no_wcag_violation_on_any_page(html, browser):
-    pages = _pages(html)
-    reports = a11y_audit.audit_pages(pages, browser)
-    assert len(reports) == len(pages) >= 13 + 1 + 1 + 13
+def test_axe_finds_no_wcag_violation_on_any_page(html, reports):
+    assert len(reports) == len(_pages(html)) >= 13 + 1 + 1 + 13
     print("\n" + a11y_audit.table(reports))
     assert all(r.clean for r in reports), a11y_audit.table([r for r in reports if not r.clean])
 

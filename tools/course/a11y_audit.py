@@ -6,7 +6,8 @@ For each page it records
 * axe-core's violations of the WCAG 2.0/2.1 A and AA rules (axe-core as shipped by the PyPI package
   ``axe-playwright-python``), once MathJax has typeset the page and the widget manager drawn every widget;
 * every ``<img>`` and top-level ``<svg>`` without a real text alternative (none, empty, or nbconvert's
-  placeholder "No description has been provided for this image").
+  placeholder "No description has been provided for this image");
+* every console error, uncaught exception and failed request of the page.
 
     python -m tools.course.a11y_audit [notebooks...] [--out DIR]
 
@@ -82,11 +83,13 @@ class PageReport:
     missing_alt: list[str] = field(default_factory=list)
     examples: dict[str, str] = field(default_factory=dict)  # rule -> one failing element and axe's summary
     unrendered: str = ""  # maths or widgets the page did not draw: its audit misses them
+    console_errors: list[str] = field(default_factory=list)  # and uncaught exceptions, failed requests
     seconds: float = 0.0
 
     @property
     def clean(self) -> bool:
-        return not (self.violations or self.external or self.missing_alt or self.unrendered)
+        return not (self.violations or self.external or self.missing_alt or self.unrendered
+                    or self.console_errors)
 
 
 def browser_utils():
@@ -121,14 +124,19 @@ def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[Pa
 
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     requests: list[str] = []
+    errors: list[str] = []
     context.route(lambda url: not url.startswith(LOCAL_SCHEMES), lambda route: route.abort())
     page = context.new_page()
     page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
     reports = []
     try:
         for html in pages:
             start = time.monotonic()
             requests.clear()
+            errors.clear()
             page.goto(html.resolve().as_uri(), wait_until="load")
             report = PageReport(html.stem)
             try:
@@ -137,6 +145,7 @@ def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[Pa
                 report.unrendered = f"maths or widgets not drawn in {timeout_ms / 1000:.0f} s"
             if failed := page.locator(".jupyter-widgets", has_text="Error displaying widget").count():
                 report.unrendered = f"{failed} widget(s) show 'Error displaying widget'"
+            report.console_errors = errors[:]  # the page's own: axe's stylesheet fetches come after
             report.violations, report.examples = axe_violations(page)
             report.missing_alt = page.evaluate(_MISSING_ALT, PLACEHOLDER)
             report.external = sorted({u for u in requests if not u.startswith(LOCAL_SCHEMES)})
@@ -172,22 +181,25 @@ def audit(notebooks: list[Path], out: Path, template: str = "a11y") -> list[Page
 
 
 def table(reports: list[PageReport]) -> str:
-    """One row per notebook (axe violations, external requests, figures without alt text), then each rule."""
+    """One row per notebook (axe violations, external requests, figures without alt text, console errors),
+    then each rule."""
     width = max(len(r.notebook) for r in reports)
-    lines = [f"{'notebook':<{width}}  {'axe':>5}  {'external':>8}  {'no alt':>6}  {'s':>5}"]
+    lines = [f"{'notebook':<{width}}  {'axe':>5}  {'external':>8}  {'no alt':>6}  {'errors':>6}  {'s':>5}"]
     for r in reports:
         lines.append(f"{r.notebook:<{width}}  {sum(r.violations.values()):>5}  {len(r.external):>8}  "
-                     f"{len(r.missing_alt):>6}  {r.seconds:>5.1f}")
+                     f"{len(r.missing_alt):>6}  {len(r.console_errors):>6}  {r.seconds:>5.1f}")
     total = Counter()
     for r in reports:
         total.update(r.violations)
     lines.append(f"{'all':<{width}}  {sum(total.values()):>5}  {sum(len(r.external) for r in reports):>8}  "
-                 f"{sum(len(r.missing_alt) for r in reports):>6}")
+                 f"{sum(len(r.missing_alt) for r in reports):>6}  "
+                 f"{sum(len(r.console_errors) for r in reports):>6}")
     for r in reports:
         for rule, n in sorted(r.violations.items()):
             lines.append(f"  {r.notebook}: {rule} x{n}: {r.examples[rule]}")
         lines += [f"  {r.notebook}: external request {u}" for u in r.external]
         lines += [f"  {r.notebook}: no text alternative: {m}" for m in r.missing_alt]
+        lines += [f"  {r.notebook}: console: {e}" for e in r.console_errors]
         lines += [f"  {r.notebook}: {r.unrendered}"] if r.unrendered else []
     return "\n".join(lines)
 

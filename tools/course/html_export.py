@@ -44,7 +44,8 @@ def export_node(nb, dest: Path, name: str, template: str = "a11y", copy: bool = 
     (with ``html``, an ``exporter(template)`` already made)."""
     dest.mkdir(parents=True, exist_ok=True)
     web_assets.link(dest, copy=copy)
-    body, _ = (html or exporter(template)).from_notebook_node(nb, resources={"metadata": {"name": name}})
+    resources = {"metadata": {"name": name}, "mathjax2_fonts": web_assets.MATHJAX2_FONTS}
+    body, _ = (html or exporter(template)).from_notebook_node(nb, resources=resources)
     page = dest / f"{name}.html"
     page.write_text(body, encoding="utf-8")
     return page

@@ -43,6 +43,8 @@ KEEP = {"@jupyter-widgets/html-manager": "dist", "requirejs": "require.js"}
 SHORT = {"@jupyter-widgets/html-manager": "html-manager", "requirejs": "requirejs"}
 # bundles no page loads (pages load embed-amd.js): a copy leaves them out (12 MB of a published site)
 UNLOADED = ("embed.js", "embed.js.map", "libembed-amd.js")
+# MathJax 2's HTML-CSS fonts: jupyter-server-mathjax ships STIX-Web only (as JupyterLab configures it)
+MATHJAX2_FONTS = {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web", "imageFont": None}
 
 
 class MissingAsset(RuntimeError):

@@ -23,10 +23,8 @@ suppress_warnings = ["myst.header"]  # the instructor notes open at level 2, as 
 
 _urls = web_assets.urls(web_assets.ASSETS)  # relative to _static/, where build.py copies the assets
 mathjax_path = _urls["mathjax_url"]
-# jupyter-server-mathjax ships MathJax's STIX-Web fonts only (as JupyterLab configures it)
 mathjax2_config = {"tex2jax": {"inlineMath": [["$", "$"], ["\\(", "\\)"]], "processEscapes": True},
-                   "HTML-CSS": {"availableFonts": [], "preferredFont": None, "webFont": "STIX-Web",
-                                "imageFont": None}}
+                   "HTML-CSS": web_assets.MATHJAX2_FONTS}
 nb_ipywidgets_js = {_urls["require_js_url"]: {}, "widget-paths.js": {}, _urls["widget_renderer_url"]: {}}
 
 _where = launch.from_readme()
