@@ -1,4 +1,7 @@
 """Small pieces several test modules share (pytest puts this folder, the one of conftest.py, on sys.path)."""
+import os
+
+import pytest
 import torch
 import torch.nn as nn
 from torch.utils.data import TensorDataset
@@ -32,3 +35,15 @@ def band_limits(collection) -> dict[float, tuple[float, float]]:
     for x, y in collection.get_paths()[0].vertices:
         limits.setdefault(round(float(x), 9), []).append(float(y))
     return {x: (min(ys), max(ys)) for x, ys in limits.items()}
+
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, reason: str, in_ci: str) -> None:
+    """A browser-based test whose tools are missing: skipped with the reason, but failed under CI (CI=true),
+    which must run it; ``in_ci`` says why, in the failure's words."""
+    if IN_CI:
+        pytest.fail(f"{what}: {reason} (CI=true: {in_ci})", pytrace=False)
+    pytest.skip(f"{what}: {reason}")

@@ -36,6 +36,7 @@ from browser_utils import (
     find_chromium,
     jupyter_lab,
 )
+from helpers import unavailable
 
 from xception_edu import counting
 from xception_edu.experiments import timing
@@ -51,17 +52,14 @@ from xception_edu.lessons import nb11_why_xception_works as nb11
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = pathlib.Path(os.environ.get("XE_ARTIFACTS", ROOT / "tmp" / "artifacts"))
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 UPDATE_DOCS = os.environ.get("XE_UPDATE_DOCS") == "1"
 
 pytestmark = pytest.mark.browser
 
 
 def _unavailable(reason: str):
-    message = f"browser test: {reason}; to run it, {INSTALL_HINT}"
-    if IN_CI:
-        pytest.fail(f"{message} (CI=true: the browser test must run in CI, see .ci/run)", pytrace=False)
-    pytest.skip(message)
+    unavailable("browser test", f"{reason}; to run it, {INSTALL_HINT}",
+                "the browser test must run in CI, see .ci/run")
 
 
 @pytest.fixture(scope="module")

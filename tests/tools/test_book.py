@@ -10,14 +10,13 @@ Needs Sphinx, myst-nb and sphinx-book-theme (the ``book`` extra), a Chromium and
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
+from helpers import unavailable
 
 from tools.course import a11y_audit, folding, html_export, web_assets
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 NOTEBOOKS = html_export.notebooks()
 SAVED_WIDGET = "01_standard_convolution"  # an App kept as saved: its sliders, and a link to run it live
 
@@ -25,10 +24,7 @@ pytestmark = pytest.mark.browser
 
 
 def _unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"course site: {reason} (CI=true: the site must be built and checked in CI)",
-                    pytrace=False)
-    pytest.skip(f"course site: {reason}")
+    unavailable("course site", reason, "the site must be built and checked in CI")
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import html
 import itertools
-import os
 import random
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import unavailable
 
 from tools.book import offline_views as ov
 from xception_edu.lessons.app import App
 from xception_edu.lessons.fig5_data import MIDDLE_REPEAT_CHOICES, fig5_drawing
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 IDS = [e.notebook[:3].rstrip("_") for e in ov.REGISTRY]
 # measured live only: the spectrum's note (04) and the budget's closing clause (11)
@@ -173,9 +172,7 @@ BROWSER_APPS = ("04_extreme_inception", "00_start_here")
 
 
 def _unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"offline widgets in a browser: {reason} (CI=true: it must run in CI)", pytrace=False)
-    pytest.skip(f"offline widgets in a browser: {reason}")
+    unavailable("offline widgets in a browser", reason, "it must run in CI")
 
 
 @pytest.fixture(scope="module")
