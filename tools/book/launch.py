@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.course import files
+from tools.course import colab, files
 
 README = files.ROOT / "README.md"
-_BINDER = re.compile(r"https://mybinder\.org/v2/gh/(?P<slug>[\w.-]+/[\w.-]+)/(?P<branch>[\w.-]+)"
-                     r"\?urlpath=lab/tree/(?P<folder>[\w./-]+)")
-_COLAB = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/"
-                    r"(?P<path>[\w./-]+\.ipynb)")
+# the link shapes tools.course.colab retargets, with the part of the address a site page needs
+_BINDER = re.compile("https://" + colab.BINDER_LINK.pattern + r"\?urlpath=lab/tree/(?P<folder>[\w./-]+)")
+_COLAB = re.compile("https://" + colab.COLAB_LINK.pattern + r"(?P<path>[\w./-]+\.ipynb)")
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ _GITHUB = re.compile(r"^https://github\.com/(?P<owner>[\w.-]+)/(?P<repo>[\w.-]+?
 # The README's links that open this suite, whichever repository they point at now (ours, or a fork from
 # an earlier --repo-url): its Colab links and its Binder badge; the plain repository link follows them.
 _SLUG = r"(?P<slug>[\w.-]+/[\w.-]+)"
-_COLAB_LINK = re.compile(rf"(?P<site>colab\.research\.google\.com/github/){_SLUG}/blob/(?P<branch>[\w.-]+)/")
-_BINDER_LINK = re.compile(rf"(?P<site>mybinder\.org/v2/gh/){_SLUG}/(?P<branch>[\w.-]+)(?![\w.-])")
+COLAB_LINK = re.compile(rf"(?P<site>colab\.research\.google\.com/github/){_SLUG}/blob/(?P<branch>[\w.-]+)/")
+BINDER_LINK = re.compile(rf"(?P<site>mybinder\.org/v2/gh/){_SLUG}/(?P<branch>[\w.-]+)(?![\w.-])")
 
 
 def repo_of(cell_source: str) -> str:
@@ -54,7 +54,7 @@ def retarget(readme: str, repo_url: str, branch: str = "main") -> str:
         raise ValueError(f"--repo-url must be a GitHub repository, https://github.com/OWNER/REPO, "
                          f"not {repo_url!r}")
     slug = f"{found['owner']}/{found['repo']}"
-    now = {m["slug"] for pattern in (_COLAB_LINK, _BINDER_LINK) for m in pattern.finditer(readme)}
+    now = {m["slug"] for pattern in (COLAB_LINK, BINDER_LINK) for m in pattern.finditer(readme)}
     if len(now) > 1:
         raise ValueError(f"the README's Colab and Binder links open several repositories ({sorted(now)}); "
                          "make them one, then retarget")
@@ -65,8 +65,8 @@ def retarget(readme: str, repo_url: str, branch: str = "main") -> str:
         tree = m["tree"].rsplit("/", 1)[0] + f"/{branch}" if m["tree"] else ""
         return f"https://github.com/{slug}{tree}"
 
-    readme = _COLAB_LINK.sub(lambda m: f"{m['site']}{slug}/blob/{branch}/", readme)
-    readme = _BINDER_LINK.sub(lambda m: f"{m['site']}{slug}/{branch}", readme)
+    readme = COLAB_LINK.sub(lambda m: f"{m['site']}{slug}/blob/{branch}/", readme)
+    readme = BINDER_LINK.sub(lambda m: f"{m['site']}{slug}/{branch}", readme)
     old = re.escape(now.pop())
     return re.sub(rf"https://github\.com/{old}(?P<tree>/(?:blob|tree)/[\w.-]+)?(?![\w.-])", plain, readme)
 
