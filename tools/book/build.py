@@ -25,12 +25,7 @@ import nbformat
 
 from tools.course import files, html_export, web_assets
 
-from . import launch
-
-try:
-    from . import offline_views
-except ImportError:  # the responding explorers are optional: without them every widget shows its saved view
-    offline_views = None
+from . import launch, offline_views
 
 BUILD = files.ROOT / "_build" / "book"
 SITE = Path(__file__).resolve().parent / "site"
@@ -79,7 +74,7 @@ def prepare_notebook(nb, name: str, where: launch.Launch) -> tuple[object, list[
     the explorers' titles."""
     nb = copy.deepcopy(nb)
     links = where.links(f"{name}.ipynb")
-    titles = offline_views.substitute(nb, name, live_anchors(links)) if offline_views is not None else []
+    titles = offline_views.substitute(nb, name, live_anchors(links))
     note = live_link(links)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
