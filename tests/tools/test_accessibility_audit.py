@@ -154,3 +154,18 @@ def test_the_notebook_content_in_jupyterlab(browser, tmp_path):
                 f"  {rule} x{n}: {examples[rule]}" for rule, n in sorted(counts.items()))
         finally:
             page.close()
+
+
+def test_a_page_with_linked_stylesheets_audits_without_console_errors(browser, tmp_path):
+    """The Sphinx pages link their stylesheets; axe must not try to fetch them (a file: page refuses the
+    fetch, and the refusals used to land as console errors on whichever page came next)."""
+    (tmp_path / "style.css").write_text("p { color: #222; }\n")
+    pages = []
+    for name in ("first", "second"):
+        pages.append(tmp_path / f"{name}.html")
+        pages[-1].write_text(f"<!doctype html><html lang='en'><head><title>{name}</title>"
+                             "<link rel='stylesheet' href='style.css'></head>"
+                             f"<body><main><h1>{name}</h1><p>text</p></main></body></html>")
+    reports = a11y_audit.audit_pages(pages, browser, timeout_ms=5_000)
+    assert [r.console_errors for r in reports] == [[], []]
+    assert all(not r.violations for r in reports), [r.violations for r in reports]

@@ -108,7 +108,9 @@ def axe_violations(page, context=None) -> tuple[Counter, dict[str, str]]:
     how many elements fail, and one failing element with axe's summary."""
     from axe_playwright_python.sync_playwright import Axe
 
-    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    # no preload: a file: page's stylesheets refuse axe's XHR (CORS), which only logs errors, late
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"],
+               "preload": False}
     results = Axe().run(page, context=context, options=options)
     counts, examples = Counter(), {}
     for v in results.response["violations"]:
@@ -145,9 +147,9 @@ def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[Pa
                 report.unrendered = f"maths or widgets not drawn in {timeout_ms / 1000:.0f} s"
             if failed := page.locator(".jupyter-widgets", has_text="Error displaying widget").count():
                 report.unrendered = f"{failed} widget(s) show 'Error displaying widget'"
-            report.console_errors = errors[:]  # the page's own: axe's stylesheet fetches come after
             report.violations, report.examples = axe_violations(page)
             report.missing_alt = page.evaluate(_MISSING_ALT, PLACEHOLDER)
+            report.console_errors = errors[:]
             report.external = sorted({u for u in requests if not u.startswith(LOCAL_SCHEMES)})
             report.seconds = time.monotonic() - start
             reports.append(report)
