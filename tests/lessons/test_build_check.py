@@ -30,6 +30,32 @@ def test_the_trace_keeps_the_forwards_error():
     assert "RuntimeError" in str(bc.crashed(trace, "Net()", bc.signed_input(3, (5, 5), 0), fix="f"))
 
 
+def test_the_trace_leaves_the_module_in_the_mode_it_came_in():
+    net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+    bc.Trace(net.train(), bc.signed_input(3, (5, 5), 0))
+    assert net.training and net[1].training
+    bc.Trace(net.eval(), bc.signed_input(3, (5, 5), 0))
+    assert not net.training
+
+
+class _DefinedBackwards(nn.Module):
+    """Defines its convs in one order and calls them in the other."""
+
+    def __init__(self):
+        super().__init__()
+        self.spatial, self.pointwise = nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        return self.spatial(self.pointwise(x))
+
+
+def test_convs_in_call_order_follow_the_forward_and_a_failing_forward_raises():
+    net = _DefinedBackwards()
+    assert bc.convs_in_call_order(net, bc.signed_input(3, (5, 5), 0)) == [net.pointwise, net.spatial]
+    with pytest.raises(RuntimeError):
+        bc.convs_in_call_order(net, bc.signed_input(5, (5, 5), 0))
+
+
 def test_the_signed_input_has_both_signs_and_follows_its_seed():
     x = bc.signed_input(8, (6, 7), seed=3)
     assert x.shape == (4, 8, 6, 7) and (x < 0).any() and (x > 0).any()

@@ -59,6 +59,7 @@ class Trace:
         hooks = [*(m.register_forward_pre_hook(before) for m in leaves),
                  *(m.register_forward_hook(after) for m in leaves)]
         self.out = self.error = None
+        training = module.training  # the learner's module is left in the mode it came in
         try:
             with torch.no_grad():
                 self.out = module.eval()(x.clone())  # a clone: an in-place first ReLU must not change x
@@ -67,6 +68,7 @@ class Trace:
         except Exception as e:  # explained below if it is a known mistake, else shown as it is
             self.error = e
         finally:
+            module.train(training)
             for h in hooks:
                 h.remove()
         called = list(dict.fromkeys(self.calls))
@@ -74,6 +76,15 @@ class Trace:
         self.convs = [m for m in called if isinstance(m, nn.Conv2d)]
         self.bns = [m for m in called if isinstance(m, nn.BatchNorm2d)]
         self.unused_bns = [m for m in leaves if isinstance(m, nn.BatchNorm2d) and m not in called]
+
+
+def convs_in_call_order(module: nn.Module, x: torch.Tensor) -> list[nn.Conv2d]:
+    """The ``nn.Conv2d`` layers that ``module``'s forward calls on ``x``, in the order it calls them (the
+    computation, not the order in which ``__init__`` happened to define them); a forward that fails raises."""
+    trace = Trace(module, x)
+    if trace.error is not None:
+        raise trace.error
+    return trace.convs
 
 
 def _tensors(layers) -> list[tuple[str, torch.Tensor]]:

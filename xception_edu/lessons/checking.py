@@ -161,21 +161,6 @@ def mistake_made(got, candidates: dict[str, torch.Tensor]) -> str | None:
 NOT_AN_ACTIVATION = (nn.Conv2d, nn.ReLU, nn.Identity, nn.Sequential, nn.ModuleList)
 
 
-@torch.no_grad()
-def convs_in_call_order(module: nn.Module, x: torch.Tensor) -> list[nn.Conv2d]:
-    """The ``nn.Conv2d`` layers that ``module``'s forward calls on ``x``, in the order it calls them (the
-    computation, not the order in which ``__init__`` happened to define them)."""
-    called = []
-    hooks = [m.register_forward_pre_hook(lambda m, _: called.append(m)) for m in module.modules()
-             if isinstance(m, nn.Conv2d)]
-    try:
-        module(x)
-    finally:
-        for h in hooks:
-            h.remove()
-    return list(dict.fromkeys(called))
-
-
 NORMALIZATION = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm)
 
 

@@ -12,12 +12,12 @@ from ..exercises import Mismatch, attempt, check, register
 from ..ops import InceptionV3Module, SimplifiedInception, StandardConv
 from .app import App, check_choices
 from .block_drawing import STEP_COLORS  # noqa: F401 (the colours of the figure's steps)
+from .build_check import convs_in_call_order
 from .checking import (
     BUILD_CRASH,
     FORWARD_CRASH,
     Mistake,
     closed_form,
-    convs_in_call_order,
     extra_layers_hint,
     mistake_made,
     same_output,

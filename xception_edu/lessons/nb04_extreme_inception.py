@@ -14,12 +14,12 @@ from ..devices import cpu_threads
 from ..exercises import Mismatch, attempt, check, register
 from ..ops import ExtremeInception, SpectrumConv, connectivity_matrix, measured_connectivity
 from .app import App
+from .build_check import convs_in_call_order
 from .checking import (
     BUILD_CRASH,
     FORWARD_CRASH,
     Mistake,
     closed_form,
-    convs_in_call_order,
     extra_layers_hint,
     mistake_made,
     same_output,
