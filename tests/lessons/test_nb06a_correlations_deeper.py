@@ -165,3 +165,39 @@ def test_the_notebook_names_the_random_kernels_curve_by_its_label_not_its_colour
     html = nb06a.kernel_spectrum_view({"trained": net}, {"trained": initial}, "trained", "features.stage2.op")
     assert 'The curve labelled "random kernels"' in text and ">random kernels</text>" in html
     assert not re.search(r"\b(purple|orange|green|grey|red|blue) curve", text)
+
+
+def test_the_separability_table_has_a_row_per_run_and_each_layers_four_values():
+    net = nb06a.small_net("regular")
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.1)
+    reports = {("spatial", 0): nb06a.separability_report(net, start),
+               ("channel", 1): nb06a.separability_report(net, start, seed=1)}
+    lines = nb06a.separability_table(reports).splitlines()
+    assert len(lines) == 2 + len(reports)
+    assert lines[0].split()[2:] == [r.name.split(".")[1] for r in reports["spatial", 0]]
+    for line, ((task, seed), rows) in zip(lines[2:], reports.items()):
+        fields = line.split()
+        assert fields[:2] == [task, str(seed)]
+        want = [v for r in rows for v in (r.separability, r.update, r.moved, r.random)]
+        assert [float(f) for f in fields[2:]] == pytest.approx(want, abs=0.005)
+
+
+def test_the_profile_table_gives_each_networks_correlations_per_depth():
+    x = torch.randn(6, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    nets = {"one": nb06a.small_net("regular"), "before training": nb06a.small_net("regular")}
+    profiles = {n: nb06a.correlation_profile({"input": x, **nb06a.collect_maps(m, x)})
+                for n, m in nets.items()}
+    text = nb06a.profile_table(profiles)
+    cross, spatial = text.split("\n\n")
+    for block in (cross, spatial):
+        assert block.splitlines()[1].split() == [p.layer.split(".")[-1] for p in profiles["one"]]
+    for name, prof in profiles.items():
+        row = next(line for line in cross.splitlines() if line.startswith(name))
+        numbers = [float(v) for v in re.findall(r"\d+\.\d+", row)]
+        assert numbers == pytest.approx([v for p in prof for v in (p.cross_channel, p.chance)], abs=0.005)
+        row = next(line for line in spatial.splitlines() if line.startswith(name))
+        distances = [float(v) for v in row[20:].split()]
+        assert distances == pytest.approx([p.half_distance for p in prof], abs=0.05)

@@ -163,6 +163,32 @@ def test_recipe_table_marks_what_is_ours_not_the_papers():
     assert "0.18 *" in nb09.recipe_table({"8 GPUs": recipe("paper", batch_size=128)}, 0.5, world_size=8)
 
 
+class _Images(list):
+    classes = [f"class {i}" for i in range(5)]
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_the_run_banner_reads_mode_model_data_and_recipe_from_the_run(gpu, tmp_path, monkeypatch):
+    from xception_edu import count_params
+    from xception_edu.model import presets
+    from xception_edu.train import cli
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: "Some GPU")
+    argv = nb09.run_argv(gpu, "synthetic", epochs=3, batch=16, compile=gpu)
+    a = cli.parser().parse_args(argv + ["--checkpoint-dir", str(tmp_path)])
+    c, model = cli.config(a), nn.Conv2d(3, 4, 3)
+    b = nb09.run_banner(a, c, model, _Images(range(40)), _Images(range(12)), gpu=gpu)
+    title, *lines = repr(b).split("\n")
+    assert title.startswith("GPU mode (Some GPU)" if gpu else "CPU mode (no CUDA GPU found)")
+    assert ("#b35806" in b.data) != gpu  # the warning's tone on the CPU
+    assert f"'{a.preset}' preset ({presets.get(a.preset).description}), {count_params(model):,} parameters" \
+        in lines[0]
+    assert f"40 training and 12 validation images, 5 classes, {presets.image_size(a.preset)} px" in lines[1]
+    assert lines[2].startswith(f"- {c.epochs} epochs of batch {c.batch_size}, learning rate "
+                               f"{c.learning_rate():.4g}, weight average decay {c.ema_decay}")
+    assert ("torch.compile" in lines[3]) == gpu and ("fp32" in lines[3]) != gpu
+
+
 # --- which run the notebook makes: GPU or CPU, synthetic or real images ----------------------------------
 
 

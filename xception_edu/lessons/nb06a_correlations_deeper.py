@@ -33,9 +33,9 @@ from .svg import svg_curves
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
 __all__ = [
     "check", "collect_maps", "CONTROL", "correlation_profile", "kernel_explorer", "kernel_separability",
-    "kernel_spectrum", "kernel_spectrum_view", "layer_weights", "pointwise_depthwise", "random_separability",
-    "random_separability_limit", "regular_convs", "separability_figure", "separability_report", "small_net",
-    "TASKS", "WEIGHTS", "which_learns_what",
+    "kernel_spectrum", "kernel_spectrum_view", "layer_weights", "pointwise_depthwise", "profile_table",
+    "random_separability", "random_separability_limit", "regular_convs", "separability_figure",
+    "separability_report", "separability_table", "small_net", "TASKS", "WEIGHTS", "which_learns_what",
 ]
 
 
@@ -70,6 +70,35 @@ def separability_figure(layers, bars: dict, chance, title: str = "") -> Describe
 
 WEIGHTS = {"W": "trained kernels W", "W - W0": "what training added, W - W0", "W0": "before training, W0"}
 """The three kernels the explorer shows for a layer (key -> label)."""
+
+
+def separability_table(reports: dict) -> str:
+    """The separability of each run's regular convs as text, a row per (task, seed) and per layer four
+    columns: the trained kernels' rank-1 energy (W), the same for what training added (W - W0), how far the
+    weights moved, and random kernels' rank-1 energy (Sec. 1.1's hypothesis, tested on the weights).
+    ``reports``: (task, seed) -> ``separability_report`` rows, every run over the same layers."""
+    first = next(iter(reports.values()))
+    lines = [f"{'task':9s} seed  " + "   ".join(f"{r.name.split('.')[1]:^22s}" for r in first),
+             f"{'':15s}" + "   ".join(f"{'W':>5s} {'W-W0':>5s} {'moved':>5s} {'rand':>4s}" for _ in first)]
+    for (task, seed), rows in reports.items():
+        lines.append(f"{task:9s} {seed:4d}  " + "   ".join(
+            f"{r.separability:5.2f} {r.update:5.2f} {r.moved:5.2f} {r.random:4.2f}" for r in rows))
+    return "\n".join(lines)
+
+
+def profile_table(profiles: dict) -> str:
+    """Two tables, a row per network and a column per depth (``correlation_profile``): the mean |r| between
+    the channels of one image with its chance level, then the distance at which a channel's spatial
+    autocorrelation falls to 0.5 (Sec. 1.1: cross-channel and spatial correlations, layer by layer)."""
+    depths = [p.layer.split(".")[-1] for p in next(iter(profiles.values()))]
+    head = f"{'':20s}" + "".join(f"{d:>15s}" for d in depths)
+    lines = ["mean |r| between the channels of one image (chance level)", head]
+    lines += [f"{name:20s}" + "".join(f"{p.cross_channel:9.2f} ({p.chance:.2f})" for p in prof)
+              for name, prof in profiles.items()]
+    lines += ["", "distance at which a channel's autocorrelation falls to 0.5, in input pixels", head]
+    lines += [f"{name:20s}" + "".join(f"{p.half_distance:15.1f}" for p in prof)
+              for name, prof in profiles.items()]
+    return "\n".join(lines)
 
 
 def regular_convs(model: nn.Module) -> dict[str, nn.Conv2d]:

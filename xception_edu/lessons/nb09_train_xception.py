@@ -33,7 +33,7 @@ from .training_curves import (
 __all__ = [
     "banner", "check", "CPU_RUNS", "LiveCurves", "plot_curves", "predictions", "predictions_described",
     "predictions_figure", "recipe_at_scale", "recipe_at_scale_view", "recipe_table", "run_argv",
-    "run_folder_as", "training_described", "training_figure",
+    "run_banner", "run_folder_as", "training_described", "training_figure",
 ]
 
 # The CPU mode's run for each source: the small preset (80 px), the CPU recipe ("cpu", ours). The synthetic
@@ -95,6 +95,30 @@ def banner(title: str, lines=(), tone: str = "info"):
             return "\n".join([title] + [f"- {line}" for line in lines])
 
     return Banner(body)
+
+
+def run_banner(args, cfg, model, train_set, val_set, gpu: bool):
+    """The ``banner`` of notebook 09's run: which mode (GPU: Fig. 5's Xception with Sec. 4's recipe; CPU:
+    the small preset), the model, the data, the recipe and the numerics, each read from the run itself
+    (``args`` from the training CLI's parser, ``cfg`` its ``TrainConfig``)."""
+    from .. import count_params
+    from ..model import presets
+
+    data = "the synthetic set" if args.data == "synthetic" else args.data
+    mode = (f"GPU mode ({torch.cuda.get_device_name()}): full Xception (Fig. 5) with the paper's recipe"
+            if gpu else f"CPU mode (no CUDA GPU found): the small preset on {data}")
+    size = args.image_size or presets.image_size(args.preset)
+    where = ", generated offline" if args.data == "synthetic" else f" in {args.data_dir}"
+    return banner(mode, [
+        f"model: '{args.preset}' preset ({presets.get(args.preset).description}), "
+        f"{count_params(model):,} parameters",
+        f"data: {args.data}, {len(train_set):,} training and {len(val_set):,} validation images, "
+        f"{len(train_set.classes)} classes, {size} px{where}",
+        f"{cfg.epochs} epochs of batch {cfg.batch_size}, learning rate {cfg.learning_rate():.4g}, "
+        f"weight average decay {cfg.ema_decay} (ours)",
+        ("bf16 autocast, channels_last" + (", torch.compile" if cfg.compile else "")) if gpu
+        else "fp32 on the CPU (bf16 pays off on GPUs only); full-size Xception at 299 px needs a GPU",
+    ], tone="info" if gpu else "warn")
 
 
 class _Renamed:
