@@ -1,7 +1,7 @@
-"""Widgets that respond on the static site (tools/book/offline_views.py): every precomputed view is what the
-App's own output shows at that setting, every move lands where the App lands, each registered App is found
-in its stored notebook, and in headless Chromium a control moved from the keyboard shows the precomputed
-view of its new setting, with no console error and 0 axe violations.
+"""Widgets that respond on the static site (tools/book/offline_views.py, offline_grid.py, offline_page.py):
+every precomputed view is what the App's own output shows at that setting, every move lands where the App
+lands, each registered App is found in its stored notebook, and in headless Chromium a control moved from
+the keyboard shows the precomputed view of its new setting, with no console error and 0 axe violations.
 
 The browser part needs Chromium and the `playwright` and `axe-playwright-python` packages: without them it
 is skipped with the reason, except under CI (CI=true), where it fails.
@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from helpers import unavailable
 
+from tools.book import offline_grid, offline_page
 from tools.book import offline_views as ov
 from xception_edu.lessons.app import App
 from xception_edu.lessons.fig5_data import MIDDLE_REPEAT_CHOICES, fig5_drawing
@@ -29,7 +30,7 @@ TIMING = re.compile(r" · <span class='xe-time'>[^<]*</span>"
                     r"|; <span class='xe-time'>[^<]*</span> \(median, one image, one thread, this machine\)")
 
 
-def _notebook(entry: ov.Offline) -> nbformat.NotebookNode:
+def _notebook(entry: offline_grid.Offline) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOKS / f"{entry.notebook}.ipynb", as_version=4)
 
 
@@ -50,7 +51,7 @@ def _set(app: App, vary, state) -> App:
     return app.set(**{n: wanted[n] for n in app.controls if n in wanted})
 
 
-def _sample(ex: ov.Explorer, most: int = 40) -> list[int]:
+def _sample(ex: offline_grid.Explorer, most: int = 40) -> list[int]:
     """Every state of a small grid; of a larger one the start, the corners (each control at its first or
     last option there) and a fixed random sample."""
     if len(ex.states) <= most:
@@ -75,7 +76,7 @@ def test_the_grid_is_every_valid_setting(grid):
         want = {(r, b) for r in MIDDLE_REPEAT_CHOICES for b in fig5_drawing(r, 1.0).block_names}
     else:
         app = ex.entry.factory()
-        want = set(itertools.product(*(ov._options(app.controls[n])[1] for n in ex.entry.vary)))
+        want = set(itertools.product(*(offline_grid._options(app.controls[n])[1] for n in ex.entry.vary)))
     assert set(ex.states) == want and len(ex.states) == len(want)
 
 
@@ -96,7 +97,7 @@ def test_it_starts_where_the_saved_widget_is(grid):
     stored picture is current with the code is the notebook tests' business)."""
     ex, out = grid
     assert ex.states[0] == tuple(ex.initial[n] for n in ex.entry.vary)
-    page = ov.explorer_html(ex, "xe-test")
+    page = offline_page.explorer_html(ex, "xe-test")
     said = re.search(r"Shown at (.*?)\.</p>", page).group(1).split("; ")
     stored = re.search(r"Shown at (.*?)\. Run the cell", "".join(out["data"]["text/html"])).group(1)
     assert sorted(said) == sorted(stored.split("; "))
@@ -106,7 +107,7 @@ def test_it_starts_where_the_saved_widget_is(grid):
 def test_identical_views_are_stored_once(grid):
     ex, _ = grid
     assert len(set(ex.views)) == len(ex.views) == len(set(ex.view_of))
-    page = ov.explorer_html(ex, "xe-test")
+    page = offline_page.explorer_html(ex, "xe-test")
     assert page.count("<template ") == len(ex.views)
 
 
@@ -160,10 +161,10 @@ def test_a_registered_app_missing_from_its_notebook_is_an_error():
 def test_a_fixed_control_the_app_moves_is_an_error():
     """Fig. 5's block kept fixed at a middle block while the repeats vary: fewer repeats move the block."""
     (entry,) = [e for e in ov.REGISTRY if e.vary == ("middle_repeats", "block")]
-    fixed = ov.Offline(entry.notebook, entry.factory, ("middle_repeats",))
+    fixed = offline_grid.Offline(entry.notebook, entry.factory, ("middle_repeats",))
     start = {"middle_repeats": 8, "width": 1.0, "image_size": 299, "block": "block9"}
     with pytest.raises(ValueError, match="moves {'block': 'block.*vary it too"):
-        ov.explore(fixed, start)
+        offline_grid.explore(fixed, start)
 
 
 # --- in a real browser -------------------------------------------------------------------------------------
