@@ -1,11 +1,12 @@
 """Notebook 08's package code, tested without a kernel: the architecture widget against real models,
-and the two figures."""
+and the two figures (``anatomy_figures``)."""
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
 
 import xception_edu as xe  # noqa: E402
+from xception_edu.lessons import anatomy_figures
 from xception_edu.lessons import nb08_xception_architecture as nb08
 from xception_edu.model import anatomy
 
@@ -38,7 +39,7 @@ def test_architecture_widget_offers_only_valid_values():
 
 def test_feature_map_figure_has_one_bar_and_one_point_per_stage():
     maps = xe.feature_maps(xe.Xception(middle_repeats=1, width=0.25), 71)
-    fig = nb08.feature_map_figure(maps)
+    fig = anatomy_figures.feature_map_figure(maps)
     bars, line = fig.axes[0].patches, fig.axes[1].lines[0]
     assert [b.get_height() for b in bars] == [s[1] for s in maps.values()]
     assert list(line.get_ydata()) == [s[0] for s in maps.values()]
@@ -46,7 +47,7 @@ def test_feature_map_figure_has_one_bar_and_one_point_per_stage():
 
 def test_breakdown_figure_bars_are_the_shares():
     parts = anatomy.breakdown(xe.Xception(middle_repeats=1, width=0.25), 71)
-    fig = nb08.breakdown_figure(parts)
+    fig = anatomy_figures.breakdown_figure(parts)
     widths = [b.get_width() for b in fig.axes[0].patches]
     total = sum(c.params for c in parts.values())
     assert widths == pytest.approx([c.params / total for c in parts.values()])
@@ -54,7 +55,7 @@ def test_breakdown_figure_bars_are_the_shares():
 
 
 def test_breakdown_figure_labels_fit_their_bars():
-    fig = nb08.breakdown_figure(anatomy.breakdown(xe.Xception(), 299))
+    fig = anatomy_figures.breakdown_figure(anatomy.breakdown(xe.Xception(), 299))
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
