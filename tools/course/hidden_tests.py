@@ -6,9 +6,9 @@ each in its exercise's autograded test cell, between ``### BEGIN HIDDEN TESTS`` 
 TESTS``, which ``nbgrader generate_assignment`` removes from the release) call the student's answer on
 other inputs and compare it with an independent reference: torch's own modules and functions, the
 standard library, the package's own module, or the paper's formula. Every exercise has them, on the
-inputs where its known wrong answers differ from the right one (``tests/lessons/wrong_answers.py``): a
-module the student builds is run beside the package's, with the student's weights copied over by shape
-(``_SAME``), in train mode so that a missing BN shows.
+inputs where its known wrong answers differ from the right one (``tests/lessons/wrong_answers.py``). Here
+are those whose answer is a value; those whose answer is a module (run beside the package's own, with the
+student's weights copied over) are in ``hidden_module_tests``, and ``HIDDEN`` holds both.
 
 Each test runs in the student's kernel after the exercise cell: it uses the answer by the name the
 exercise cell gives it, and only underscore names of its own.
@@ -16,6 +16,8 @@ exercise cell gives it, and only underscore names of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .hidden_module_tests import MODULE_TESTS
 
 
 @dataclass(frozen=True)
@@ -26,25 +28,6 @@ class Hidden:
 
 _COUNT = "_count = lambda *layers: sum(p.numel() for m in layers for p in m.parameters())\n"
 _NN = "import torch.nn as _nn\n"
-_SAME = """
-def _same(_mine, _ref, _x):
-    _eps = [_m.eps for _m in _mine.modules() if isinstance(_m, torch.nn.BatchNorm2d)]
-    for _m in _ref.modules():  # eps is not the lesson: the reference takes the student's
-        if isinstance(_m, torch.nn.BatchNorm2d) and _eps:
-            _m.eps = _eps[0]
-    def _keyed(_module):  # a tensor's shape, and its layer's stride where it has one (a shortcut's 1x1)
-        return [((_t.shape, getattr(_m, "stride", (1, 1)) != (1, 1)), _t) for _m in _module.modules()
-                for _t in [*_m.parameters(recurse=False), *_m.buffers(recurse=False)] if _t.dim()]
-    _free = _keyed(_mine)
-    with torch.no_grad():
-        for _k, _t in _keyed(_ref):
-            _i = next((_i for _i, (_f, _) in enumerate(_free) if _f == _k), None)
-            if _i is not None:
-                _t.copy_(_free.pop(_i)[1])
-        _a, _b = _mine.train()(_x), _ref.train()(_x)
-    assert _a.shape == _b.shape and torch.allclose(_a, _b, atol=1e-4), "not the package's module"
-    assert sum(_p.numel() for _p in _mine.parameters()) == sum(_p.numel() for _p in _ref.parameters())
-"""
 
 HIDDEN = {
     "00.savings_ratio": Hidden(
@@ -202,23 +185,6 @@ for _cout, _k, _cin in [(40, 5, 8), (100, 3, 16)]:
                   _nn.Conv2d(_cin, _cout, 1, bias=False))
     assert abs(separable_ratio(_cout, _k) - _sep / _count(_nn.Conv2d(_cin, _cout, _k, bias=False))) < 1e-9
 """),
-    "08.silence_body": Hidden(
-        "other widths and blocks (block2, the first of the entry flow; exit-flow block13; a middle block), "
-        "fresh BN statistics; against a copy of the block's own shortcut, in training and eval mode", """
-import copy as _copy
-for _name, _width in [("block12", 1 / 4), ("block2", 1 / 4), ("block13", 1 / 8)]:
-    _spec = next(_b for _b in xe.model.fig5_blocks(_width) if _b.name == _name)
-    _block, _g = xe.model.Block(_spec), torch.Generator().manual_seed(3)
-    with torch.no_grad():
-        for _t in _block.parameters():
-            _t.copy_(torch.randn(_t.shape, generator=_g))
-    _x = torch.randn(2, _spec.in_channels, 9, 8, generator=_g)
-    _short = _copy.deepcopy(_block.shortcut)
-    _out = silence_body(_block)
-    with torch.no_grad():
-        for _train in (True, False):
-            assert torch.allclose(_out.train(_train)(_x), _short.train(_train)(_x), atol=1e-5)
-"""),
     "09.scaled_lr": Hidden(
         "other batches and GPUs; against the paper's 0.045, the suite's batch of 256 scaled linearly", """
 for _batch, _gpus in [(48, 3), (8, 16)]:
@@ -263,13 +229,6 @@ for _budget, _g in [(3001, 3), (12345, 5), (4480, 5)]:  # 4480: C = 40 fits exac
         _c += _g
     assert width_at_budget(_budget, _g) == _c
 """),
-    "02.build_simplified": Hidden(
-        "other widths and tower counts; against xe.ops.SimplifiedInception, the student's weights in it",
-        _SAME + """
-for _cin, _cout, _n in [(5, 12, 3), (7, 8, 4)]:
-    _same(build_simplified(_cin, _cout, _n), xe.ops.SimplifiedInception(_cin, _cout, 3, towers=_n),
-          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_n)))
-"""),
     "03.connectivity": Hidden(
         "other channel and group counts; against a block-diagonal of ones (torch.block_diag)", """
 for _c, _g in [(10, 5), (9, 3), (6, 1), (5, 5)]:
@@ -284,23 +243,6 @@ _want = xe.ops.reformulate(_fig2)
 _pw, _sp = transplant(_fig2)
 assert torch.equal(torch.as_tensor(_pw), _want.pointwise.weight.detach())
 assert torch.equal(torch.as_tensor(_sp), _want.spatial.weight.detach())
-"""),
-    "04.build_extreme": Hidden(
-        "other widths; against xe.ExtremeInception with the student's weights", _SAME + """
-for _cin, _c in [(5, 9), (10, 6)]:
-    _same(build_extreme(_cin, _c), xe.ops.ExtremeInception(_cin, _c, 3),
-          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_c)))
-"""),
-    "05.depthwise_conv": Hidden(
-        "other widths and kernels; against F.conv2d(groups=c, padding=k // 2) with its own weight", """
-import torch.nn.functional as _F
-for _c, _k in [(7, 3), (3, 7)]:
-    _conv = depthwise_conv(_c, _k)
-    _x = torch.randn(2, _c, 8, 5, generator=torch.Generator().manual_seed(_k))
-    assert type(_conv) is torch.nn.Conv2d and _conv.bias is None
-    assert tuple(_conv.weight.shape) == (_c, 1, _k, _k)
-    with torch.no_grad():
-        assert torch.allclose(_conv(_x), _F.conv2d(_x, _conv.weight, padding=_k // 2, groups=_c), atol=1e-5)
 """),
     "07.channels_last_strides": Hidden(
         "other shapes; against torch's strides of a channels_last tensor", """
@@ -323,25 +265,6 @@ assert depthwise_params(_model) == _sep.depthwise.weight.numel()
 _x = xe.Xception(num_classes=3, middle_repeats=1, width=0.25)
 assert depthwise_params(_x) == xe.model.breakdown(_x, 71)["depthwise"].params
 """),
-    "08.separable_conv2d": Hidden(
-        "other widths and kernels; against xe.ops.SeparableConv2d with the student's weights", _SAME + """
-for _cin, _cout, _k in [(5, 7, 3), (6, 4, 1)]:
-    _same(MySeparableConv2d(_cin, _cout, _k), xe.ops.SeparableConv2d(_cin, _cout, _k),
-          torch.randn(2, _cin, 6, 7, generator=torch.Generator().manual_seed(_k)))
-"""),
-    "08.middle_block": Hidden(
-        "another width; against the package's middle-flow Block with the student's weights", _SAME + """
-_spec = next(_b for _b in xe.model.fig5_blocks(1 / 8) if _b.name == "block7")
-_same(MyMiddleBlock(_spec.in_channels), xe.model.Block(_spec),
-      torch.randn(2, _spec.in_channels, 5, 6, generator=torch.Generator().manual_seed(7)))
-"""),
-    "08.entry_block": Hidden(
-        "other widths and both parities of side; against the package's entry-flow Block", _SAME + """
-for _name, _size in [("block3", (8, 7)), ("block4", (7, 10))]:
-    _spec = next(_b for _b in xe.model.fig5_blocks(1 / 8) if _b.name == _name)
-    _same(MyEntryBlock(_spec.in_channels, _spec.out_channels), xe.model.Block(_spec),
-          torch.randn(2, _spec.in_channels, *_size, generator=torch.Generator().manual_seed(2)))
-"""),
     "11.verdict": Hidden(
         "other seeds: ranges apart, touching, overlapping; bands and means that disagree with the ranges", """
 def _rule(_b, _w):
@@ -351,4 +274,5 @@ for _b, _w in [([0.81, 0.90], [0.70, 0.80]), ([0.70, 0.80], [0.80, 0.90]), ([0.4
                ([0.55, 0.56, 0.57, 0.40], [0.45, 0.46, 0.47, 0.50]), ([0.2, 0.3], [0.25, 0.27])]:
     assert verdict(_b, _w) == _rule(_b, _w)
 """),
+    **{exercise: Hidden(what, code) for exercise, (what, code) in MODULE_TESTS.items()},
 }
