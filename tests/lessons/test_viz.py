@@ -9,7 +9,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from xception_edu.data import photo
-from xception_edu.lessons import figures
+from xception_edu.lessons import figures, svg_grids
 from xception_edu.lessons import nb01_standard_convolution as nb01
 from xception_edu.lessons import nb02_inception_module as nb02
 from xception_edu.lessons import nb04_extreme_inception as nb04
@@ -83,7 +83,7 @@ def test_svg_matrix_draws_one_rect_per_run():
     svg = xe_svg.svg_matrix(m, title="t")
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<rect") == 1 + 6  # the background + one run per row
-    assert xe_svg._runs([1, 1, 0, 1]) == [(0, 2, 1), (2, 1, 0), (3, 1, 1)]
+    assert svg_grids._runs([1, 1, 0, 1]) == [(0, 2, 1), (2, 1, 0), (3, 1, 1)]
 
 
 def test_svg_plot_marks_the_chosen_point_and_survives_a_single_point():

@@ -18,7 +18,6 @@ from .svg_display import SVG_ELEMENT as SVG_ELEMENT  # the lessons import every 
 from .svg_display import Drawing as Drawing
 from .svg_display import svg_as_img as svg_as_img
 from .svg_grids import CORR_CMAP as CORR_CMAP
-from .svg_grids import _runs as _runs  # tests/lessons/test_viz.py reads it as svg._runs
 from .svg_grids import svg_heatmap as svg_heatmap
 from .svg_grids import svg_matrix as svg_matrix
 from .svg_parts import (
