@@ -1,4 +1,5 @@
-"""The training engine on a tiny model: recipe, resume, averaging, crash safety, bad options."""
+"""The training engine on a tiny model: recipe, resume, crash safety, bad options (the weight average:
+test_scoring.py; divergence: test_divergence.py)."""
 import copy
 import csv
 import math
@@ -7,7 +8,6 @@ import re
 
 import pytest
 import torch
-import torch.nn as nn
 from helpers import cfg, tiny_data, tiny_model
 
 from xception_edu.lessons import nb09_train_xception as nb09
@@ -52,62 +52,6 @@ def test_training_learns_and_is_deterministic():
     assert_same(weights(a.model), weights(b.model))
     assert a.history[-1]["val_acc"] > 0.6  # chance is 0.25
     assert a.history[-1]["train_loss"] < a.history[0]["train_loss"]
-
-
-def test_ema_is_the_weight_average_used_for_evaluation():
-    t = engine.fit(tiny_model(), tiny_data(), tiny_data(48, seed=1), cfg(epochs=2))
-    ema_w, w = t.ema.module.state_dict(), t.model.state_dict()
-    assert not torch.equal(ema_w["0.weight"], w["0.weight"])
-    assert t.evaluate(use_ema=True) == pytest.approx(tuple(t.history[-1][k] for k in ("val_loss", "val_acc")))
-    assert t.evaluate(use_ema=True) != t.evaluate(use_ema=False)
-
-
-def test_ema_is_the_exponential_average_of_the_weights_step_by_step(monkeypatch):
-    """Against its definition, by hand: the first step's weights, then e <- d*e + (1 - d)*w after each
-    later step (swa_utils' EMA; a decay read as 1 - d, or an average of buffers, fails here)."""
-    seen, step = [], engine.Trainer._step
-
-    def recording(self, x, y):
-        out = step(self, x, y)
-        seen.append({k: v.detach().clone() for k, v in self.model.named_parameters()})
-        return out
-
-    monkeypatch.setattr(engine.Trainer, "_step", recording)
-    d = 0.8
-    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=2, ema_decay=d))
-    assert len(seen) == t.global_step == 12
-    expected = dict(seen[0])
-    for w in seen[1:]:
-        expected = {k: d * expected[k] + (1 - d) * w[k] for k in w}
-    averaged = dict(t.ema.module.named_parameters())
-    for k, v in expected.items():
-        assert torch.allclose(averaged[k], v, atol=1e-6), k
-    # not just the last weights (the conv's bias, before a BN, gets no gradient and never moves)
-    moved = [k for k in expected if not torch.allclose(seen[0][k], seen[-1][k], atol=1e-4)]
-    assert "0.weight" in moved and all(not torch.allclose(averaged[k], seen[-1][k], atol=1e-4) for k in moved)
-
-
-def test_ema_gets_its_own_bn_statistics_before_evaluation():
-    """Averaged weights need BN statistics measured with those weights, not averaged ones."""
-    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=2))
-    bn_ema, bn_raw = t.ema.module[1], t.model[1]
-    t.refresh_ema_bn()
-    stats = bn_ema.running_mean.clone()
-    x = torch.stack([t.train_set[i][0] for i in range(len(t.train_set))])
-    with torch.no_grad():
-        h = t.ema.module[0](x)
-    # The refreshed statistics are those of the average's own activations on training data.
-    assert torch.allclose(stats, h.mean(dim=(0, 2, 3)), atol=1e-4)
-    assert not torch.allclose(stats, bn_raw.running_mean, atol=1e-3)
-    rng = torch.get_rng_state()
-    t._ema_bn_fresh = False
-    t.refresh_ema_bn()
-    assert torch.equal(rng, torch.get_rng_state())  # training's random stream is untouched
-
-
-def test_no_ema_when_turned_off():
-    t = engine.fit(tiny_model(), tiny_data(), None, cfg(epochs=1, ema_decay=None))
-    assert t.ema is None
 
 
 def test_sampler_depends_only_on_seed_and_epoch_and_shards_without_overlap():
@@ -165,57 +109,6 @@ def test_history_files_are_written_and_plotted(tmp_path):
     assert list(fig.axes[0].lines[0].get_xdata()) == [1, 2]
     with pytest.raises(ValueError, match="metric='top5'"):
         nb09.plot_curves({"tiny": rows}, "top5")
-
-
-class Diverging(nn.Module):
-    """A tiny model that goes wrong from its 5th call on, as a diverging run would: NaN logits
-    (``what='loss'``), or finite losses but inf BN statistics (``what='weights'``, as at lr 1e3)."""
-
-    def __init__(self, what="loss"):
-        super().__init__()
-        self.body = tiny_model()
-        self.calls, self.what = 0, what
-
-    def forward(self, x):
-        self.calls += 1
-        if self.calls >= 5 and self.what == "weights" and self.training:
-            self.body[1].running_var.fill_(float("inf"))
-        out = self.body(x)
-        return out * float("nan") if self.calls >= 5 and self.what == "loss" else out
-
-
-def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(tmp_path):
-    with pytest.raises(engine.NonFiniteLoss, match=(r"the loss became nan at step \d+"
-                                                    r".*last good checkpoint is kept")):
-        engine.fit(Diverging("loss"), tiny_data(), None,
-                   cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
-    s = checkpoint.load(tmp_path / checkpoint.LATEST)
-    assert s["position"]["global_step"] == 4  # saved before the first NaN step, never after
-    assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
-
-
-def test_non_finite_weights_stop_the_run_and_are_never_saved(tmp_path):
-    with pytest.raises(engine.NonFiniteLoss, match=r"\d+ weight or statistics tensors became inf or NaN "
-                                                   r"\(body\.1\.running_var.*last good checkpoint is kept"):
-        engine.fit(Diverging("weights"), tiny_data(), None,
-                   cfg(tmp_path, epochs=3, checkpoint_every=2, log_every=1))
-    s = checkpoint.load(tmp_path / checkpoint.LATEST)
-    assert s["position"]["global_step"] == 4
-    assert all(torch.isfinite(v).all() for v in s["model"].values() if v.is_floating_point())
-
-
-def test_an_exploding_loss_stops_the_run_and_says_there_is_no_checkpoint():
-    class Huge(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = tiny_model()
-
-        def forward(self, x):
-            return self.body(x) * 1e6  # finite, but a cross-entropy of about 1e6
-
-    with pytest.raises(engine.NonFiniteLoss, match=r"the loss reached .* \(limit 1000\).*No checkpoint was "
-                                                   r"written.*another checkpoint_dir.*lr, now"):
-        engine.fit(Huge(), tiny_data(), None, cfg(None, epochs=1, log_every=1, ema_decay=None))
 
 
 def test_atomic_save_leaves_the_old_checkpoint_when_writing_fails(tmp_path):

@@ -1,18 +1,18 @@
-"""One training engine for a laptop CPU, one GPU, or several through torchrun, with the paper's recipe
-(Sec. 4, its optimization and regularization configurations; ``config.TrainConfig``): SGD with
-momentum, a stepped learning rate, Polyak averaging of the weights (``swa_utils.AveragedModel``) for
-evaluation.
+"""The training loop: one engine for a laptop CPU, one GPU, or several through torchrun, with the paper's
+recipe (``config.TrainConfig``): SGD with momentum and a stepped learning rate (Sec. 4.2, optimization
+configuration), weight decay and dropout (Sec. 4.3, regularization configuration), and Polyak averaging
+of the weights (``swa_utils.AveragedModel``, Sec. 4.2) for evaluation (``scoring.py``). A diverging run
+stops with a named error and never saves a state it could not resume from (``divergence.py``).
 
 Exact resume: the order of the samples in an epoch depends only on (seed, epoch), and each sample's
 augmentation only on (seed, epoch, sample), whichever loader worker draws it; a checkpoint stores model,
-optimizer, scheduler, EMA, grad scaler, RNG states and the position inside the epoch, so a run killed
-at any point and resumed ends with the same weights as one never interrupted (given deterministic data
-and kernels, as on the CPU).
+optimizer, scheduler, EMA, grad scaler, RNG states and the position inside the epoch (``resume.py``), so a
+run killed at any point and resumed ends with the same weights as one never interrupted (given
+deterministic data and kernels, as on the CPU).
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 import pathlib
 import time
 import warnings
@@ -23,39 +23,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.lr_scheduler import StepLR
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
-from torch.utils.data import DataLoader, Dataset
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
 from ..devices import autocast_dtype
-from . import checkpoint, distributed, guard, resume, stop
+from . import batches, checkpoint, distributed, divergence, guard, resume, scoring, stop
 from . import history as history_io
 from .config import TrainConfig, recipe
-from .device_data import device_batches, on_device
-from .sampler import EpochSampler, SeededSamples
-from .topk import topk_correct
+from .device_data import on_device
+from .divergence import NonFiniteLoss  # noqa: F401  (the package, the experiments CLI and tests import it from here)
+from .sampler import EpochSampler
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
 # the bars are widgets, and a cleared one leaves an empty reference in the saved notebook, so they stay.
 _KEEP_BARS = tqdm.__module__ == "tqdm.notebook"  # without importing tqdm.notebook (it loads ipywidgets)
-
-
-class NonFiniteLoss(RuntimeError):
-    """Training diverged: a non-finite or exploding loss, or non-finite weights or BN statistics.
-    ``problem`` says what, where, and which checkpoint is kept; ``lr`` is the run's learning rate (a command
-    line gives its advice in its own options)."""
-
-    def __init__(self, problem: str, lr: float):
-        super().__init__(problem, lr)
-        self.problem, self.lr = problem, lr
-
-    def __str__(self) -> str:
-        return (f"{self.problem} Start a new run (another checkpoint_dir) with a lower learning rate (lr, "
-                f"now {self.lr:g}) or precision='fp32'; resume=True continues only with the same settings.")
-
-
-# A cross-entropy starts near ln(classes) (6.9 for 1000 classes) and falls; one this large means divergence.
-LOSS_LIMIT = 1e3
 
 
 class Trainer:
@@ -127,7 +109,7 @@ class Trainer:
         return checkpoint.identity(self.model, self.train_set)
 
     def save(self) -> None:
-        self._check_tensors()  # never write a state that cannot be resumed from
+        divergence.check_tensors(self)  # never write a state that cannot be resumed from
         if self.dir is not None and self.ctx.is_main:
             checkpoint.save_atomic(resume.state(self), self.dir / checkpoint.LATEST)
         distributed.barrier(self.ctx)
@@ -145,23 +127,6 @@ class Trainer:
             print(f"Resumed from {path}: epoch {self.epoch}, step {self.global_step}.")
 
     # --- the loop ------------------------------------------------------------------------------
-
-    def _loader(self, dataset, sampler=None, indices: list[int] | None = None,
-                shuffle_seed: int | None = None):
-        """Batches of ``dataset`` in the sampler's order (full batches only), or of ``indices`` in order
-        (the last batch may be short). A set held on the device is indexed there, batch by batch."""
-        if self.cfg.data_on_device:
-            order = list(sampler) if sampler is not None else indices
-            return device_batches(dataset, order, self.cfg.batch_size, drop_last=sampler is not None)
-        if indices is not None:
-            dataset = torch.utils.data.Subset(dataset, indices)
-        if sampler is not None:  # training: each sample's augmentation a function of (seed, epoch, sample)
-            dataset = SeededSamples(dataset, sampler.seed, sampler.epoch)
-        cuda = self.ctx.device.type == "cuda"
-        return DataLoader(dataset, batch_size=self.cfg.batch_size, sampler=sampler,
-                          drop_last=sampler is not None, num_workers=self.cfg.workers, pin_memory=cuda,
-                          worker_init_fn=stop.ignore_in_worker,
-                          generator=torch.Generator().manual_seed(shuffle_seed or 0))
 
     def _done(self) -> bool:
         return (self.epoch >= self.cfg.epochs
@@ -200,7 +165,8 @@ class Trainer:
         # this rank's share of the epoch, in the order (seed, epoch) fixes, past the batches already trained
         sampler = EpochSampler(len(self.train_set), cfg.seed, self.epoch, ctx.rank, ctx.world_size,
                                skip=self.step_in_epoch * cfg.batch_size)
-        loader = self._loader(self.train_set, sampler, shuffle_seed=cfg.seed * 7919 + self.epoch)
+        loader = batches.loader(self.train_set, cfg, ctx.device, sampler,
+                                shuffle_seed=cfg.seed * 7919 + self.epoch)
         steps_per_epoch = sampler.per_rank // cfg.batch_size
         bar = tqdm(total=steps_per_epoch, initial=self.step_in_epoch,
                    desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
@@ -209,14 +175,14 @@ class Trainer:
         # the epoch's sums (loss x n, correct, n), starting from those a run resumed mid-epoch carries
         # (summed over ranks, so rank 0 holds them): its history row is the one an unbroken run writes
         carried, self._progress = self._progress or {"sums": [0.0] * 3, "images": 0, "seconds": 0.0}, None
-        sums = _sums(*(carried["sums"] if ctx.is_main else [0.0] * 3), device=ctx.device)
+        sums = scoring.sums(*(carried["sums"] if ctx.is_main else [0.0] * 3), device=ctx.device)
         seen = sums.clone()
         t0, images = time.perf_counter(), 0
         for x, y in loader:
             # forward, backward, optimizer step, weight average
             loss, correct = self._step(x, y)
             # count the batch on the device (no sync)
-            sums += _sums(loss.detach().double() * y.numel(), correct, y.numel(), device=ctx.device)
+            sums += scoring.sums(loss.detach().double() * y.numel(), correct, y.numel(), device=ctx.device)
             images += y.numel()
             self.step_in_epoch += 1
             self.global_step += 1
@@ -229,7 +195,7 @@ class Trainer:
                 seen = sums.clone()
             # every checkpoint_every steps: a checkpoint inside the epoch, with the epoch's sums so far
             if cfg.checkpoint_every and self.global_step % cfg.checkpoint_every == 0 and not last:
-                self._check_finite(sums)
+                divergence.check_finite(self, sums)
                 self._progress = self._epoch_progress(sums, carried, images, t0)
                 self.save()
                 self._progress = None
@@ -238,7 +204,7 @@ class Trainer:
                 break
             # SIGINT or SIGTERM: a checkpoint here, with the epoch's sums so far, then stop
             if not last and self._signalled(sync=self.global_step % cfg.log_every == 0):
-                self._check_finite(sums)
+                divergence.check_finite(self, sums)
                 self._progress = self._epoch_progress(sums, carried, images, t0)
                 self.save()
                 raise self._stopped()
@@ -247,7 +213,7 @@ class Trainer:
 
     def _log(self, bar, sums: torch.Tensor, images: int, t0: float) -> None:
         """Check the steps since the last update for divergence, and show their loss, accuracy and speed."""
-        loss, acc = self._check_finite(sums)
+        loss, acc = divergence.check_finite(self, sums)
         rate = images * self.ctx.world_size / (time.perf_counter() - t0)
         bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.3f}", img_s=f"{rate:.0f}",
                         lr=f"{self.optimizer.param_groups[0]['lr']:.4g}")
@@ -302,89 +268,21 @@ class Trainer:
             self._ema_bn_fresh = False
         return loss, (logits.argmax(1) == y).sum()
 
-    def _diverged(self, what: str) -> NonFiniteLoss:
-        last = self._good
-        kept = (f"The last good checkpoint is kept in {last} (every checkpoint is checked finite before "
-                "it is written)" if last is not None else "No checkpoint was written")
-        return NonFiniteLoss(f"{what} at step {self.global_step}: training diverged. {kept}.", self.lr)
+    # --- evaluation (scoring.py) ---------------------------------------------------------------
 
-    def _check_tensors(self) -> None:
-        """Stop if a weight or buffer of the model (or of the weight average) is not finite."""
-        bad = checkpoint.non_finite(self.model.state_dict(), ema=self.ema.state_dict() if self.ema else {})
-        if bad:
-            raise self._diverged(f"{len(bad)} weight or statistics tensors became inf or NaN ({bad[0]}, ...)")
-
-    def _check_finite(self, sums: torch.Tensor) -> tuple[float, float]:
-        loss_sum, correct, n = distributed.all_sum(sums.tolist(), self.ctx)
-        loss = loss_sum / max(n, 1)
-        if not math.isfinite(loss_sum):
-            raise self._diverged(f"the loss became {loss}")
-        if loss > LOSS_LIMIT:
-            raise self._diverged(f"the loss reached {loss:.3g}, far above any cross-entropy of a learning "
-                                 f"classifier (limit {LOSS_LIMIT:g})")
-        self._check_tensors()
-        return loss, correct / max(n, 1)
-
-    @torch.no_grad()
     def refresh_ema_bn(self) -> None:
-        """Re-estimate the weight average's BN statistics on a fixed set of training batches
-        (``swa_utils.update_bn``), averaged over ranks. The RNG is forked so training is unaffected."""
-        if self.ema is None or self._ema_bn_fresh:
-            return
-        n = min(self.cfg.ema_bn_batches * self.cfg.batch_size, len(self.train_set))
-        g = torch.Generator().manual_seed(self.cfg.seed + 12345)
-        idx = torch.randperm(len(self.train_set), generator=g)[:n].tolist()
-        idx = idx[self.ctx.rank :: self.ctx.world_size] or idx[:1]
-        loader = self._loader(self.train_set, indices=idx)
-        dev, fmt = self.ctx.device, self.memory_format
-        with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-            update_bn((x.to(dev, memory_format=fmt) for x, _ in loader), self.ema.module)
-        distributed.average_bn_statistics(self.ema.module, self.ctx)
-        self._ema_bn_fresh = True
+        """Give the weight average BN statistics of its own (``scoring.refresh_ema_bn``)."""
+        scoring.refresh_ema_bn(self)
 
     def evaluate(self, dataset: Dataset | None = None, use_ema: bool = True) -> tuple[float, float]:
         """Loss and (top-1) accuracy on ``dataset``: ``scores`` without top-5."""
         s = self.scores(dataset, use_ema)
         return s["loss"], s["top1"]
 
-    @torch.no_grad()
     def scores(self, dataset: Dataset | None = None, use_ema: bool = True) -> dict:
         """Loss, top-1 and top-5 accuracy on ``dataset`` (default: the validation set), with the weight
-        average when there is one, as the paper evaluates (Table 1 reports both accuracies). Top-5 is None
-        with 5 classes or fewer (every answer would count). Sharded over ranks, then summed."""
-        dataset = self.val_set if dataset is None else dataset
-        if use_ema and self.ema is not None:
-            self.refresh_ema_bn()
-            model = self.ema.module
-        else:
-            model = self.model
-        was_training = model.training
-        model.eval()
-        ctx = self.ctx
-        idx = list(range(ctx.rank, len(dataset), ctx.world_size))
-        if self.cfg.data_on_device and dataset is not self.val_set:
-            dataset = on_device(dataset, ctx.device)
-        loader = self._loader(dataset, indices=idx)
-        dtype = autocast_dtype(self.precision)
-        sums, classes = _sums(0.0, 0.0, 0.0, 0.0, device=ctx.device), 0
-        for x, y in loader:
-            x = x.to(ctx.device, memory_format=self.memory_format)
-            y = y.to(ctx.device)
-            with torch.autocast(ctx.device.type, dtype=dtype, enabled=dtype is not None):
-                logits = model(x)
-            top1, top5 = topk_correct(logits, y).sum(dim=1)
-            sums += _sums(F.cross_entropy(logits.float(), y, reduction="sum"), top1, top5, y.numel(),
-                          device=ctx.device)
-            classes = logits.shape[1]
-        model.train(was_training)
-        loss_sum, top1, top5, n = distributed.all_sum(sums.tolist(), ctx)
-        return {"loss": loss_sum / max(n, 1), "top1": top1 / max(n, 1),
-                "top5": top5 / max(n, 1) if classes > 5 else None}
-
-
-def _sums(*values, device: torch.device) -> torch.Tensor:
-    """Sums (loss x n, correct, ..., n) as one float64 tensor on ``device``: added there, read once."""
-    return torch.stack([torch.as_tensor(v, dtype=torch.float64, device=device) for v in values])
+        average when there is one (``scoring.scores``)."""
+        return scoring.scores(self, dataset, use_ema)
 
 
 def fit(model: nn.Module, train_set: Dataset, val_set: Dataset | None = None,
