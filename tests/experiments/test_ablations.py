@@ -1,5 +1,6 @@
 """The experiment runner behind notebook 10 (Figs 9, 10 and the spectrum): resume, completeness,
-reproducibility, clear errors, and the spectrum's parameter budget. Tiny models and data: seconds."""
+reproducibility, clear errors (the grids themselves: test_ablation_grids.py). Tiny models and data:
+seconds."""
 import hashlib
 import json
 import subprocess
@@ -10,8 +11,7 @@ import pytest
 from xception_edu.experiments import ablations
 from xception_edu.experiments import cli as experiments_cli
 from xception_edu.lessons import nb10_ablations as nb10
-from xception_edu.model import PAPER_WIDTHS, make_divisible
-from xception_edu.train.engine import NonFiniteLoss
+from xception_edu.train.divergence import NonFiniteLoss
 
 MODEL = dict(width=0.0625, middle_repeats=0, bn_momentum=0.1)
 DATA = dict(task="spatial", train_size=64, val_size=32, image_size=71)
@@ -123,42 +123,6 @@ def test_bad_grid_fails_before_training(tmp_path):
                             ablations.Config("bad", {**MODEL, "spatial_groups": 5})],
                            [0], tmp_path, train=spy(calls), log=None)
     assert calls == [] and not (tmp_path / ablations.RESULTS).exists()
-
-
-@pytest.mark.parametrize("base", [dict(width=0.125, middle_repeats=1), dict(width=0.25, middle_repeats=2)])
-def test_spectrum_keeps_the_parameter_budget(base):
-    tol = 0.15
-    configs = ablations.spectrum_configs((1, 2, 4, 8, None), base, DATA, tolerance=tol)
-    budget = ablations.params_of(base, ablations.num_classes(configs[-1].data))
-    assert [c.name for c in configs] == ["g=1", "g=2", "g=4", "g=8", "depthwise (g=C)"]
-    widths = [c.model["width"] for c in configs[:-1]]
-    assert widths == sorted(widths) and widths[-1] < base["width"]  # fewer groups: more weights per channel
-    classes = ablations.num_classes(configs[-1].data)
-    for c in configs:
-        p = ablations.params_of(c.model, classes)
-        assert abs(p - budget) <= tol * budget, (c.name, p, budget)
-    for c in configs[:-1]:  # searched below the base width: the same model as a search over the whole range
-        m = {k: v for k, v in c.model.items() if k != "width"}
-        full = ablations.width_for_budget(m, budget, classes, lo=0.01, hi=4.0)
-        assert ablations.params_of(c.model, classes) == ablations.params_of({**m, "width": full}, classes)
-    with pytest.raises(ValueError, match="tolerance"):
-        ablations.spectrum_configs((1,), base, DATA, tolerance=0.001)
-
-
-@pytest.mark.parametrize("groups", [1, 8])
-def test_width_for_budget_is_the_closest_of_every_width_around_it(groups):
-    # Every distinct model between half and one and a half times the chosen width (the widths where a
-    # rounded channel count changes, found by scanning finely): none is closer to the budget.
-    m = dict(width=0.125, middle_repeats=1, spatial_groups=groups)
-    target = ablations.params_of(dict(width=0.125, middle_repeats=1))
-    w = ablations.width_for_budget(m, target)
-    models = {}
-    for i in range(2001):
-        x = w * (0.5 + i / 2000)
-        models.setdefault(tuple(make_divisible(c * x, 8) for c in PAPER_WIDTHS), x)
-    assert len(models) > 5
-    gaps = [abs(ablations.params_of({**m, "width": x}) - target) for x in models.values()]
-    assert abs(ablations.params_of({**m, "width": w}) - target) == min(gaps)
 
 
 def test_plots_and_summary_text(tmp_path):
