@@ -195,14 +195,14 @@ def test_the_run_banner_reads_mode_model_data_and_recipe_from_the_run(gpu, tmp_p
 @pytest.mark.parametrize("gpu,source", [(False, "synthetic"), (False, "cifar10"), (False, "imagenette"),
                                         (True, "synthetic"), (True, "folder"), (True, "imagenette")])
 def test_run_argv_is_a_valid_command_line_for_the_mode(gpu, source, tmp_path):
-    from xception_edu.train import cli
+    from xception_edu.train import cli, options
 
     download = source in ("cifar10", "imagenette")
     folder = None if source == "synthetic" else tmp_path
     argv = nb09.run_argv(gpu, source, folder, download, epochs=3, batch=16)
     p = cli.parser()
     a = p.parse_args(argv + ["--checkpoint-dir", str(tmp_path / "run")])
-    cli._check_args(p, a)  # the command line's own checks accept it (they exit on an error)
+    options.check_args(p, a)  # the command line's own checks accept it (they exit on an error)
     assert a.preset == ("paper" if gpu else "small") and a.data == source
     assert a.download == download and (a.data_dir is None) == (source == "synthetic")
     if gpu:

@@ -8,6 +8,7 @@ import torch.nn as nn
 from helpers import cfg, tiny_data, tiny_model
 
 from xception_edu.train import checkpoint, engine, resume
+from xception_edu.train.divergence import NonFiniteLoss
 
 pytestmark = pytest.mark.filterwarnings("ignore:Training on the CPU")
 
@@ -92,9 +93,9 @@ class Diverging(nn.Module):
 
 def test_the_last_good_checkpoint_is_never_another_runs_file(tmp_path):
     saved(tmp_path)  # another run's checkpoint, replaced by the next run
-    with pytest.raises(engine.NonFiniteLoss, match="No checkpoint was written"):
+    with pytest.raises(NonFiniteLoss, match="No checkpoint was written"):
         engine.fit(Diverging(), tiny_data(DATA), None, cfg(tmp_path, epochs=1, log_every=1, overwrite=True))
-    with pytest.raises(engine.NonFiniteLoss, match=f"last good checkpoint is kept in {tmp_path}"):
+    with pytest.raises(NonFiniteLoss, match=f"last good checkpoint is kept in {tmp_path}"):
         engine.fit(Diverging(), tiny_data(DATA), None,
                    cfg(tmp_path, epochs=1, log_every=1, checkpoint_every=1, overwrite=True))
     s = checkpoint.load(tmp_path / checkpoint.LATEST)

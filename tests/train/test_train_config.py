@@ -8,7 +8,7 @@ import torch
 from helpers import cfg, tiny_data, tiny_model
 
 from xception_edu import devices
-from xception_edu.train import cli, engine
+from xception_edu.train import cli, engine, options
 from xception_edu.train.config import MAX_SEED, TrainConfig, recipe
 
 NAN, INF = math.nan, math.inf
@@ -77,17 +77,17 @@ TYPED = {
     "ema_decay": ("nan", "0", "1", "1.5"), "precision": ("fp8",), "workers": ("-1",),
     "seed": ("-1", str(2**70)), "checkpoint_every": ("-5",), "device": ("gpu",), "checkpoint_dir": ("",),
 }
-OPTION = {field: "--" + dest.replace("_", "-") for dest, field in cli._VALUES.items()}
+OPTION = {field: "--" + dest.replace("_", "-") for dest, field in options._VALUES.items()}
 
 
 def test_every_value_option_is_tried():
-    assert set(TYPED) == set(cli._VALUES.values())
+    assert set(TYPED) == set(options._VALUES.values())
 
 
 @pytest.mark.parametrize("field,text", [(f, t) for f, texts in TYPED.items() for t in texts])
 def test_command_line_gives_the_config_message(field, text, capsys):
     argv = [f"{OPTION[field]}={text}"]
-    value = getattr(cli.parser().parse_args(argv), next(d for d, f in cli._VALUES.items() if f == field))
+    value = getattr(cli.parser().parse_args(argv), next(d for d, f in options._VALUES.items() if f == field))
     with pytest.raises(ValueError) as api:
         TrainConfig(**{field: value})
     with pytest.raises(SystemExit) as e:
@@ -104,10 +104,10 @@ def machine(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("preset", sorted(cli.PRESET_RECIPES))
+@pytest.mark.parametrize("preset", sorted(options.PRESET_RECIPES))
 def test_defaults_are_the_recipe(preset, machine):
     cfg = cli.config(cli.parser().parse_args(["--preset", preset]))
-    want = recipe(cli.PRESET_RECIPES[preset])
+    want = recipe(options.PRESET_RECIPES[preset])
     for f in dataclasses.fields(TrainConfig):
         if f.name == "workers" and machine == "cpu":
             assert cfg.workers == 0  # on the CPU the loader runs in the training process
@@ -142,7 +142,7 @@ def test_help_shows_the_recipes_values():
     text = " ".join(cli.parser().format_help().split())
     for field, option in (("epochs", "--epochs"), ("batch_size", "--batch-size"),
                           ("precision", "--precision")):
-        small, paper = (getattr(recipe(cli.PRESET_RECIPES[p]), field) for p in ("small", "paper"))
+        small, paper = (getattr(recipe(options.PRESET_RECIPES[p]), field) for p in ("small", "paper"))
         assert f"default: {small} for small, {paper} for paper" in text, option
     assert f"{recipe('paper').base_lr:g} x global batch / {recipe('paper').base_batch}" in text
 

@@ -6,5 +6,6 @@
     operators.py      which operator learns which kind of correlation (notebook 06's experiment)
     timing.py         what separable convs save: closed forms and measured time (Sec. 1.2, notebook 07)
     summary.py        runs over seeds: tables, mean ± std
-    ablations.py      resumable grids of configurations x seeds: Figs 9 and 10, the spectrum (notebook 10)
+    ablation_grids.py the grids of configurations: Figs 9 and 10, the spectrum (notebook 10)
+    ablations.py      their resumable runner over seeds
 """

@@ -11,7 +11,7 @@ import torch
 
 from ..devices import check_device
 from ..train.cli import checked, one_line
-from ..train.engine import NonFiniteLoss
+from ..train.divergence import NonFiniteLoss
 from . import ablations
 from .ablations import DATA_SOURCES, GRIDS, RESULTS, TABLE, format_summary, run_grid, summarize
 

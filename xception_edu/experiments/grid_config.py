@@ -1,6 +1,6 @@
 """One configuration of an ablation grid (``Config``): the model, data and training settings of a run,
 the hash that names what it computes (so a finished run is found again, under any name), and the data
-and model it builds. The grids and their runner are in ``ablations``."""
+and model it builds. The grids are in ``ablation_grids``, their runner in ``ablations``."""
 from __future__ import annotations
 
 import dataclasses

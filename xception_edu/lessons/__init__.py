@@ -4,10 +4,12 @@ exercise checks as ``lesson.<name>``. Nothing here is imported by ``import xcept
 need the notebook tools (ipywidgets, IPython, matplotlib).
 
     app.py           the widget pattern (a pure view function, controls, a static fallback)
-    svg.py           the inline SVG charts and HTML bars the widgets draw (svg_parts.py: their pieces)
+    svg.py           the inline SVG charts and HTML bars the widgets draw (svg_parts.py: their pieces;
+                     svg_grids.py: matrices and heatmaps; svg_display.py: a drawing as a notebook output)
     html_table.py    the widgets' tables: a real table whose rows stack in a narrow output area
     figures.py       every matplotlib figure with its text alternative; the style check
     checking.py      how exercise checks try a closed form over a grid and name the mistake
+    *_checks.py      a notebook's exercise checks where they are many (01, 04, 05), imported by its module
     fig5.py          Fig. 5 drawn from the model's block table (notebook 08; fig5_data.py: what it draws)
     build_blocks.py  the 08 exercises that build SeparableConv2d and Fig. 5's blocks, checked by behaviour
     build_check.py   how those checks run a learner's class beside the package's module, on the same weights

@@ -2,6 +2,7 @@
 and the command line (``python -m xception_edu.train``; ``--help`` lists every option)."""
 from .cli import main
 from .config import RECIPES, TrainConfig, ema_decay_for, recipe
-from .engine import NonFiniteLoss, Trainer, fit
+from .divergence import NonFiniteLoss
+from .engine import Trainer, fit
 
 __all__ = ["NonFiniteLoss", "RECIPES", "TrainConfig", "Trainer", "ema_decay_for", "fit", "main", "recipe"]

@@ -22,10 +22,7 @@ from ..model import presets
 from . import checkpoint, console, distributed, divergence, engine, guard, stop
 from .config import TrainConfig
 from .console import one_line, rank_prefix
-from .options import _VALUES, PRESET_RECIPES, check_args, checked, config, model_options, parser  # noqa: F401
-
-# _VALUES, PRESET_RECIPES and _check_args: the tests of the config and of notebook 09 read them from here
-_check_args = check_args
+from .options import check_args, checked, config, model_options, parser
 
 
 def build(a: argparse.Namespace, cfg: TrainConfig | None = None):

@@ -32,7 +32,6 @@ from . import batches, checkpoint, distributed, divergence, guard, resume, scori
 from . import history as history_io
 from .config import TrainConfig, recipe
 from .device_data import on_device
-from .divergence import NonFiniteLoss  # noqa: F401  (the package, the experiments CLI and tests import it from here)
 from .sampler import EpochSampler
 
 # In a terminal each epoch's bar is cleared when the epoch ends (its summary line stays); in a notebook
