@@ -40,6 +40,7 @@ from helpers import unavailable
 
 from xception_edu import counting
 from xception_edu.experiments import timing
+from xception_edu.lessons import fig5
 from xception_edu.lessons import nb00_start_here as nb00
 from xception_edu.lessons import nb01_standard_convolution as nb01
 from xception_edu.lessons import nb02_inception_module as nb02
@@ -339,7 +340,7 @@ def test_notebook_08s_widgets_in_the_browser(browser, lab):
                                              ("block", ("End", "ArrowLeft", "ArrowLeft"), 8, "block12"),
                                              ("middle blocks", ("ArrowLeft",) * 5, 3, "block7")):
             lp.move(app, slider, *keys)
-            _expect_view(lp, app, nb08.fig5_view(repeats, 1.0, 299, block))
+            _expect_view(lp, app, fig5.fig5_view(repeats, 1.0, 299, block))
             b = nb08.fig5_drawing(repeats).block(block)
             module = dict(Xception(middle_repeats=repeats).named_modules())[b.module]
             want = counting.measure(module, (1, *b.input))

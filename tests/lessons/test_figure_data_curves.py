@@ -15,8 +15,7 @@ import torch  # noqa: E402
 from helpers import band_limits  # noqa: E402
 
 import xception_edu as xe  # noqa: E402
-from xception_edu.lessons import nb07_parameter_savings as nb07  # noqa: E402
-from xception_edu.lessons import nb08_xception_architecture as nb08  # noqa: E402
+from xception_edu.lessons import anatomy_figures, savings_figures  # noqa: E402
 from xception_edu.lessons import nb09_train_xception as nb09  # noqa: E402
 from xception_edu.lessons import nb10_ablations as nb10  # noqa: E402
 from xception_edu.lessons import nb11_why_xception_works as nb11  # noqa: E402
@@ -46,7 +45,8 @@ def ys(line) -> list[float]:
 
 def test_savings_curves_are_the_closed_forms_of_sec_1_2():
     cs, ks, c = (8, 16, 64), (1, 3), 16
-    width, ratio, spectrum = nb07.savings_curves_figure(channels=cs, kernels=ks, spectrum_channels=c).axes
+    fig = savings_figures.savings_curves_figure(channels=cs, kernels=ks, spectrum_channels=c)
+    width, ratio, spectrum = fig.axes
     standard, separable, extreme = width.lines
     for line in width.lines:
         assert list(line.get_xdata()) == list(cs)
@@ -74,10 +74,10 @@ def test_time_vs_macs_draws_each_measurement_and_the_regular_convs_median_rate()
             _timing("standard", "NCHW", 10**9, 1, 100.0),     # 10 GMAC/s: the median is 20
             _timing("separable", "NCHW", 10**8, 2, 40.0),
             _timing("separable", "NHWC", 10**8, 2, 30.0)]
-    ax = nb07.time_vs_macs_figure(rows).axes[0]
+    ax = savings_figures.time_vs_macs_figure(rows).axes[0]
     points, diagonal = ax.lines[:-1], ax.lines[-1]
     assert [(p.get_xdata()[0], p.get_ydata()[0]) for p in points] == [(r.macs * r.batch, r.ms) for r in rows]
-    assert [p.get_marker() for p in points] == [nb07.VARIANT_MARKERS[r.variant] for r in rows]
+    assert [p.get_marker() for p in points] == [savings_figures.VARIANT_MARKERS[r.variant] for r in rows]
     assert [p.get_markerfacecolor() == "none" for p in points] == [r.memory_format == "NHWC" for r in rows]
     x0, x1 = 2 * 10**8, 2 * 10**9  # the smallest and largest multiply-adds per batch
     assert list(diagonal.get_xdata()) == [x0, x1]
@@ -90,7 +90,7 @@ def test_time_vs_macs_draws_each_measurement_and_the_regular_convs_median_rate()
 
 
 def test_feature_map_figure_draws_fig5s_map_sides_and_channels(xception_meta):
-    fig = nb08.feature_map_figure(xe.feature_maps(xception_meta, 299))
+    fig = anatomy_figures.feature_map_figure(xe.feature_maps(xception_meta, 299))
     bars, channels = fig.axes[0].patches, fig.axes[1].lines[0]
     # Fig. 5 at 299 px (the paper's shapes, as the reference lists them): stem, blocks 2-4, 8 middle, 13-14
     assert [b.get_height() for b in bars] == [149, 147, 74, 37, 19] + [19] * 8 + [10, 10]
@@ -101,7 +101,7 @@ def test_feature_map_figure_draws_fig5s_map_sides_and_channels(xception_meta):
 
 
 def test_breakdown_figure_shares_add_up_to_table_3s_parameter_count(xception_meta):
-    fig = nb08.breakdown_figure(anatomy.breakdown(xception_meta, 299))
+    fig = anatomy_figures.breakdown_figure(anatomy.breakdown(xception_meta, 299))
     params, macs = fig.axes
     assert params.get_title() == f"parameters: {PAPER_PARAMS:,}"
     widths = [b.get_width() for b in params.patches]

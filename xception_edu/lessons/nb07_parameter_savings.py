@@ -26,14 +26,7 @@ from ..model.anatomy import regular_equivalent, separable_layers
 from .app import KERNEL_CHOICES, App, check_choices, rebuild_in_browser
 from .checking import Mistake, closed_form
 from .html_table import stacking_table
-from .savings_figures import (  # the bare figures and markers: tests of the figures read them from here
-    VARIANT_COLORS,
-    VARIANT_MARKERS,  # noqa: F401
-    savings_curves,
-    savings_curves_figure,  # noqa: F401
-    time_vs_macs,
-    time_vs_macs_figure,  # noqa: F401
-)
+from .savings_figures import VARIANT_COLORS, savings_curves, time_vs_macs
 from .savings_timing import intensity_readout, layout_readout, measure_layouts, ratio_readout, step_intensity
 from .svg import html_bar, svg_plot
 

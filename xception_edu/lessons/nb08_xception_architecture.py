@@ -16,12 +16,7 @@ from ..experiments.timing import time_training_steps
 from ..model import Block, Xception, breakdown, fig5_blocks, xception_counts
 from ..ops import SeparableConv2d
 from . import build_blocks  # noqa: F401  (registers the 08 build exercises)
-from .anatomy_figures import (  # the bare figures: tests of the figures read them from here
-    breakdown_described,
-    breakdown_figure,  # noqa: F401
-    feature_map_figure,  # noqa: F401
-    feature_maps_described,
-)
+from .anatomy_figures import breakdown_described, feature_maps_described
 from .app import App, check_choices
 from .checking import Mistake, close, closed_form, separating
 from .fig5 import (
@@ -31,7 +26,6 @@ from .fig5 import (
     fig5_app,
     fig5_drawing,
     fig5_picture,
-    fig5_view,  # noqa: F401 (the browser test draws the notebook's Fig. 5 view from here)
 )
 from .figures import PALETTE
 from .html_table import stacking_table
