@@ -121,41 +121,44 @@ def axe_violations(page, context=None) -> tuple[Counter, dict[str, str]]:
 
 
 def audit_pages(pages: list[Path], browser, timeout_ms: int = 60_000) -> list[PageReport]:
-    """Open each page in one browser page, reused, and check it."""
+    """Check each page, each in a browser page of its own: a request still in flight when one page is left
+    (a font MathJax asked for late) must not land in the next page's report."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.route(lambda url: not url.startswith(LOCAL_SCHEMES), lambda route: route.abort())
+    try:
+        return [_audit_page(context, html, timeout_ms) for html in pages]
+    finally:
+        context.close()
+
+
+def _audit_page(context, html: Path, timeout_ms: int) -> PageReport:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    start, report = time.monotonic(), PageReport(html.stem)
     requests: list[str] = []
     errors: list[str] = []
-    context.route(lambda url: not url.startswith(LOCAL_SCHEMES), lambda route: route.abort())
     page = context.new_page()
     page.on("request", lambda r: requests.append(r.url))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
-    reports = []
     try:
-        for html in pages:
-            start = time.monotonic()
-            requests.clear()
-            errors.clear()
-            page.goto(html.resolve().as_uri(), wait_until="load")
-            report = PageReport(html.stem)
-            try:
-                page.wait_for_function(READY, timeout=timeout_ms, polling=100)
-            except PlaywrightTimeout:
-                report.unrendered = f"maths or widgets not drawn in {timeout_ms / 1000:.0f} s"
-            if failed := page.locator(".jupyter-widgets", has_text="Error displaying widget").count():
-                report.unrendered = f"{failed} widget(s) show 'Error displaying widget'"
-            report.violations, report.examples = axe_violations(page)
-            report.missing_alt = page.evaluate(_MISSING_ALT, PLACEHOLDER)
-            report.console_errors = errors[:]
-            report.external = sorted({u for u in requests if not u.startswith(LOCAL_SCHEMES)})
-            report.seconds = time.monotonic() - start
-            reports.append(report)
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        try:
+            page.wait_for_function(READY, timeout=timeout_ms, polling=100)
+            page.wait_for_load_state("networkidle", timeout=timeout_ms)  # the fonts typesetting asked for
+        except PlaywrightTimeout:
+            report.unrendered = f"maths or widgets not drawn in {timeout_ms / 1000:.0f} s"
+        if failed := page.locator(".jupyter-widgets", has_text="Error displaying widget").count():
+            report.unrendered = f"{failed} widget(s) show 'Error displaying widget'"
+        report.violations, report.examples = axe_violations(page)
+        report.missing_alt = page.evaluate(_MISSING_ALT, PLACEHOLDER)
+        report.console_errors = errors[:]
+        report.external = sorted({u for u in requests if not u.startswith(LOCAL_SCHEMES)})
     finally:
-        context.close()
-    return reports
+        page.close()
+    report.seconds = time.monotonic() - start
+    return report
 
 
 @contextlib.contextmanager
