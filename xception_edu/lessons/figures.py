@@ -32,6 +32,8 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 LINESTYLES = ("-", "--", ":", "-.")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 HATCHES = ("", "//", "..", "xx", "\\\\", "oo", "--", "++")
+# Signed weights: a diverging map that is not red/green/blue, since a photo's input channels ARE those.
+WEIGHT_CMAP = "PuOr_r"
 MIN_FONT_PT = 9.0
 DPI = 100
 

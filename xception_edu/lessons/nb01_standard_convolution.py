@@ -13,7 +13,7 @@ from ..data import load_photo
 from ..exercises import check
 from . import standard_conv_checks  # noqa: F401 (registers the 01 exercises)
 from .app import KERNEL_CHOICES, App, check_choices
-from .figures import Described, described
+from .figures import WEIGHT_CMAP, Described, described
 from .wording import plural
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).
@@ -21,10 +21,6 @@ __all__ = [
     "check", "conv_cost", "conv_cost_view", "conv_gallery_figure", "conv_outputs", "demo_kernels",
     "load_photo", "photo_channels_figure",
 ]
-
-
-# A diverging colour map that is not red/green/blue: input channels here ARE red, green and blue.
-WEIGHT_CMAP = "PuOr_r"
 
 
 def demo_kernels() -> dict[str, torch.Tensor]:

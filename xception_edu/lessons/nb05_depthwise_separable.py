@@ -20,8 +20,7 @@ from .fig10_miniature import (  # the notebook's miniature of Fig. 10, called as
     miniature_figure,
     train_miniature,
 )
-from .figures import Described, described
-from .nb01_standard_convolution import WEIGHT_CMAP
+from .figures import WEIGHT_CMAP, Described, described
 from .operator_drawing import operator_figure
 
 # What the notebook calls as lesson.<name> (the exercise checks register themselves on import).

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .figures import Described, described
-from .nb01_standard_convolution import WEIGHT_CMAP
+from .figures import WEIGHT_CMAP, Described, described
 
 __all__ = ["best_separable", "degrees_of_freedom", "limits_figure", "limits_text", "reachable_dimension",
            "separable_weight"]
