@@ -82,6 +82,17 @@ def test_no_import_circle():
         visit(name, [])
 
 
+def _is_lesson(module):
+    return module.startswith("xception_edu.lessons.nb")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in GRAPH if n.startswith("xception_edu.lessons.")))
+def test_no_module_imports_a_notebooks_lesson_module(name):
+    """A notebook's lesson module is the top of the house: what two notebooks share lives below them."""
+    up = sorted(t for t in GRAPH[name] if _is_lesson(t))
+    assert not up, f"{name} imports the lesson module(s) {up}: move what it needs below the notebooks"
+
+
 def _top_level_imports(path):
     """The first dotted part of every module ``path`` imports (absolute imports only)."""
     out = set()

@@ -17,8 +17,8 @@ from ..ops import SpectrumConv, connectivity_matrix
 from . import extreme_inception_checks  # noqa: F401 (registers the 04 exercises)
 from .app import App
 from .figures import Described, described
-from .nb03_reformulation import stage_figure
 from .operator_drawing import operator_figure
+from .stage_weights import stage_figure
 from .svg import svg_matrix, svg_plot
 from .wording import plural
 
