@@ -1,4 +1,5 @@
 """Small pieces several test modules share (pytest puts this folder, the one of conftest.py, on sys.path)."""
+import contextlib
 import os
 
 import pytest
@@ -47,3 +48,21 @@ def unavailable(what: str, reason: str, in_ci: str) -> None:
     if IN_CI:
         pytest.fail(f"{what}: {reason} (CI=true: {in_ci})", pytrace=False)
     pytest.skip(f"{what}: {reason}")
+
+
+@contextlib.contextmanager
+def axe_chromium(what: str, in_ci: str):
+    """The headless Chromium of the axe-based tests (``a11y_audit.chromium``), or ``unavailable`` with the
+    reason when axe-playwright-python, Playwright or Chromium is missing."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+
+        from tools.course import a11y_audit
+    except ImportError as err:
+        unavailable(what, f"{err.name} is not installed (pip install -e '.[test]')", in_ci)
+    try:
+        with a11y_audit.chromium() as browser:
+            yield browser
+    except RuntimeError as err:
+        unavailable(what, str(err), in_ci)

@@ -16,7 +16,7 @@ import time
 
 import nbformat
 import pytest
-from helpers import unavailable
+from helpers import axe_chromium, unavailable
 
 from tools.course import a11y_audit, html_export, web_assets
 
@@ -29,23 +29,17 @@ LAB_CONTENT = [[".jp-MarkdownOutput"], [".jp-OutputArea"]]
 pytestmark = pytest.mark.browser
 
 
-def _unavailable(reason: str):
-    unavailable("accessibility audit", reason, "the audit must run in CI")
+WHAT, IN_CI = "accessibility audit", "the audit must run in CI"
 
 
 @pytest.fixture(scope="module")
 def browser():
     try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError as err:
-        _unavailable(f"{err.name} is not installed (pip install -e '.[test]')")
-    try:
         web_assets.sources()
-        with a11y_audit.chromium() as b:
-            yield b
-    except (web_assets.MissingAsset, RuntimeError) as err:
-        _unavailable(str(err))
+    except web_assets.MissingAsset as err:
+        unavailable(WHAT, str(err), IN_CI)
+    with axe_chromium(WHAT, IN_CI) as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import unavailable
+from helpers import axe_chromium, unavailable
 
 from tools.course import a11y_audit, folding, html_export, web_assets
 
@@ -23,8 +23,11 @@ SAVED_WIDGET = "01_standard_convolution"  # an App kept as saved: its sliders, a
 pytestmark = pytest.mark.browser
 
 
+WHAT, IN_CI = "course site", "the site must be built and checked in CI"
+
+
 def _unavailable(reason: str):
-    unavailable("course site", reason, "the site must be built and checked in CI")
+    unavailable(WHAT, reason, IN_CI)
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +56,8 @@ def html(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
-    except ImportError as err:
-        _unavailable(f"{err.name} is not installed (pip install -e '.[test]')")
-    try:
-        with a11y_audit.chromium() as b:
-            yield b
-    except RuntimeError as err:
-        _unavailable(str(err))
+    with axe_chromium(WHAT, IN_CI) as b:
+        yield b
 
 
 def _pages(html):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import unavailable
+from helpers import axe_chromium
 
 from tools.book import offline_grid, offline_page
 from tools.book import offline_views as ov
@@ -172,19 +172,10 @@ def test_a_fixed_control_the_app_moves_is_an_error():
 BROWSER_APPS = ("04_extreme_inception", "00_start_here")
 
 
-def _unavailable(reason: str):
-    unavailable("offline widgets in a browser", reason, "it must run in CI")
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    try:
-        import axe_playwright_python  # noqa: F401
-        import playwright  # noqa: F401
-
-        from tools.course import a11y_audit
-    except ImportError as err:
-        _unavailable(f"{err.name} is not installed (pip install -e '.[test]')")
     explorers = {}
     for entry in (e for e in ov.REGISTRY if e.notebook in BROWSER_APPS):
         nb = _notebook(entry)
@@ -198,19 +189,16 @@ def page(tmp_path_factory):
     path.write_text("<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Offline widgets"
                     f"</title></head><body><main><h1>Offline widgets</h1>{body}</main></body></html>",
                     encoding="utf-8")
-    try:
-        with a11y_audit.chromium() as browser:
-            context = browser.new_context()
-            external, errors = [], []
-            context.route(lambda url: not url.startswith(("file:", "data:", "about:")),
-                          lambda route: (external.append(route.request.url), route.abort()))
-            tab = context.new_page()
-            tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.goto(path.as_uri())
-            yield tab, explorers, errors, external
-    except RuntimeError as err:
-        _unavailable(str(err))
+    with axe_chromium("offline widgets in a browser", "it must run in CI") as browser:
+        context = browser.new_context()
+        external, errors = [], []
+        context.route(lambda url: not url.startswith(("file:", "data:", "about:")),
+                      lambda route: (external.append(route.request.url), route.abort()))
+        tab = context.new_page()
+        tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(path.as_uri())
+        yield tab, explorers, errors, external
 
 
 def _focus(tab, control_id: str) -> None:
